@@ -1,0 +1,261 @@
+// Owns: start-up and the app frame. Asks /api/v1/me whether a session exists, shows the login
+// page or the frame (sidebar, top bar, current page), routes on the URL hash (#/clients,
+// #/clients/12, #/users, #/account) and keeps every role on the pages that work for it.
+import { html, render, useState, useEffect, useRef, useCallback } from './js/html.js';
+import { api, setCsrfToken, onUnauthorized } from './js/api.js';
+import { toggleTheme, currentTheme } from './js/theme.js';
+import { installShortcuts, SHORTCUTS } from './js/shortcuts.js';
+import { useCrumb } from './js/hooks.js';
+import { roleLabel, userClientName } from './js/format.js';
+import { Icon, Logo } from './js/components/icons.js';
+import { Dialog } from './js/components/dialog.js';
+import { Toasts, notify } from './js/components/toast.js';
+import { Loading, Spinner } from './js/components/ui.js';
+import { LoginPage } from './js/pages/login.js';
+import { ClientsPage } from './js/pages/clients.js';
+import { ClientPage } from './js/pages/client.js';
+import { UsersPage } from './js/pages/users.js';
+import { AccountPage } from './js/pages/account.js';
+
+function parseRoute() {
+  const raw = location.hash.replace(/^#\/?/, '').split('?')[0];
+  const parts = raw.split('/').filter(Boolean).map((p) => {
+    try { return decodeURIComponent(p); } catch { return p; }
+  });
+  if (parts[0] === 'clients' && parts.length === 1) return { name: 'clients' };
+  if (parts[0] === 'clients' && parts.length === 2) return { name: 'client', id: parts[1] };
+  if (parts.length === 1 && (parts[0] === 'users' || parts[0] === 'account')) return { name: parts[0] };
+  return { name: 'none' };
+}
+
+const isStaff = (user) => user.role === 'admin' || user.role === 'technician';
+const ownClientId = (user) => (user.role === 'client' && user.client_id != null ? String(user.client_id) : null);
+
+function allowed(route, user) {
+  switch (route.name) {
+    case 'clients': return isStaff(user);
+    case 'client': return isStaff(user) || route.id === ownClientId(user);
+    case 'users': return user.role === 'admin';
+    case 'account': return true;
+    default: return false;
+  }
+}
+
+function homeHash(user) {
+  if (isStaff(user)) return '#/clients';
+  const own = ownClientId(user);
+  return own ? `#/clients/${encodeURIComponent(own)}` : '#/account';
+}
+
+/** The navigation entries this user's role can use; `routes` are the route names each one covers. */
+function navItems(user) {
+  const items = [];
+  if (isStaff(user)) items.push({ key: 'clients', href: '#/clients', label: 'Clients', icon: 'clients', routes: ['clients', 'client'] });
+  const own = ownClientId(user);
+  if (own) {
+    items.push({ key: 'client', href: `#/clients/${encodeURIComponent(own)}`, label: userClientName(user) || 'My company', icon: 'clients', routes: ['client'] });
+  }
+  if (user.role === 'admin') items.push({ key: 'users', href: '#/users', label: 'Users', icon: 'users', routes: ['users'] });
+  items.push({ key: 'account', href: '#/account', label: 'Account', icon: 'account', routes: ['account'] });
+  return items;
+}
+
+function App() {
+  const [phase, setPhase] = useState('boot'); // boot | login | ready | offline
+  const [user, setUser] = useState(null);
+  const [notice, setNotice] = useState('');
+  const [bootError, setBootError] = useState('');
+  const [version, setVersion] = useState('');
+  const [route, setRoute] = useState(parseRoute);
+  const [helpOpen, setHelpOpen] = useState(false);
+  const userRef = useRef(null);
+  userRef.current = user;
+
+  const signIn = useCallback((data) => {
+    setCsrfToken(data.csrf_token);
+    setUser(data.user);
+    setNotice('');
+    setPhase('ready');
+  }, []);
+  const signOut = useCallback(() => {
+    setCsrfToken(null);
+    setUser(null);
+    setHelpOpen(false);
+    setPhase('login');
+  }, []);
+
+  const boot = useCallback(() => {
+    setPhase('boot');
+    api.get('/api/v1/me').then(signIn).catch((e) => {
+      if (e.status === 401) { setPhase('login'); return; }
+      setBootError(e.message);
+      setPhase('offline');
+    });
+  }, [signIn]);
+
+  useEffect(() => {
+    onUnauthorized(() => {
+      if (userRef.current) setNotice('Your session has ended. Log in again to continue.');
+      signOut();
+    });
+    const onHash = () => setRoute(parseRoute());
+    window.addEventListener('hashchange', onHash);
+    api.get('/healthz').then((d) => setVersion((d && d.version) || '')).catch(() => {});
+    boot();
+    const uninstall = installShortcuts({
+      help: () => userRef.current && setHelpOpen(true),
+      go: () => {
+        const u = userRef.current;
+        if (!u) return {};
+        const to = (hash) => () => { location.hash = hash; };
+        const keys = {};
+        if (isStaff(u)) keys.c = to('#/clients');
+        if (u.role === 'admin') keys.u = to('#/users');
+        keys.a = to('#/account');
+        return keys;
+      },
+    });
+    return () => { window.removeEventListener('hashchange', onHash); uninstall(); };
+  }, []);
+
+  // Keep each role on pages that work for it: anything else goes to the user's home page.
+  useEffect(() => {
+    if (user && !allowed(route, user)) location.replace(homeHash(user));
+  }, [route, user]);
+
+  // A new page starts at the top.
+  useEffect(() => {
+    const main = document.getElementById('main');
+    if (main) main.scrollTop = 0;
+  }, [route.name, route.id]);
+
+  if (phase === 'boot') return html`<div class="boot"><${Loading} /></div>`;
+  if (phase === 'offline') {
+    return html`<div class="boot"><div class="boot-card" role="alert">
+      <${Icon} name="alert" size=${22} />
+      <p>${bootError}</p>
+      <button type="button" class="btn btn-primary" onClick=${boot}>Try again</button>
+    </div></div>`;
+  }
+  if (phase === 'login' || !user) return html`<${LoginPage} onLoggedIn=${signIn} notice=${notice} version=${version} /><${Toasts} />`;
+
+  return html`<${Frame} user=${user} route=${route} version=${version} onLoggedOut=${signOut}
+    onHelp=${() => setHelpOpen(true)} />
+    ${helpOpen && html`<${ShortcutsDialog} onClose=${() => setHelpOpen(false)} />`}`;
+}
+
+function Frame({ user, route, version, onLoggedOut, onHelp }) {
+  const items = navItems(user);
+  const page = allowed(route, user) ? routePage(route, user) : null;
+  return html`<div class="shell">
+    <aside class="sidebar">
+      <a class="brand" href=${homeHash(user)}><${Logo} size=${26} /><span>Steward</span></a>
+      <nav id="nav" aria-label="Main">
+        ${items.map((it) => {
+          const active = it.routes.includes(route.name) && (it.key !== 'client' || route.id === ownClientId(user));
+          return html`<a key=${it.key} href=${it.href} data-nav=${it.key} class=${active ? 'nav-link active' : 'nav-link'}
+              aria-current=${active ? 'page' : undefined}>
+            <${Icon} name=${it.icon} size=${17} /><span class="nav-label">${it.label}</span>
+          </a>`;
+        })}
+      </nav>
+      <div class="sidebar-foot">
+        <button type="button" class="nav-link" id="shortcuts-help" onClick=${onHelp}>
+          <${Icon} name="keyboard" size=${17} /><span class="nav-label">Shortcuts</span><kbd>?</kbd>
+        </button>
+        <div class="version">Steward <span id="app-version">${version}</span></div>
+      </div>
+    </aside>
+    <div class="main-col">
+      <${TopBar} user=${user} route=${route} onLoggedOut=${onLoggedOut} />
+      <main id="main" class="content" tabindex="-1">${page}</main>
+    </div>
+    <${Toasts} />
+  </div>`;
+}
+
+function routePage(route, user) {
+  switch (route.name) {
+    case 'clients': return html`<${ClientsPage} user=${user} />`;
+    case 'client': return html`<${ClientPage} key=${route.id} id=${route.id} user=${user} />`;
+    case 'users': return html`<${UsersPage} user=${user} />`;
+    default: return html`<${AccountPage} user=${user} />`;
+  }
+}
+
+function Breadcrumbs({ route, user }) {
+  const crumb = useCrumb();
+  const section = { clients: 'Clients', client: 'Clients', users: 'Users', account: 'Account' }[route.name] || '';
+  if (route.name === 'client') {
+    return html`<ol class="crumbs">
+      ${isStaff(user) && html`<li><a href="#/clients">Clients</a></li>`}
+      <li aria-current="page">${crumb || html`<${Spinner} />`}</li>
+    </ol>`;
+  }
+  return html`<ol class="crumbs"><li aria-current="page">${section}</li></ol>`;
+}
+
+function TopBar({ user, route, onLoggedOut }) {
+  const [theme, setTheme] = useState(currentTheme());
+  const [busy, setBusy] = useState(false);
+  useEffect(() => {
+    const fn = (e) => setTheme(e.detail);
+    window.addEventListener('steward:theme', fn);
+    return () => window.removeEventListener('steward:theme', fn);
+  }, []);
+
+  const logout = async () => {
+    setBusy(true);
+    try {
+      await api.post('/auth/logout');
+    } catch (e) {
+      // A 401 already means "logged out"; anything else is worth saying, but we leave anyway.
+      if (e.status !== 401) notify.error(e.message);
+    }
+    onLoggedOut();
+  };
+
+  const nextTheme = theme === 'dark' ? 'light' : 'dark';
+  const initials = (user.name || user.login || '?').split(/[\s@._-]+/).filter(Boolean).slice(0, 2)
+    .map((w) => w[0].toUpperCase()).join('');
+  return html`<header class="topbar">
+    <${Breadcrumbs} route=${route} user=${user} />
+    <div class="topbar-right">
+      <button type="button" class="icon-btn" id="theme-toggle" onClick=${toggleTheme} data-theme-now=${theme}
+        aria-label=${`Switch to ${nextTheme} theme`} title=${`Switch to ${nextTheme} theme`}>
+        <${Icon} name=${theme === 'dark' ? 'sun' : 'moon'} size=${17} />
+      </button>
+      <div class="user-chip" title=${user.email || user.login}>
+        <span class="avatar" aria-hidden="true">${initials}</span>
+        <span class="user-meta">
+          <span id="current-user">${user.login}</span>
+          <span class="user-role">${roleLabel(user.role)}</span>
+        </span>
+      </div>
+      <button type="button" class="btn btn-ghost" id="logout" onClick=${logout} disabled=${busy}>
+        ${busy ? html`<${Spinner} />` : html`<${Icon} name="logout" />`}Log out
+      </button>
+    </div>
+  </header>`;
+}
+
+function ShortcutsDialog({ onClose }) {
+  return html`<${Dialog} id="shortcuts-dialog" title="Keyboard shortcuts" onClose=${onClose}>
+    <div class="dialog-body">
+      <table class="shortcut-table">
+        <tbody>
+          ${SHORTCUTS.map(([keys, what]) => html`<tr key=${keys}>
+            <td>${keys.split(' ').map((k, i) => html`${i > 0 && html`<span class="then">then</span>`}<kbd>${k}</kbd>`)}</td>
+            <td>${what}</td>
+          </tr>`)}
+        </tbody>
+      </table>
+      <p class="field-hint">Shortcuts are off while you type in a field.</p>
+    </div>
+    <div class="dialog-foot">
+      <button type="button" class="btn btn-primary" autofocus onClick=${onClose}>Close</button>
+    </div>
+  <//>`;
+}
+
+render(html`<${App} />`, document.getElementById('root'));

@@ -1,0 +1,93 @@
+// Owns: the hooks pages share: paged lists from the API (useList), a clock that re-renders
+// relative times (useNow), debouncing (useDebounced), the page title (useTitle) and the top
+// bar's last breadcrumb (useSetCrumb / useCrumb).
+import { useState, useEffect, useRef, useCallback } from './html.js';
+import { api, withQuery } from './api.js';
+
+/**
+ * Loads `path` with `query` (re-loading when either changes) and follows next_cursor on loadMore().
+ * Earlier rows stay visible while a new query loads, so the table does not flash.
+ */
+export function useList(path, query = {}) {
+  const [state, setState] = useState({ items: [], next: null, loading: true, more: false, error: '' });
+  const key = withQuery(path, query);
+  const inflight = useRef(null);
+  const load = useCallback(async (cursor) => {
+    if (inflight.current) inflight.current.abort();
+    const ctl = new AbortController();
+    inflight.current = ctl;
+    setState((s) => ({ ...s, loading: !cursor, more: !!cursor, error: '' }));
+    try {
+      const data = await api.get(withQuery(path, { ...query, cursor }), { signal: ctl.signal });
+      setState((s) => ({
+        items: cursor ? [...s.items, ...data.items] : data.items,
+        next: data.next_cursor || null, loading: false, more: false, error: '', loaded: true,
+      }));
+    } catch (e) {
+      if (e.name === 'AbortError') return;
+      setState((s) => ({ ...s, loading: false, more: false, error: e.message }));
+    }
+  }, [key]);
+  useEffect(() => {
+    load(null);
+    return () => inflight.current && inflight.current.abort();
+  }, [load]);
+  return {
+    ...state,
+    reload: () => load(null),
+    loadMore: () => state.next && load(state.next),
+    /** Swaps in an item the server sent back after an edit, without re-loading the list. */
+    replace: (item) => setState((s) => ({ ...s, items: s.items.map((x) => (x.id === item.id ? item : x)) })),
+  };
+}
+
+const tickers = new Set();
+setInterval(() => { const now = Date.now(); for (const fn of tickers) fn(now); }, 30e3);
+
+/** The current time, refreshed every 30 s, so "3 min ago" stays true. */
+export function useNow() {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    tickers.add(setNow);
+    return () => tickers.delete(setNow);
+  }, []);
+  return now;
+}
+
+/** `value`, but only after it stopped changing for `ms`. */
+export function useDebounced(value, ms = 250) {
+  const [out, setOut] = useState(value);
+  useEffect(() => {
+    const t = setTimeout(() => setOut(value), ms);
+    return () => clearTimeout(t);
+  }, [value, ms]);
+  return out;
+}
+
+/** Sets the document title to "<parts> · Steward". */
+export function useTitle(...parts) {
+  const title = [...parts.filter(Boolean), 'Steward'].join(' · ');
+  useEffect(() => { document.title = title; }, [title]);
+}
+
+// The last breadcrumb in the top bar (e.g. the client's name), set by the page that knows it.
+let crumb = '';
+const crumbListeners = new Set();
+
+/** Shows `label` as the last breadcrumb while the calling page is mounted. */
+export function useSetCrumb(label) {
+  useEffect(() => {
+    crumb = label || '';
+    for (const fn of crumbListeners) fn(crumb);
+  }, [label]);
+  useEffect(() => () => { crumb = ''; for (const fn of crumbListeners) fn(''); }, []);
+}
+
+export function useCrumb() {
+  const [value, setValue] = useState(crumb);
+  useEffect(() => {
+    crumbListeners.add(setValue);
+    return () => crumbListeners.delete(setValue);
+  }, []);
+  return value;
+}

@@ -1,0 +1,122 @@
+// Owns: the Clients list page (#/clients): search (server-side, debounced), sortable table,
+// paging, and the admin's "Add client" dialog.
+import { html, useState, useRef } from '../html.js';
+import { api } from '../api.js';
+import { useList, useDebounced, useTitle } from '../hooks.js';
+import { usePageShortcut } from '../shortcuts.js';
+import { Icon } from '../components/icons.js';
+import { Dialog } from '../components/dialog.js';
+import { DataTable, LoadMore } from '../components/table.js';
+import { Field, Time, Empty, LoadError, PageHead, SubmitButton, Spinner } from '../components/ui.js';
+import { notify } from '../components/toast.js';
+import { plural } from '../format.js';
+
+const openClient = (id) => { location.hash = `#/clients/${encodeURIComponent(id)}`; };
+
+// A click anywhere on a row opens the client, except on its own links and buttons.
+const rowClick = (id) => (e) => {
+  if (!e.target.closest('a, button, input') && !window.getSelection().toString()) openClient(id);
+};
+
+const COLUMNS = [
+  {
+    key: 'name', label: 'Name', sort: (c) => c.name,
+    render: (c) => html`<a class="cell-link" href=${`#/clients/${encodeURIComponent(c.id)}`}>${c.name}</a>`,
+  },
+  { key: 'notes', label: 'Notes', class: 'cell-clip muted', render: (c) => (c.notes || '').split('\n')[0] },
+  { key: 'sites', label: 'Sites', align: 'num', width: '110', sort: (c) => c.site_count, render: (c) => c.site_count ?? 0 },
+  { key: 'devices', label: 'Devices', align: 'num', width: '110', sort: (c) => c.device_count, render: (c) => c.device_count ?? 0 },
+  { key: 'created', label: 'Created', width: '150', sort: (c) => c.created_at, render: (c) => html`<${Time} value=${c.created_at} />` },
+];
+
+export function ClientsPage({ user }) {
+  useTitle('Clients');
+  const isAdmin = user.role === 'admin';
+  const [q, setQ] = useState('');
+  const query = useDebounced(q.trim(), 250);
+  const list = useList('/api/v1/clients', { q: query });
+  const [adding, setAdding] = useState(false);
+  const search = useRef(null);
+
+  usePageShortcut('/', () => search.current && search.current.focus());
+  usePageShortcut('n', () => isAdmin && setAdding(true));
+
+  const empty = query
+    ? html`<${Empty} title=${`No clients match “${query}”.`}>Check the spelling, or clear the search to see every client.<//>`
+    : html`<${Empty} icon="clients" title="No clients yet.">
+        ${isAdmin ? 'Add your first client with the button above or press n.' : 'An admin adds clients; they will show up here.'}
+      <//>`;
+
+  const count = list.items.length;
+  const sub = list.loading && !count ? 'Loading…'
+    : `${plural(count, 'client')}${list.next ? ' shown (more below)' : ''}${query ? ' matching the search' : ''}`;
+
+  return html`<section class="page">
+    <${PageHead} title="Clients" sub=${sub}>
+      ${isAdmin && html`<button type="button" class="btn btn-primary" id="add-client" onClick=${() => setAdding(true)}
+          title="Add client (n)">
+        <${Icon} name="plus" />Add client
+      </button>`}
+    <//>
+    <div class="toolbar">
+      <div class="search">
+        <${Icon} name="search" />
+        <input ref=${search} id="client-search" type="search" class="input" placeholder="Search clients"
+          aria-label="Search clients by name" autocomplete="off" value=${q} onInput=${(e) => setQ(e.target.value)} />
+        ${list.loading && count > 0 ? html`<${Spinner} />` : html`<kbd class="search-kbd">/</kbd>`}
+      </div>
+    </div>
+    ${list.error && html`<${LoadError} message=${list.error} onRetry=${list.reload} />`}
+    <${DataTable} id="clients-table" label="Clients" columns=${COLUMNS} rows=${list.items} loading=${list.loading}
+      empty=${empty} rowAttrs=${(c) => ({ 'data-client-id': c.id, class: 'row-link', onClick: rowClick(c.id) })} />
+    <${LoadMore} list=${list} />
+    ${adding && html`<${AddClientDialog} onClose=${() => setAdding(false)} onAdded=${(c) => {
+      setAdding(false);
+      notify.ok(`Client “${c.name}” added.`);
+      list.reload();
+    }} />`}
+  </section>`;
+}
+
+function AddClientDialog({ onClose, onAdded }) {
+  const [name, setName] = useState('');
+  const [notes, setNotes] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [nameError, setNameError] = useState('');
+  const [error, setError] = useState('');
+
+  const submit = async (e) => {
+    e.preventDefault();
+    setNameError('');
+    setError('');
+    if (!name.trim()) { setNameError('Enter the client’s name.'); return; }
+    setBusy(true);
+    try {
+      onAdded(await api.post('/api/v1/clients', { name: name.trim(), notes }));
+    } catch (err) {
+      setBusy(false);
+      if (err.status === 409 || (err.detail && err.detail.field === 'name')) setNameError(err.message);
+      else setError(err.message);
+    }
+  };
+
+  return html`<${Dialog} id="client-dialog" title="Add client" onClose=${onClose}>
+    <form class="dialog-form" onSubmit=${submit} novalidate>
+      <div class="dialog-body">
+        <${Field} label="Name" id="client-name" error=${nameError} hint="The company name, as your technicians call it.">
+          <input id="client-name" class="input" autofocus maxlength="200" value=${name}
+            aria-invalid=${nameError ? 'true' : 'false'} onInput=${(e) => setName(e.target.value)} />
+        <//>
+        <${Field} label="Notes" id="client-notes" optional>
+          <textarea id="client-notes" class="input" rows="4" value=${notes} onInput=${(e) => setNotes(e.target.value)}
+            placeholder="Contacts, contract details, where the server closet key is…"></textarea>
+        <//>
+        ${error && html`<p class="form-error" id="client-error" role="alert"><${Icon} name="alert" />${error}</p>`}
+      </div>
+      <div class="dialog-foot">
+        <button type="button" class="btn" onClick=${onClose}>Cancel</button>
+        <${SubmitButton} id="client-submit" busy=${busy} label="Add client" busyLabel="Adding…" />
+      </div>
+    </form>
+  <//>`;
+}

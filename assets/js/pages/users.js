@@ -1,0 +1,235 @@
+// Owns: the Users page (#/users, admins only): the user table, "Add user" (with a password
+// generator), editing name / role / client, and disabling or enabling a login.
+import { html, useState, useEffect } from '../html.js';
+import { api, path, withQuery } from '../api.js';
+import { useList, useTitle } from '../hooks.js';
+import { usePageShortcut } from '../shortcuts.js';
+import { Icon } from '../components/icons.js';
+import { Dialog, ConfirmDialog } from '../components/dialog.js';
+import { DataTable, LoadMore } from '../components/table.js';
+import { Field, Time, Empty, LoadError, PageHead, SubmitButton, RoleBadge, StatusBadge, Spinner } from '../components/ui.js';
+import { notify } from '../components/toast.js';
+import { plural, userClientName, generatePassword, ROLE_LABELS } from '../format.js';
+
+export function UsersPage({ user: me }) {
+  useTitle('Users');
+  const list = useList('/api/v1/users');
+  const [dialog, setDialog] = useState(null); // {kind: 'add'} | {kind: 'edit', user} | {kind: 'disable', user}
+  usePageShortcut('n', () => setDialog({ kind: 'add' }));
+
+  const setDisabled = async (u, disabled) => {
+    const updated = await api.patch(path`/api/v1/users/${u.id}`, { disabled });
+    list.replace(updated);
+    notify.ok(disabled ? `${updated.login} is disabled and can no longer log in.` : `${updated.login} can log in again.`);
+  };
+  const [enabling, setEnabling] = useState(null);
+  const enable = (u) => {
+    setEnabling(u.id);
+    setDisabled(u, false).catch((e) => notify.error(e.message)).finally(() => setEnabling(null));
+  };
+
+  const columns = [
+    {
+      key: 'login', label: 'Login', sort: (u) => u.login,
+      render: (u) => html`<span class="strong">${u.login}</span>${u.id === me.id && html` <span class="tag">you</span>`}
+        ${u.email && u.email !== u.login && html`<span class="cell-sub">${u.email}</span>`}`,
+    },
+    { key: 'name', label: 'Name', sort: (u) => u.name, render: (u) => u.name || html`<span class="muted">—</span>` },
+    { key: 'role', label: 'Role', width: '130', sort: (u) => u.role, render: (u) => html`<${RoleBadge} role=${u.role} />` },
+    { key: 'client', label: 'Client', sort: (u) => userClientName(u), render: (u) => userClientName(u) || html`<span class="muted">—</span>` },
+    { key: 'last', label: 'Last login', width: '130', sort: (u) => u.last_login_at, render: (u) => html`<${Time} value=${u.last_login_at} empty="Never" />` },
+    { key: 'status', label: 'Status', width: '100', sort: (u) => (u.disabled ? 1 : 0), render: (u) => html`<${StatusBadge} disabled=${u.disabled} />` },
+    {
+      key: 'actions', label: html`<span class="sr-only">Actions</span>`, width: '180', class: 'actions',
+      render: (u) => html`<div class="row-actions">
+        <button type="button" class="btn btn-sm btn-ghost" data-action="edit-user" aria-label=${`Edit ${u.login}`}
+          onClick=${() => setDialog({ kind: 'edit', user: u })}><${Icon} name="edit" />Edit</button>
+        ${u.id !== me.id && (u.disabled
+          ? html`<button type="button" class="btn btn-sm" data-action="enable-user" disabled=${enabling === u.id}
+              onClick=${() => enable(u)}>${enabling === u.id && html`<${Spinner} />`}Enable</button>`
+          : html`<button type="button" class="btn btn-sm btn-danger-ghost" data-action="disable-user"
+              onClick=${() => setDialog({ kind: 'disable', user: u })}>Disable</button>`)}
+      </div>`,
+    },
+  ];
+
+  const close = () => setDialog(null);
+  const count = list.items.length;
+  return html`<section class="page">
+    <${PageHead} title="Users" sub=${list.loading && !count ? 'Loading…' : `${plural(count, 'user')}${list.next ? ' shown (more below)' : ''}`}>
+      <button type="button" class="btn btn-primary" id="add-user" title="Add user (n)" onClick=${() => setDialog({ kind: 'add' })}>
+        <${Icon} name="plus" />Add user
+      </button>
+    <//>
+    ${list.error && html`<${LoadError} message=${list.error} onRetry=${list.reload} />`}
+    <${DataTable} id="users-table" label="Users" columns=${columns} rows=${list.items} loading=${list.loading}
+      empty=${html`<${Empty} icon="users" title="No users yet.">Add technicians and client contacts with “Add user” or press n.<//>`}
+      rowAttrs=${(u) => ({ 'data-user-id': u.id, 'data-login': u.login, class: u.disabled ? 'row-muted' : '' })} />
+    <${LoadMore} list=${list} />
+    ${dialog && dialog.kind === 'add' && html`<${AddUserDialog} onClose=${close} onAdded=${(u) => {
+      close();
+      notify.ok(`${u.login} added as ${(ROLE_LABELS[u.role] || u.role).toLowerCase()}.`);
+      list.reload();
+    }} />`}
+    ${dialog && dialog.kind === 'edit' && html`<${EditUserDialog} user=${dialog.user} isSelf=${dialog.user.id === me.id}
+      onClose=${close} onSaved=${(u) => { close(); list.replace(u); notify.ok(`${u.login} saved.`); }} />`}
+    ${dialog && dialog.kind === 'disable' && html`<${ConfirmDialog} title=${`Disable ${dialog.user.login}?`}
+      message="They are logged out at once and cannot log in or use their API keys until you enable them again."
+      confirmLabel="Disable user" onClose=${close} onConfirm=${() => setDisabled(dialog.user, true)} />`}
+  </section>`;
+}
+
+/** The clients for the client select, fetched when a dialog that needs them opens. */
+function useClientOptions() {
+  const [state, setState] = useState({ loading: true, items: [], error: '' });
+  useEffect(() => {
+    api.get(withQuery('/api/v1/clients', { limit: 500 }))
+      .then((d) => setState({ loading: false, items: d.items, error: '' }))
+      .catch((e) => setState({ loading: false, items: [], error: e.message }));
+  }, []);
+  return state;
+}
+
+function ClientSelect({ id, value, onChange, error }) {
+  const clients = useClientOptions();
+  return html`<${Field} label="Client" id=${id} error=${error || clients.error}
+      hint="A client contact sees only this client’s devices and tickets.">
+    ${clients.loading
+      ? html`<div class="input input-loading"><${Spinner} /> Loading clients…</div>`
+      : html`<select id=${id} class="input" value=${value ?? ''} aria-invalid=${error ? 'true' : 'false'}
+          onChange=${(e) => onChange(e.target.value)}>
+        <option value="">Choose a client…</option>
+        ${clients.items.map((c) => html`<option key=${c.id} value=${String(c.id)}>${c.name}</option>`)}
+      </select>`}
+  <//>`;
+}
+
+function RoleSelect({ id, value, onChange, disabled }) {
+  return html`<select id=${id} class="input" value=${value} disabled=${disabled} onChange=${(e) => onChange(e.target.value)}>
+    <option value="technician">Technician: works tickets and devices</option>
+    <option value="admin">Admin: also manages users and clients</option>
+    <option value="client">Client contact: sees one client only</option>
+  </select>`;
+}
+
+// Client ids come from a <select> as strings; send numbers when the API's ids are numbers.
+const clientIdFrom = (v) => (v === '' ? null : /^\d+$/.test(v) ? Number(v) : v);
+
+/** Maps an API error onto the field it names (detail.field), else onto the form. */
+function fieldErrors(err, fields) {
+  const field = err.detail && err.detail.field;
+  return fields.includes(field) ? { [field]: err.message } : { form: err.message };
+}
+
+function AddUserDialog({ onClose, onAdded }) {
+  const [form, setForm] = useState({ email: '', name: '', role: 'technician', client_id: '', password: '' });
+  const [showPassword, setShowPassword] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [errors, setErrors] = useState({});
+  const set = (k) => (v) => setForm((f) => ({ ...f, [k]: v }));
+
+  const submit = async (e) => {
+    e.preventDefault();
+    const errs = {};
+    if (!/^[^\s@]+@[^\s@]+$/.test(form.email.trim())) errs.email = 'Enter an e-mail address, e.g. jane@example.com.';
+    if (form.role === 'client' && !form.client_id) errs.client_id = 'Choose the client this contact belongs to.';
+    if (!form.password) errs.password = 'Enter a password, or press “Generate”.';
+    setErrors(errs);
+    if (Object.keys(errs).length) return;
+    setBusy(true);
+    const body = { email: form.email.trim(), name: form.name.trim(), role: form.role, password: form.password };
+    if (form.role === 'client') body.client_id = clientIdFrom(form.client_id);
+    try {
+      onAdded(await api.post('/api/v1/users', body));
+    } catch (err) {
+      setBusy(false);
+      setErrors(err.status === 409 ? { email: err.message } : fieldErrors(err, ['email', 'name', 'role', 'client_id', 'password']));
+    }
+  };
+
+  const generate = () => { set('password')(generatePassword()); setShowPassword(true); };
+
+  return html`<${Dialog} id="user-dialog" title="Add user" onClose=${onClose}>
+    <form class="dialog-form" onSubmit=${submit} novalidate>
+      <div class="dialog-body">
+        <${Field} label="E-mail" id="user-email" error=${errors.email} hint="They can log in with this address.">
+          <input id="user-email" type="email" class="input" autofocus autocomplete="off" value=${form.email}
+            aria-invalid=${errors.email ? 'true' : 'false'} onInput=${(e) => set('email')(e.target.value)} />
+        <//>
+        <${Field} label="Name" id="user-name" error=${errors.name} optional>
+          <input id="user-name" class="input" autocomplete="off" value=${form.name} onInput=${(e) => set('name')(e.target.value)} />
+        <//>
+        <${Field} label="Role" id="user-role" error=${errors.role}>
+          <${RoleSelect} id="user-role" value=${form.role} onChange=${set('role')} />
+        <//>
+        ${form.role === 'client' && html`<${ClientSelect} id="user-client" value=${form.client_id}
+          onChange=${set('client_id')} error=${errors.client_id} />`}
+        <${Field} label="Password" id="user-password" error=${errors.password}
+            hint="Give it to the user over a safe channel; they can change it under Account.">
+          <div class="input-group">
+            <input id="user-password" type=${showPassword ? 'text' : 'password'} class="input mono" autocomplete="new-password"
+              value=${form.password} aria-invalid=${errors.password ? 'true' : 'false'}
+              onInput=${(e) => set('password')(e.target.value)} />
+            <button type="button" class="btn" id="toggle-password" aria-pressed=${showPassword ? 'true' : 'false'}
+              title=${showPassword ? 'Hide password' : 'Show password'} onClick=${() => setShowPassword(!showPassword)}>
+              <${Icon} name=${showPassword ? 'eyeOff' : 'eye'} /><span class="sr-only">${showPassword ? 'Hide' : 'Show'} password</span>
+            </button>
+            <button type="button" class="btn" id="generate-password" onClick=${generate}><${Icon} name="dice" />Generate</button>
+          </div>
+        <//>
+        ${errors.form && html`<p class="form-error" id="user-error" role="alert"><${Icon} name="alert" />${errors.form}</p>`}
+      </div>
+      <div class="dialog-foot">
+        <button type="button" class="btn" onClick=${onClose}>Cancel</button>
+        <${SubmitButton} id="user-submit" busy=${busy} label="Add user" busyLabel="Adding…" />
+      </div>
+    </form>
+  <//>`;
+}
+
+function EditUserDialog({ user, isSelf, onClose, onSaved }) {
+  const [name, setName] = useState(user.name || '');
+  const [role, setRole] = useState(user.role);
+  const [clientId, setClientId] = useState(user.client_id == null ? '' : String(user.client_id));
+  const [busy, setBusy] = useState(false);
+  const [errors, setErrors] = useState({});
+
+  const submit = async (e) => {
+    e.preventDefault();
+    if (role === 'client' && !clientId) { setErrors({ client_id: 'Choose the client this contact belongs to.' }); return; }
+    setErrors({});
+    setBusy(true);
+    const body = { name: name.trim() };
+    if (!isSelf) {
+      body.role = role;
+      body.client_id = role === 'client' ? clientIdFrom(clientId) : null;
+    }
+    try {
+      onSaved(await api.patch(path`/api/v1/users/${user.id}`, body));
+    } catch (err) {
+      setBusy(false);
+      setErrors(fieldErrors(err, ['name', 'role', 'client_id']));
+    }
+  };
+
+  return html`<${Dialog} id="user-edit-dialog" title=${`Edit ${user.login}`} onClose=${onClose}>
+    <form class="dialog-form" onSubmit=${submit} novalidate>
+      <div class="dialog-body">
+        <${Field} label="Name" id="edit-user-name" error=${errors.name} optional>
+          <input id="edit-user-name" class="input" autofocus value=${name} onInput=${(e) => setName(e.target.value)} />
+        <//>
+        <${Field} label="Role" id="edit-user-role" error=${errors.role}
+            hint=${isSelf ? 'You cannot change your own role; ask another admin.' : ''}>
+          <${RoleSelect} id="edit-user-role" value=${role} onChange=${setRole} disabled=${isSelf} />
+        <//>
+        ${role === 'client' && html`<${ClientSelect} id="edit-user-client" value=${clientId}
+          onChange=${setClientId} error=${errors.client_id} />`}
+        ${errors.form && html`<p class="form-error" id="user-edit-error" role="alert"><${Icon} name="alert" />${errors.form}</p>`}
+      </div>
+      <div class="dialog-foot">
+        <button type="button" class="btn" onClick=${onClose}>Cancel</button>
+        <${SubmitButton} id="edit-user-submit" busy=${busy} label="Save" busyLabel="Saving…" />
+      </div>
+    </form>
+  <//>`;
+}

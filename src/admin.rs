@@ -1,0 +1,181 @@
+//! `steward admin ...`: the same operations as the API, run against the data folder directly.
+//! They go through the same store (with its busy timeout), so they are safe while the server runs.
+
+use serde_json::json;
+
+use crate::auth;
+use crate::cli::{AdminCommand, ApiKeyCommand, ClientCommand, UserCommand};
+use crate::db::users::{NewUser, Role};
+use crate::db::{Db, DbError, api_keys, audit, clients, now, users};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    #[error("{0}")]
+    Input(String),
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+/// Runs one admin command; returns what to print on stdout. `stdin_line` supplies the password
+/// for `--password-stdin`.
+pub async fn run(
+    db: &Db,
+    command: AdminCommand,
+    stdin_line: impl FnOnce() -> std::io::Result<String>,
+) -> Result<String, AdminError> {
+    match command {
+        AdminCommand::Client(ClientCommand::Add { name, json }) => {
+            let name = name.trim().to_owned();
+            if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
+                return Err(AdminError::Input(
+                    "The client name must be 1 to 200 characters, without control characters.".into(),
+                ));
+            }
+            let client = db
+                .write(move |c| {
+                    let t = now();
+                    let client = clients::insert(c, &name, "", t)?;
+                    audit::record(c, t, None, "client.created", &client.id.to_string(), "steward admin")?;
+                    Ok(client)
+                })
+                .await?;
+            Ok(if json { json!({ "id": client.id }).to_string() } else { format!("{}", client.id) })
+        }
+        AdminCommand::Client(ClientCommand::List { json }) => {
+            let list = db.read(|c| clients::list(c, None, None, None, i64::MAX as usize)).await?;
+            if json {
+                return Ok(serde_json::to_string(&list).expect("clients serialize"));
+            }
+            let mut out = format!("{:>6}  {:<40} {:>5}", "ID", "NAME", "SITES");
+            for c in list {
+                out.push_str(&format!("\n{:>6}  {:<40} {:>5}", c.id, c.name, c.site_count));
+            }
+            Ok(out)
+        }
+        AdminCommand::User(UserCommand::Add { email, role, client, name, password_stdin, json }) => {
+            let email = email.trim().to_owned();
+            if crate::server::routes::email("email", &email).is_err() {
+                return Err(AdminError::Input(format!("{email:?} is not an e-mail address.")));
+            }
+            let (password, made_up) = password_from(password_stdin, stdin_line)?;
+            if role == Role::Client && client.is_none() {
+                return Err(AdminError::Input("A user with --role client needs --client NAME.".into()));
+            }
+            if role != Role::Client && client.is_some() {
+                return Err(AdminError::Input("--client is only for --role client.".into()));
+            }
+            let hash = hash(password.clone()).await?;
+            let user = db
+                .write(move |c| {
+                    let client_id = match &client {
+                        Some(n) => Some(
+                            clients::find_by_name(c, n)?
+                                .ok_or_else(|| DbError::NotFound(format!("There is no client named {n:?}.")))?
+                                .id,
+                        ),
+                        None => None,
+                    };
+                    let t = now();
+                    let new = NewUser {
+                        login: &email,
+                        email: &email,
+                        name: name.trim(),
+                        role,
+                        client_id,
+                        password_hash: &hash,
+                    };
+                    let user = users::insert(c, &new, t)?;
+                    audit::record(c, t, None, "user.created", &user.login, "steward admin")?;
+                    Ok(user)
+                })
+                .await?;
+            Ok(match (json, made_up) {
+                (true, true) => json!({ "id": user.id, "password": password }).to_string(),
+                (true, false) => json!({ "id": user.id }).to_string(),
+                (false, true) => {
+                    format!("Added user {} (id {}). Password, shown once: {password}", user.login, user.id)
+                }
+                (false, false) => format!("Added user {} (id {}).", user.login, user.id),
+            })
+        }
+        AdminCommand::User(UserCommand::List { json }) => {
+            let list = db.read(|c| users::list(c, None, i64::MAX as usize)).await?;
+            if json {
+                return Ok(serde_json::to_string(&list).expect("users serialize"));
+            }
+            let mut out = format!("{:>6}  {:<36} {:<11} {:<20} {}", "ID", "LOGIN", "ROLE", "CLIENT", "STATUS");
+            for u in list {
+                out.push_str(&format!(
+                    "\n{:>6}  {:<36} {:<11} {:<20} {}",
+                    u.id,
+                    u.login,
+                    u.role,
+                    u.client.unwrap_or_default(),
+                    if u.disabled { "disabled" } else { "active" }
+                ));
+            }
+            Ok(out)
+        }
+        AdminCommand::User(UserCommand::SetPassword { user, password_stdin }) => {
+            let (password, made_up) = password_from(password_stdin, stdin_line)?;
+            let hash = hash(password.clone()).await?;
+            let login = user.trim().to_owned();
+            let shown = login.clone();
+            db.write(move |c| {
+                let (u, _) = users::by_login(c, &login)?
+                    .ok_or_else(|| DbError::NotFound(format!("There is no user {login:?}.")))?;
+                let t = now();
+                users::set_password(c, u.id, &hash, None, t)?;
+                audit::record(c, t, None, "password.reset", &u.login, "steward admin")
+            })
+            .await?;
+            Ok(if made_up {
+                format!("New password for {shown}, shown once: {password}")
+            } else {
+                format!("Password set for {shown}.")
+            })
+        }
+        AdminCommand::ApiKey(ApiKeyCommand::Create { user, name, json }) => {
+            let name = name.trim().to_owned();
+            if name.is_empty() || name.chars().count() > 100 {
+                return Err(AdminError::Input("The key's --name must be 1 to 100 characters.".into()));
+            }
+            let key = auth::new_api_key();
+            let (hash, prefix) = (auth::sha256(key.as_bytes()), key[..12].to_owned());
+            let login = user.trim().to_owned();
+            db.write(move |c| {
+                let (u, _) = users::by_login(c, &login)?
+                    .ok_or_else(|| DbError::NotFound(format!("There is no user {login:?}.")))?;
+                if u.disabled {
+                    return Err(DbError::Conflict(format!("The user {login:?} is disabled.")));
+                }
+                let t = now();
+                let made = api_keys::insert(c, u.id, &name, &prefix, &hash, t)?;
+                audit::record(c, t, None, "api_key.created", &made.id.to_string(), "steward admin")
+            })
+            .await?;
+            Ok(if json { json!({ "key": key }).to_string() } else { key })
+        }
+    }
+}
+
+fn password_from(
+    from_stdin: bool,
+    stdin_line: impl FnOnce() -> std::io::Result<String>,
+) -> Result<(String, bool), AdminError> {
+    if !from_stdin {
+        return Ok((auth::random_password(), true));
+    }
+    let line =
+        stdin_line().map_err(|e| AdminError::Input(format!("cannot read the password from standard input: {e}")))?;
+    let password = line.trim_end_matches(['\n', '\r']).to_owned();
+    auth::check_new_password(&password).map_err(AdminError::Input)?;
+    Ok((password, false))
+}
+
+async fn hash(password: String) -> Result<String, AdminError> {
+    tokio::task::spawn_blocking(move || auth::hash_password(&password))
+        .await
+        .map_err(|e| AdminError::Input(e.to_string()))?
+        .map_err(|e| AdminError::Input(e.to_string()))
+}

@@ -1,0 +1,507 @@
+//! Typed configuration: embedded defaults, then the TOML file, then `STEWARD_<SECTION>__<KEY>`
+//! environment variables, then command-line flags (applied by the caller).
+//!
+//! Every key is documented with its default in `config.example.toml`; a unit test parses that file
+//! and checks that it says exactly what `Config::default()` says, so the two cannot drift apart.
+//! Unknown keys and bad values are refused with a sentence naming the key (and the line, for the
+//! file), never ignored: a typo in a config file should not silently run with a default.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// The example configuration, embedded so `steward` can print it and tests can check it.
+pub const EXAMPLE: &str = include_str!("../config.example.toml");
+
+/// Prefix of environment variables that override config keys.
+const ENV_PREFIX: &str = "STEWARD_";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("config file {path}: {message}")]
+    File { path: PathBuf, message: String },
+    #[error("environment variable {var}: {message}")]
+    Env { var: String, message: String },
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub server: ServerConfig,
+    pub tls: TlsConfig,
+    pub http: HttpConfig,
+    pub auth: AuthConfig,
+    pub monitoring: MonitoringConfig,
+    pub log: LogConfig,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Address and port the web UI, API and agent receiver listen on.
+    pub listen: SocketAddr,
+    /// Folder for the database, TLS certificate and other state; created with mode 0700.
+    pub data_dir: PathBuf,
+    /// How agents and e-mail links reach this server; derived from `listen` when empty.
+    pub public_url: String,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            listen: "0.0.0.0:8443".parse().expect("valid default address"),
+            data_dir: PathBuf::from("./steward-data"),
+            public_url: String::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TlsMode {
+    SelfSigned,
+    Files,
+    Off,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TlsConfig {
+    pub mode: TlsMode,
+    /// PEM certificate chain, with `mode = "files"`.
+    pub cert_file: PathBuf,
+    /// PEM private key, with `mode = "files"`.
+    pub key_file: PathBuf,
+}
+
+impl Default for TlsConfig {
+    fn default() -> Self {
+        TlsConfig { mode: TlsMode::SelfSigned, cert_file: PathBuf::new(), key_file: PathBuf::new() }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HttpConfig {
+    /// A request that takes longer is answered 408.
+    pub request_timeout: HumanDuration,
+    /// Largest request body accepted, in bytes; larger ones are answered 413.
+    pub body_limit_bytes: u64,
+    /// How long a graceful shutdown waits for requests in flight.
+    pub shutdown_grace: HumanDuration,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig {
+            request_timeout: HumanDuration::secs(30),
+            body_limit_bytes: 2 * 1024 * 1024,
+            shutdown_grace: HumanDuration::secs(10),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthConfig {
+    /// A login session ends this long after it began.
+    pub session_ttl: HumanDuration,
+    /// Failed logins for one account (or from one address) allowed within `lockout_window`.
+    pub max_failed_logins: u32,
+    /// Window over which failed logins are counted; further attempts wait until it passes.
+    pub lockout_window: HumanDuration,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        AuthConfig {
+            session_ttl: HumanDuration::secs(12 * 3600),
+            max_failed_logins: 10,
+            lockout_window: HumanDuration::secs(15 * 60),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MonitoringConfig {
+    /// No check-in for this long: the device is offline.
+    pub offline_after: HumanDuration,
+}
+
+impl Default for MonitoringConfig {
+    fn default() -> Self {
+        MonitoringConfig { offline_after: HumanDuration::secs(180) }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogConfig {
+    /// A tracing filter such as "info" or "steward=debug,tower_http=info"; RUST_LOG wins when set.
+    pub level: String,
+    pub format: LogFormat,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        LogConfig { level: "info".into(), format: LogFormat::Text }
+    }
+}
+
+impl Config {
+    /// Loads the configuration: defaults, then `file` (if any), then the `STEWARD_*` variables in
+    /// `env`. Flags are applied by the caller afterwards.
+    pub fn load(file: Option<&Path>, env: impl IntoIterator<Item = (String, String)>) -> Result<Config, ConfigError> {
+        let mut config = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
+                Config::from_toml(&text).map_err(|message| ConfigError::File { path: path.to_owned(), message })?
+            }
+            None => Config::default(),
+        };
+        config.apply_env(env)?;
+        Ok(config)
+    }
+
+    /// Parses a config file's text. The error names the key and line.
+    pub fn from_toml(text: &str) -> Result<Config, String> {
+        toml::from_str(text).map_err(|e| describe_toml_error(text, &e))
+    }
+
+    /// Applies `STEWARD_<SECTION>__<KEY>=value` overrides. Variables without a double underscore
+    /// (such as `STEWARD_ADMIN_PASSWORD`) are not config keys and are left alone.
+    pub fn apply_env(&mut self, env: impl IntoIterator<Item = (String, String)>) -> Result<(), ConfigError> {
+        let mut overrides: Vec<(String, String, String, String)> = env
+            .into_iter()
+            .filter_map(|(var, value)| {
+                let rest = var.strip_prefix(ENV_PREFIX)?;
+                let (section, key) = rest.split_once("__")?;
+                Some((var.clone(), section.to_ascii_lowercase(), key.to_ascii_lowercase(), value))
+            })
+            .collect();
+        if overrides.is_empty() {
+            return Ok(());
+        }
+        overrides.sort();
+        for (var, section, key, value) in overrides {
+            let mut table = toml::Table::try_from(&*self).expect("config serializes to a table");
+            let Some(toml::Value::Table(section_table)) = table.get_mut(&section) else {
+                return Err(ConfigError::Env { var, message: format!("there is no config section [{section}]") });
+            };
+            let Some(current) = section_table.get(&key) else {
+                return Err(ConfigError::Env {
+                    var,
+                    message: format!("there is no config key {key} in section [{section}]"),
+                });
+            };
+            // Numbers and booleans are written bare in the environment; everything else is text.
+            let parsed = match current {
+                toml::Value::Integer(_) => {
+                    value.trim().parse::<i64>().map(toml::Value::Integer).map_err(|_| ConfigError::Env {
+                        var: var.clone(),
+                        message: format!("{section}.{key} must be a whole number, not {value:?}"),
+                    })?
+                }
+                toml::Value::Boolean(_) => {
+                    value.trim().parse::<bool>().map(toml::Value::Boolean).map_err(|_| ConfigError::Env {
+                        var: var.clone(),
+                        message: format!("{section}.{key} must be true or false, not {value:?}"),
+                    })?
+                }
+                _ => toml::Value::String(value),
+            };
+            section_table.insert(key.clone(), parsed);
+            *self = toml::Value::Table(table).try_into().map_err(|e: toml::de::Error| ConfigError::Env {
+                var: var.clone(),
+                message: format!("{section}.{key}: {}", e.message()),
+            })?;
+        }
+        Ok(())
+    }
+
+    /// The address agents and links use: `public_url` when set, otherwise built from `listen`.
+    pub fn public_url(&self, bound: SocketAddr) -> String {
+        if !self.server.public_url.is_empty() {
+            return self.server.public_url.trim_end_matches('/').to_owned();
+        }
+        let scheme = if self.tls.mode == TlsMode::Off { "http" } else { "https" };
+        let host = if bound.ip().is_unspecified() {
+            local_hostname().unwrap_or_else(|| "localhost".into())
+        } else if bound.is_ipv6() {
+            format!("[{}]", bound.ip())
+        } else {
+            bound.ip().to_string()
+        };
+        format!("{scheme}://{host}:{}", bound.port())
+    }
+
+    /// Checks relations between keys that serde cannot see on its own.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.tls.mode == TlsMode::Files {
+            if self.tls.cert_file.as_os_str().is_empty() {
+                return Err("tls.cert_file must be set when tls.mode is \"files\"".into());
+            }
+            if self.tls.key_file.as_os_str().is_empty() {
+                return Err("tls.key_file must be set when tls.mode is \"files\"".into());
+            }
+        }
+        let url = &self.server.public_url;
+        if !(url.is_empty() || url.starts_with("https://") || url.starts_with("http://")) {
+            return Err(format!("server.public_url must start with https:// or http://, not {url:?}"));
+        }
+        if self.http.body_limit_bytes < 1024 {
+            return Err("http.body_limit_bytes must be at least 1024".into());
+        }
+        if self.auth.max_failed_logins == 0 {
+            return Err("auth.max_failed_logins must be at least 1".into());
+        }
+        for (key, d) in [
+            ("http.request_timeout", &self.http.request_timeout),
+            ("auth.session_ttl", &self.auth.session_ttl),
+            ("auth.lockout_window", &self.auth.lockout_window),
+            ("monitoring.offline_after", &self.monitoring.offline_after),
+        ] {
+            if d.0.is_zero() {
+                return Err(format!("{key} must be longer than zero"));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn local_hostname() -> Option<String> {
+    let name = std::fs::read_to_string("/proc/sys/kernel/hostname").ok()?;
+    let name = name.trim();
+    (!name.is_empty()).then(|| name.to_owned())
+}
+
+/// Turns a toml error into one line: "line 3, key monitoring.offline_after: <what>".
+fn describe_toml_error(text: &str, e: &toml::de::Error) -> String {
+    let message = e.message().trim_end_matches('\n').replace('\n', "; ");
+    match e.span() {
+        Some(span) => {
+            let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
+            match key_at_line(text, line) {
+                Some(key) => format!("line {line}, key {key}: {message}"),
+                None => format!("line {line}: {message}"),
+            }
+        }
+        None => message,
+    }
+}
+
+/// Finds "section.key" for the assignment on `line` (1-based), by reading the headers above it.
+fn key_at_line(text: &str, line: usize) -> Option<String> {
+    let mut section = String::new();
+    for (i, raw) in text.lines().enumerate() {
+        let l = raw.trim();
+        if l.starts_with('[') && l.ends_with(']') {
+            section = l.trim_matches(|c| c == '[' || c == ']').trim().to_owned();
+        }
+        if i + 1 == line {
+            if l.starts_with('[') {
+                return Some(section);
+            }
+            let key = l.split('=').next()?.trim();
+            if key.is_empty() || key.starts_with('#') {
+                return None;
+            }
+            return Some(if section.is_empty() { key.to_owned() } else { format!("{section}.{key}") });
+        }
+    }
+    None
+}
+
+/// A duration written the way people say it: `90s`, `15m`, `4h`, `7d` (or combined: `1h30m`).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct HumanDuration(pub Duration);
+
+impl HumanDuration {
+    pub const fn secs(s: u64) -> Self {
+        HumanDuration(Duration::from_secs(s))
+    }
+}
+
+impl fmt::Debug for HumanDuration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+impl fmt::Display for HumanDuration {
+    /// Writes the largest units that divide evenly: `3m`, `12h`, `1h30m`, `1500ms`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let d = self.0;
+        if d.subsec_millis() != 0 || !d.subsec_nanos().is_multiple_of(1_000_000) {
+            return write!(f, "{}ms", d.as_millis());
+        }
+        let mut secs = d.as_secs();
+        if secs == 0 {
+            return write!(f, "0s");
+        }
+        for (unit, size) in [("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1)] {
+            if secs >= size {
+                write!(f, "{}{unit}", secs / size)?;
+                secs %= size;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not a duration; write a number and a unit such as 90s, 15m, 4h or 7d")]
+pub struct BadDuration(String);
+
+impl FromStr for HumanDuration {
+    type Err = BadDuration;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || BadDuration(s.to_owned());
+        let text = s.trim();
+        if text.is_empty() {
+            return Err(bad());
+        }
+        let mut total = Duration::ZERO;
+        let mut rest = text;
+        while !rest.is_empty() {
+            let digits = rest.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
+            if digits == 0 {
+                return Err(bad());
+            }
+            let n: u64 = rest[..digits].parse().map_err(|_| bad())?;
+            rest = &rest[digits..];
+            let unit_len = rest.find(|c: char| c.is_ascii_digit()).unwrap_or(rest.len());
+            let part = match &rest[..unit_len] {
+                "ms" => Duration::from_millis(n),
+                "s" => Duration::from_secs(n),
+                "m" => Duration::from_secs(n.checked_mul(60).ok_or_else(bad)?),
+                "h" => Duration::from_secs(n.checked_mul(3_600).ok_or_else(bad)?),
+                "d" => Duration::from_secs(n.checked_mul(86_400).ok_or_else(bad)?),
+                _ => return Err(bad()),
+            };
+            total = total.checked_add(part).ok_or_else(bad)?;
+            rest = &rest[unit_len..];
+        }
+        Ok(HumanDuration(total))
+    }
+}
+
+impl Serialize for HumanDuration {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for HumanDuration {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_like_people_write_them() {
+        let cases = [("90s", 90), ("15m", 900), ("4h", 14_400), ("7d", 604_800), ("1h30m", 5_400)];
+        for (text, secs) in cases {
+            assert_eq!(text.parse::<HumanDuration>().unwrap().0, Duration::from_secs(secs), "{text}");
+        }
+        assert_eq!("250ms".parse::<HumanDuration>().unwrap().0, Duration::from_millis(250));
+        for bad in ["", "15", "m", "15x", "-5m", "1.5h", "5 m", "99999999999999999999d"] {
+            assert!(bad.parse::<HumanDuration>().is_err(), "{bad:?} should be refused");
+        }
+    }
+
+    #[test]
+    fn durations_print_back_in_the_same_form() {
+        for text in ["90s", "15m", "4h", "7d", "1h30m", "250ms", "3m"] {
+            let d: HumanDuration = text.parse().unwrap();
+            let back: HumanDuration = d.to_string().parse().unwrap();
+            assert_eq!(d, back, "{text} -> {d}");
+        }
+        assert_eq!(HumanDuration::secs(180).to_string(), "3m");
+    }
+
+    #[test]
+    fn example_config_documents_exactly_the_defaults() {
+        let parsed = Config::from_toml(EXAMPLE).expect("config.example.toml parses");
+        assert_eq!(parsed, Config::default());
+        // Every key the program knows appears in the example, so none goes undocumented.
+        let table = toml::Table::try_from(Config::default()).unwrap();
+        for (section, keys) in &table {
+            assert!(EXAMPLE.contains(&format!("[{section}]")), "example lacks [{section}]");
+            for key in keys.as_table().unwrap().keys() {
+                assert!(
+                    EXAMPLE.lines().any(|l| l.trim_start().starts_with(&format!("{key} ="))),
+                    "example lacks {section}.{key}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn unknown_key_is_named_with_its_line() {
+        let err = Config::from_toml("[server]\nlisten = \"127.0.0.1:1\"\nlistn = \"x\"\n").unwrap_err();
+        assert!(err.contains("line 3"), "{err}");
+        assert!(err.contains("listn"), "{err}");
+        let err = Config::from_toml("[sever]\n").unwrap_err();
+        assert!(err.contains("sever"), "{err}");
+    }
+
+    #[test]
+    fn bad_duration_is_named_with_key_and_line() {
+        let err = Config::from_toml("[monitoring]\n\noffline_after = \"3 minutes\"\n").unwrap_err();
+        assert!(err.contains("line 3"), "{err}");
+        assert!(err.contains("monitoring.offline_after"), "{err}");
+        assert!(err.contains("not a duration"), "{err}");
+    }
+
+    #[test]
+    fn environment_overrides_file_and_names_bad_keys() {
+        let mut c = Config::from_toml("[monitoring]\noffline_after = \"5m\"\n").unwrap();
+        c.apply_env([
+            ("STEWARD_MONITORING__OFFLINE_AFTER".to_string(), "30s".to_string()),
+            ("STEWARD_HTTP__BODY_LIMIT_BYTES".to_string(), "4096".to_string()),
+            ("STEWARD_ADMIN_PASSWORD".to_string(), "not a config key".to_string()),
+        ])
+        .unwrap();
+        assert_eq!(c.monitoring.offline_after, HumanDuration::secs(30));
+        assert_eq!(c.http.body_limit_bytes, 4096);
+
+        let err = c.apply_env([("STEWARD_MONITORING__OFLINE_AFTER".into(), "1m".into())]).unwrap_err();
+        assert!(err.to_string().contains("STEWARD_MONITORING__OFLINE_AFTER"), "{err}");
+        let err = c.apply_env([("STEWARD_MONITORING__OFFLINE_AFTER".into(), "soon".into())]).unwrap_err();
+        assert!(err.to_string().contains("not a duration"), "{err}");
+        let err = c.apply_env([("STEWARD_TLS__MODE".into(), "maybe".into())]).unwrap_err();
+        assert!(err.to_string().contains("tls.mode"), "{err}");
+    }
+
+    #[test]
+    fn public_url_is_derived_from_listen() {
+        let mut c = Config::default();
+        assert_eq!(c.public_url("127.0.0.1:8443".parse().unwrap()), "https://127.0.0.1:8443");
+        c.tls.mode = TlsMode::Off;
+        assert_eq!(c.public_url("[::1]:80".parse().unwrap()), "http://[::1]:80");
+        c.server.public_url = "https://rmm.example.com/".into();
+        assert_eq!(c.public_url("0.0.0.0:1".parse().unwrap()), "https://rmm.example.com");
+    }
+}

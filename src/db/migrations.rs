@@ -1,0 +1,62 @@
+//! Schema versions. `schema.sql` is migration 1; each later change is appended to `MIGRATIONS`
+//! and never edited once released. The version lives in SQLite's `user_version`.
+
+use std::path::Path;
+
+use rusqlite::Connection;
+
+use super::DbError;
+
+/// Migrations in order; index 0 brings an empty database to version 1.
+const MIGRATIONS: &[&str] = &[include_str!("../../schema.sql")];
+
+/// The schema version this binary writes.
+pub const LATEST: i64 = MIGRATIONS.len() as i64;
+
+/// Brings the database up to `LATEST`, one transaction per migration. Refuses a database whose
+/// version is newer than this binary knows, without touching it.
+pub fn migrate(conn: &mut Connection, path: &Path) -> Result<(), DbError> {
+    let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if found > LATEST {
+        return Err(DbError::TooNew { path: path.to_owned(), found, known: LATEST });
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+        let version = i as i64 + 1;
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", version)?;
+        tx.commit()?;
+        tracing::info!(version, "database schema migrated");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fresh_database_reaches_latest_and_stays_there() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db");
+        let mut conn = super::super::open_connection(&path, false).unwrap();
+        migrate(&mut conn, &path).unwrap();
+        migrate(&mut conn, &path).unwrap();
+        let v: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+        assert_eq!(v, LATEST);
+        let fk: i64 = conn.query_row("PRAGMA foreign_keys", [], |r| r.get(0)).unwrap();
+        assert_eq!(fk, 1);
+    }
+
+    #[test]
+    fn newer_database_is_refused_with_a_sentence() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db");
+        let mut conn = super::super::open_connection(&path, false).unwrap();
+        conn.pragma_update(None, "user_version", LATEST + 5).unwrap();
+        let err = migrate(&mut conn, &path).unwrap_err().to_string();
+        assert!(err.contains("newer version of Steward"), "{err}");
+        let tables: i64 = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0)).unwrap();
+        assert_eq!(tables, 0, "nothing was created in the refused database");
+    }
+}

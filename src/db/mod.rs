@@ -1,0 +1,339 @@
+//! The store: one SQLite file in the data folder, one writer thread, a few read connections.
+//!
+//! Why one writer: SQLite allows one writer at a time anyway, and funnelling every write through
+//! one thread lets many small writes that arrive together (check-ins, ticket edits) share one
+//! `BEGIN IMMEDIATE` transaction and one fsync. Each job in a batch runs inside its own SAVEPOINT,
+//! so a failing job rolls back alone; a job's caller hears back only after the batch has committed,
+//! which is what makes "acknowledged" mean "on disk". Reads run on separate connections in
+//! `spawn_blocking`, so neither reads nor writes ever block the async runtime.
+
+pub mod api_keys;
+pub mod audit;
+pub mod clients;
+pub mod migrations;
+pub mod sessions;
+pub mod users;
+
+use std::panic::AssertUnwindSafe;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags};
+use tokio::sync::{Semaphore, oneshot};
+
+/// Most jobs one write transaction takes; more wait for the next one.
+const MAX_BATCH: usize = 512;
+/// Read connections kept open.
+const READERS: usize = 4;
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error(
+        "the database {path} was made by a newer version of Steward (schema version {found}; this \
+         binary knows up to {known}). Run the newer steward, or restore a backup made by this version."
+    )]
+    TooNew { path: PathBuf, found: i64, known: i64 },
+    #[error("cannot open the database {path}: {source}")]
+    Open { path: PathBuf, source: rusqlite::Error },
+    #[error("the database writer has stopped")]
+    WriterGone,
+    #[error("a database job panicked")]
+    Panicked,
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    NotFound(String),
+}
+
+impl DbError {
+    /// True when a UNIQUE constraint refused the write (a duplicate name, say).
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(self, DbError::Sqlite(rusqlite::Error::SqliteFailure(e, _))
+            if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE)
+    }
+}
+
+/// One caller's write: run inside the batch's transaction, then told how the commit went.
+trait WriteJob: Send {
+    /// Does the work; false means it failed and its savepoint must be rolled back.
+    fn run(&mut self, conn: &Connection) -> bool;
+    /// Answers the caller: its own result if the batch committed, else the commit's error.
+    fn finish(self: Box<Self>, commit: Result<(), String>);
+}
+
+struct TypedJob<R, F> {
+    work: Option<F>,
+    result: Option<Result<R, DbError>>,
+    reply: oneshot::Sender<Result<R, DbError>>,
+}
+
+impl<R, F> WriteJob for TypedJob<R, F>
+where
+    R: Send,
+    F: FnOnce(&Connection) -> Result<R, DbError> + Send,
+{
+    fn run(&mut self, conn: &Connection) -> bool {
+        let Some(work) = self.work.take() else { return false };
+        let result = std::panic::catch_unwind(AssertUnwindSafe(|| work(conn))).unwrap_or(Err(DbError::Panicked));
+        let ok = result.is_ok();
+        self.result = Some(result);
+        ok
+    }
+
+    fn finish(self: Box<Self>, commit: Result<(), String>) {
+        let outcome = match (commit, self.result) {
+            (Ok(()), Some(result)) => result,
+            (Err(e), _) => Err(DbError::Conflict(format!("the write could not be committed: {e}"))),
+            (Ok(()), None) => Err(DbError::WriterGone),
+        };
+        let _ = self.reply.send(outcome);
+    }
+}
+
+type Job = Box<dyn WriteJob>;
+
+/// Handle to the store. Cheap to clone.
+#[derive(Clone)]
+pub struct Db {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    path: PathBuf,
+    writer: Mutex<Option<std::sync::mpsc::Sender<Job>>>,
+    writer_thread: Mutex<Option<std::thread::JoinHandle<()>>>,
+    readers: Mutex<Vec<Connection>>,
+    reader_slots: Semaphore,
+}
+
+impl Db {
+    /// Opens (creating if needed) the database at `path`, brings its schema up to date, and starts
+    /// the writer thread. A database made by a newer Steward is refused.
+    pub fn open(path: &Path) -> Result<Db, DbError> {
+        let mut conn = open_connection(path, false)?;
+        migrations::migrate(&mut conn, path)?;
+        let mut readers = Vec::with_capacity(READERS);
+        for _ in 0..READERS {
+            readers.push(open_connection(path, true)?);
+        }
+        let (tx, rx) = std::sync::mpsc::channel::<Job>();
+        let thread = std::thread::Builder::new()
+            .name("steward-db-writer".into())
+            .spawn(move || writer_loop(conn, rx))
+            .expect("spawn the database writer thread");
+        Ok(Db {
+            inner: Arc::new(Inner {
+                path: path.to_owned(),
+                writer: Mutex::new(Some(tx)),
+                writer_thread: Mutex::new(Some(thread)),
+                readers: Mutex::new(readers),
+                reader_slots: Semaphore::new(READERS),
+            }),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// Runs `f` in a write transaction (shared with other writes that arrive at the same time) and
+    /// returns its result once the transaction has committed. If `f` fails, its changes are rolled
+    /// back and nothing it wrote remains.
+    pub async fn write<R, F>(&self, f: F) -> Result<R, DbError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&Connection) -> Result<R, DbError> + Send + 'static,
+    {
+        let (tx, rx) = oneshot::channel::<Result<R, DbError>>();
+        let job: Job = Box::new(TypedJob { work: Some(f), result: None, reply: tx });
+        {
+            let guard = self.inner.writer.lock().expect("writer lock");
+            let sender = guard.as_ref().ok_or(DbError::WriterGone)?;
+            sender.send(job).map_err(|_| DbError::WriterGone)?;
+        }
+        rx.await.map_err(|_| DbError::WriterGone)?
+    }
+
+    /// Runs `f` on a read connection, off the async runtime.
+    pub async fn read<R, F>(&self, f: F) -> Result<R, DbError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&Connection) -> Result<R, DbError> + Send + 'static,
+    {
+        let _permit = self.inner.reader_slots.acquire().await.map_err(|_| DbError::WriterGone)?;
+        let conn = self.inner.readers.lock().expect("reader pool lock").pop().expect("a reader per permit");
+        let (conn, result) = tokio::task::spawn_blocking(move || {
+            let result = std::panic::catch_unwind(AssertUnwindSafe(|| f(&conn))).unwrap_or(Err(DbError::Panicked));
+            (conn, result)
+        })
+        .await
+        .map_err(|_| DbError::Panicked)?;
+        self.inner.readers.lock().expect("reader pool lock").push(conn);
+        result
+    }
+
+    /// Stops taking writes, lets the writer finish what it has, and checkpoints the WAL into the
+    /// main file. Called on graceful shutdown.
+    pub async fn close(&self) {
+        self.inner.writer.lock().expect("writer lock").take();
+        let handle = self.inner.writer_thread.lock().expect("writer thread lock").take();
+        if let Some(handle) = handle {
+            let _ = tokio::task::spawn_blocking(move || handle.join()).await;
+        }
+    }
+}
+
+/// Opens one connection with the settings every connection shares.
+pub fn open_connection(path: &Path, read_only: bool) -> Result<Connection, DbError> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn =
+        Connection::open_with_flags(path, flags).map_err(|source| DbError::Open { path: path.to_owned(), source })?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL;
+         PRAGMA synchronous = NORMAL;
+         PRAGMA foreign_keys = ON;
+         PRAGMA temp_store = MEMORY;",
+    )?;
+    if read_only {
+        conn.execute_batch("PRAGMA query_only = ON;")?;
+    }
+    Ok(conn)
+}
+
+fn writer_loop(conn: Connection, jobs: std::sync::mpsc::Receiver<Job>) {
+    // Blocks for the first job, then takes whatever else is already waiting into the same batch.
+    while let Ok(first) = jobs.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        run_batch(&conn, batch);
+    }
+    if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())) {
+        tracing::warn!(error = %e, "WAL checkpoint at shutdown failed");
+    }
+}
+
+fn run_batch(conn: &Connection, mut batch: Vec<Job>) {
+    if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+        let msg = e.to_string();
+        tracing::error!(error = %msg, "cannot start a write transaction");
+        for job in batch {
+            job.finish(Err(msg.clone()));
+        }
+        return;
+    }
+    let mut failures: Vec<Option<String>> = Vec::with_capacity(batch.len());
+    for job in batch.iter_mut() {
+        if let Err(e) = conn.execute_batch("SAVEPOINT job") {
+            failures.push(Some(e.to_string()));
+            continue;
+        }
+        let ok = job.run(conn);
+        let end = if ok { "RELEASE job" } else { "ROLLBACK TO job; RELEASE job" };
+        failures.push(conn.execute_batch(end).err().map(|e| e.to_string()));
+    }
+    let commit = conn.execute_batch("COMMIT").map_err(|e| e.to_string());
+    if commit.is_err() {
+        let _ = conn.execute_batch("ROLLBACK");
+    }
+    for (job, failure) in batch.into_iter().zip(failures) {
+        job.finish(match (&commit, failure) {
+            (Ok(()), None) => Ok(()),
+            (_, Some(e)) => Err(e),
+            (Err(e), None) => Err(e.clone()),
+        });
+    }
+}
+
+/// Current time as unix seconds.
+pub fn now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+/// Formats unix seconds as RFC 3339 UTC (`2026-11-28T07:15:00Z`).
+pub fn rfc3339(ts: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(ts)
+        .ok()
+        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp_db() -> (tempfile::TempDir, Db) {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("steward.db")).unwrap();
+        (dir, db)
+    }
+
+    #[tokio::test]
+    async fn a_failing_write_leaves_nothing_and_others_in_its_batch_commit() {
+        let (_dir, db) = temp_db();
+        let mut handles = Vec::new();
+        for i in 0..20 {
+            let db = db.clone();
+            handles.push(tokio::spawn(async move {
+                db.write(move |c| {
+                    c.execute(
+                        "INSERT INTO clients (name, created_at, updated_at) VALUES (?1, 0, 0)",
+                        [format!("client {i}")],
+                    )?;
+                    if i % 5 == 0 {
+                        return Err(DbError::Conflict("refused on purpose".into()));
+                    }
+                    Ok(i)
+                })
+                .await
+            }));
+        }
+        let mut ok = 0;
+        for h in handles {
+            if h.await.unwrap().is_ok() {
+                ok += 1;
+            }
+        }
+        assert_eq!(ok, 16);
+        let count: i64 = db.read(|c| Ok(c.query_row("SELECT count(*) FROM clients", [], |r| r.get(0))?)).await.unwrap();
+        assert_eq!(count, 16, "the four refused writes left nothing behind");
+    }
+
+    #[tokio::test]
+    async fn a_panicking_job_does_not_stop_the_writer() {
+        let (_dir, db) = temp_db();
+        let r: Result<(), DbError> = db.write(|_| panic!("boom")).await;
+        assert!(matches!(r, Err(DbError::Panicked)));
+        db.write(|c| Ok(c.execute("INSERT INTO clients (name, created_at, updated_at) VALUES ('a', 0, 0)", [])?))
+            .await
+            .unwrap();
+    }
+
+    #[tokio::test]
+    async fn close_checkpoints_the_wal() {
+        let (dir, db) = temp_db();
+        db.write(|c| Ok(c.execute("INSERT INTO clients (name, created_at, updated_at) VALUES ('a', 0, 0)", [])?))
+            .await
+            .unwrap();
+        db.close().await;
+        let wal = dir.path().join("steward.db-wal");
+        let len = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+        assert_eq!(len, 0, "WAL truncated after close");
+        assert!(matches!(db.write(|_| Ok(())).await, Err(DbError::WriterGone)));
+    }
+
+    #[test]
+    fn timestamps_are_rfc3339_utc() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(1_795_000_000), "2026-11-18T11:06:40Z");
+    }
+}

@@ -1,0 +1,199 @@
+//! People who log in: admins, technicians and client contacts.
+
+use std::fmt;
+use std::str::FromStr;
+
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use serde::{Deserialize, Serialize};
+
+use super::{DbError, rfc3339};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Admin,
+    Technician,
+    Client,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Technician => "technician",
+            Role::Client => "client",
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Role {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "admin" => Ok(Role::Admin),
+            "technician" => Ok(Role::Technician),
+            "client" => Ok(Role::Client),
+            other => Err(format!("{other:?} is not a role; use admin, technician or client")),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct User {
+    pub id: i64,
+    pub login: String,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub client_id: Option<i64>,
+    /// The client's name, for client-role users.
+    pub client: Option<String>,
+    pub disabled: bool,
+    pub created_at: String,
+    pub last_login_at: Option<String>,
+}
+
+pub(crate) const USER_COLUMNS: &str = "u.id, u.login, u.email, u.name, u.role, u.client_id, c.name, u.disabled,
+    u.created_at, u.last_login_at";
+pub(crate) const USER_FROM: &str = "users u LEFT JOIN clients c ON c.id = u.client_id";
+
+pub(crate) fn user_from_row(r: &Row) -> rusqlite::Result<User> {
+    user_at(r, 0)
+}
+
+/// Reads the `USER_COLUMNS` that start at column `base` of a row.
+pub(crate) fn user_at(r: &Row, base: usize) -> rusqlite::Result<User> {
+    let role: String = r.get(base + 4)?;
+    let role = role
+        .parse()
+        .map_err(|_| rusqlite::Error::InvalidColumnType(base + 4, "role".into(), rusqlite::types::Type::Text))?;
+    Ok(User {
+        id: r.get(base)?,
+        login: r.get(base + 1)?,
+        email: r.get(base + 2)?,
+        name: r.get(base + 3)?,
+        role,
+        client_id: r.get(base + 5)?,
+        client: r.get(base + 6)?,
+        disabled: r.get(base + 7)?,
+        created_at: rfc3339(r.get(base + 8)?),
+        last_login_at: r.get::<_, Option<i64>>(base + 9)?.map(rfc3339),
+    })
+}
+
+pub fn count(conn: &Connection) -> Result<i64, DbError> {
+    Ok(conn.query_row("SELECT count(*) FROM users", [], |r| r.get(0))?)
+}
+
+pub fn get(conn: &Connection, id: i64) -> Result<Option<User>, DbError> {
+    let sql = format!("SELECT {USER_COLUMNS} FROM {USER_FROM} WHERE u.id = ?1");
+    Ok(conn.query_row(&sql, [id], user_from_row).optional()?)
+}
+
+/// The user with this login (case-insensitive) and their password hash.
+pub fn by_login(conn: &Connection, login: &str) -> Result<Option<(User, String)>, DbError> {
+    let sql = format!("SELECT {USER_COLUMNS}, u.password_hash FROM {USER_FROM} WHERE u.login = ?1");
+    Ok(conn.query_row(&sql, [login], |r| Ok((user_from_row(r)?, r.get(10)?))).optional()?)
+}
+
+pub fn list(conn: &Connection, after: Option<&str>, limit: usize) -> Result<Vec<User>, DbError> {
+    let sql = format!(
+        "SELECT {USER_COLUMNS} FROM {USER_FROM} WHERE (?1 IS NULL OR u.login > ?1 COLLATE NOCASE)
+         ORDER BY u.login COLLATE NOCASE LIMIT ?2"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(params![after, limit as i64], user_from_row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+pub struct NewUser<'a> {
+    pub login: &'a str,
+    pub email: &'a str,
+    pub name: &'a str,
+    pub role: Role,
+    pub client_id: Option<i64>,
+    pub password_hash: &'a str,
+}
+
+pub fn insert(conn: &Connection, u: &NewUser, now: i64) -> Result<User, DbError> {
+    let result = conn.execute(
+        "INSERT INTO users (login, email, name, role, client_id, password_hash, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+        params![u.login, u.email, u.name, u.role.as_str(), u.client_id, u.password_hash, now],
+    );
+    match result {
+        Ok(_) => get(conn, conn.last_insert_rowid())?.ok_or_else(|| DbError::NotFound("user vanished".into())),
+        Err(e) => {
+            let e = DbError::from(e);
+            if e.is_unique_violation() {
+                Err(DbError::Conflict(format!("A user with login {:?} already exists.", u.login)))
+            } else {
+                Err(e)
+            }
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct UserChanges {
+    pub name: Option<String>,
+    pub role: Option<Role>,
+    /// `Some(None)` clears the client (for a role other than client).
+    pub client_id: Option<Option<i64>>,
+    pub disabled: Option<bool>,
+}
+
+pub fn update(conn: &Connection, id: i64, ch: &UserChanges, now: i64) -> Result<User, DbError> {
+    let current = get(conn, id)?.ok_or_else(|| DbError::NotFound(format!("There is no user with id {id}.")))?;
+    let role = ch.role.unwrap_or(current.role);
+    let client_id = match ch.client_id {
+        Some(c) => c,
+        None if role == Role::Client => current.client_id,
+        None => None,
+    };
+    if role == Role::Client && client_id.is_none() {
+        return Err(DbError::Conflict("A user with the client role needs a client.".into()));
+    }
+    let client_id = if role == Role::Client { client_id } else { None };
+    conn.execute(
+        "UPDATE users SET name = coalesce(?2, name), role = ?3, client_id = ?4,
+         disabled = coalesce(?5, disabled), updated_at = ?6 WHERE id = ?1",
+        params![id, ch.name, role.as_str(), client_id, ch.disabled, now],
+    )?;
+    if ch.disabled == Some(true) {
+        conn.execute("DELETE FROM sessions WHERE user_id = ?1", [id])?;
+    }
+    get(conn, id)?.ok_or_else(|| DbError::NotFound(format!("There is no user with id {id}.")))
+}
+
+/// Sets a new password hash and ends the user's other sessions.
+pub fn set_password(
+    conn: &Connection,
+    id: i64,
+    hash: &str,
+    keep_session: Option<i64>,
+    now: i64,
+) -> Result<(), DbError> {
+    let changed =
+        conn.execute("UPDATE users SET password_hash = ?2, updated_at = ?3 WHERE id = ?1", params![id, hash, now])?;
+    if changed == 0 {
+        return Err(DbError::NotFound(format!("There is no user with id {id}.")));
+    }
+    conn.execute("DELETE FROM sessions WHERE user_id = ?1 AND id IS NOT ?2", params![id, keep_session])?;
+    Ok(())
+}
+
+pub fn password_hash(conn: &Connection, id: i64) -> Result<Option<String>, DbError> {
+    Ok(conn.query_row("SELECT password_hash FROM users WHERE id = ?1", [id], |r| r.get(0)).optional()?)
+}
+
+pub fn touch_login(conn: &Connection, id: i64, now: i64) -> Result<(), DbError> {
+    conn.execute("UPDATE users SET last_login_at = ?2 WHERE id = ?1", params![id, now])?;
+    Ok(())
+}

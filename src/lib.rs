@@ -1,0 +1,14 @@
+//! Steward: the RMM and PSA appliance for managed service providers, as a library so that the
+//! binary stays thin and tests can start the real server.
+
+pub mod admin;
+pub mod auth;
+pub mod backup;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod fsutil;
+pub mod server;
+
+/// This build's version, as `/healthz` and `--version` report it.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

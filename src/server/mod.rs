@@ -1,0 +1,319 @@
+//! `steward server`: opens the store, makes the first admin, binds, and serves the UI and API
+//! until told to stop; then lets requests in flight finish, drains the writer and checkpoints.
+
+pub mod assets;
+pub mod auth;
+pub mod error;
+pub mod routes;
+pub mod state;
+pub mod tls;
+
+use std::future::Future;
+use std::io::Write;
+use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, patch, post};
+use tower_http::compression::CompressionLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::config::{Config, TlsMode};
+use crate::db::{Db, DbError, audit, now, users};
+
+use self::auth::{LoginThrottle, require_caller};
+use self::error::ApiError;
+use self::routes::{api_keys, clients, health, openapi, session, users as user_routes};
+use self::state::AppState;
+
+/// The database file inside the data folder.
+pub const DB_FILE: &str = "steward.db";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error("cannot create the data folder {path}: {source}")]
+    DataDir { path: std::path::PathBuf, source: std::io::Error },
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind { addr: SocketAddr, source: std::io::Error },
+    #[error("TLS: {0}")]
+    Tls(#[from] tls::TlsError),
+    #[error("TLS: the certificate or key is not usable: {0}")]
+    TlsConfig(std::io::Error),
+    #[error("cannot create the admin user: {0}")]
+    Admin(String),
+    #[error("the server stopped: {0}")]
+    Serve(std::io::Error),
+}
+
+/// Opens the data folder's database, creating the folder (mode 0700) if needed.
+pub fn open_store(config: &Config) -> Result<Db, ServerError> {
+    let dir = &config.server.data_dir;
+    crate::fsutil::create_private_dir(dir).map_err(|source| ServerError::DataDir { path: dir.clone(), source })?;
+    Ok(Db::open(&dir.join(DB_FILE))?)
+}
+
+/// Runs the server until `shutdown` completes.
+pub async fn run(config: Config, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), ServerError> {
+    let db = open_store(&config)?;
+    let first_admin = ensure_first_admin(&db).await?;
+
+    let listen = config.server.listen;
+    let listener = TcpListener::bind(listen).map_err(|source| ServerError::Bind { addr: listen, source })?;
+    let bound = listener.local_addr().map_err(|source| ServerError::Bind { addr: listen, source })?;
+    let public_url = config.public_url(bound);
+
+    let hostnames: Vec<String> = url_host(&public_url).into_iter().collect();
+    let cert = tls::load_or_create(&config.tls, &config.server.data_dir, &hostnames)?;
+
+    let state = AppState {
+        db: db.clone(),
+        secure_cookies: config.tls.mode != TlsMode::Off || public_url.starts_with("https://"),
+        public_url: public_url.clone().into(),
+        login_throttle: Arc::new(LoginThrottle::new(config.auth.max_failed_logins, config.auth.lockout_window.0)),
+        config: Arc::new(config),
+    };
+    let app = router(state.clone());
+
+    print_banner(&public_url, bound, cert.as_ref().map(|c| c.fingerprint.as_str()), first_admin.as_deref());
+    tracing::info!(%bound, url = %public_url, "Steward is serving");
+
+    let janitor = tokio::spawn(housekeeping(db.clone()));
+    let handle = axum_server::Handle::new();
+    let grace = state.config.http.shutdown_grace.0;
+    {
+        let handle = handle.clone();
+        tokio::spawn(async move {
+            shutdown.await;
+            tracing::info!("shutting down: finishing requests in flight");
+            handle.graceful_shutdown(Some(grace));
+        });
+    }
+    let service = app.into_make_service_with_connect_info::<SocketAddr>();
+    let served = match cert {
+        Some(cert) => {
+            let rustls = axum_server::tls_rustls::RustlsConfig::from_pem(cert.cert_pem, cert.key_pem)
+                .await
+                .map_err(ServerError::TlsConfig)?;
+            axum_server::from_tcp_rustls(listener, rustls)
+                .map_err(ServerError::Serve)?
+                .handle(handle)
+                .serve(service)
+                .await
+        }
+        None => axum_server::from_tcp(listener).map_err(ServerError::Serve)?.handle(handle).serve(service).await,
+    };
+    janitor.abort();
+    db.close().await;
+    tracing::info!("stopped; the database is checkpointed");
+    served.map_err(ServerError::Serve)
+}
+
+/// On the first start (no users at all), makes `admin` with `STEWARD_ADMIN_PASSWORD` or a random
+/// password, and returns the password to print when it was generated here.
+async fn ensure_first_admin(db: &Db) -> Result<Option<String>, ServerError> {
+    if db.read(users::count).await? > 0 {
+        return Ok(None);
+    }
+    let from_env = std::env::var("STEWARD_ADMIN_PASSWORD").ok().filter(|p| !p.is_empty());
+    if let Some(p) = &from_env {
+        crate::auth::check_new_password(p).map_err(|m| ServerError::Admin(format!("STEWARD_ADMIN_PASSWORD: {m}")))?;
+    }
+    let password = from_env.clone().unwrap_or_else(crate::auth::random_password);
+    let hash = {
+        let p = password.clone();
+        tokio::task::spawn_blocking(move || crate::auth::hash_password(&p))
+            .await
+            .map_err(|e| ServerError::Admin(e.to_string()))?
+            .map_err(|e| ServerError::Admin(e.to_string()))?
+    };
+    let created = db
+        .write(move |c| {
+            // Another process may have made the first user meanwhile.
+            if users::count(c)? > 0 {
+                return Ok(false);
+            }
+            let t = now();
+            let new = users::NewUser {
+                login: "admin",
+                email: "",
+                name: "Administrator",
+                role: users::Role::Admin,
+                client_id: None,
+                password_hash: &hash,
+            };
+            users::insert(c, &new, t)?;
+            audit::record(c, t, None, "user.created", "admin", "first start")?;
+            Ok(true)
+        })
+        .await?;
+    Ok(if created { Some(if from_env.is_some() { String::new() } else { password }) } else { None })
+}
+
+fn print_banner(url: &str, bound: SocketAddr, fingerprint: Option<&str>, admin_password: Option<&str>) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "Steward {} is ready.", crate::VERSION);
+    let _ = writeln!(out, "  URL:       {url}");
+    let _ = writeln!(out, "  Listening: {bound}");
+    match fingerprint {
+        Some(fp) => {
+            let _ = writeln!(out, "  TLS certificate SHA-256 fingerprint: {fp}");
+        }
+        None => {
+            let _ = writeln!(out, "  TLS is off: serve this behind a reverse proxy that terminates HTTPS.");
+        }
+    }
+    match admin_password {
+        Some("") => {
+            let _ =
+                writeln!(out, "First start: created the user \"admin\" with the password from STEWARD_ADMIN_PASSWORD.");
+        }
+        Some(p) => {
+            let _ = writeln!(out, "First start: created the user \"admin\". This password is shown only once:");
+            let _ = writeln!(out, "  login:    admin");
+            let _ = writeln!(out, "  password: {p}");
+        }
+        None => {}
+    }
+    let _ = writeln!(out, "Logs go to standard error. Stop with Ctrl-C or SIGTERM.");
+    let _ = out.flush();
+}
+
+fn url_host(url: &str) -> Option<String> {
+    let rest = url.split_once("://")?.1;
+    let host_port = rest.split('/').next()?;
+    let host = if host_port.starts_with('[') {
+        host_port.trim_start_matches('[').split(']').next()?
+    } else {
+        host_port.rsplit_once(':').map_or(host_port, |(h, _)| h)
+    };
+    (!host.is_empty()).then(|| host.to_owned())
+}
+
+/// Periodic clean-up: expired sessions.
+async fn housekeeping(db: Db) {
+    let mut tick = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        tick.tick().await;
+        if let Err(e) = db.write(|c| crate::db::sessions::prune_expired(c, now())).await {
+            tracing::warn!(error = %e, "could not prune expired sessions");
+        }
+    }
+}
+
+/// Content-Security-Policy for the UI: nothing but our own files, no inline script or style.
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+                   connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
+/// The whole HTTP surface. Public so tests can drive it without a socket.
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/me", get(session::me))
+        .route("/me/password", post(session::change_password))
+        .route("/clients", get(clients::list).post(clients::create))
+        .route("/clients/{id}", get(clients::get).patch(clients::update))
+        .route("/clients/{id}/sites", get(clients::list_sites).post(clients::create_site))
+        .route("/sites/{id}", patch(clients::update_site))
+        .route("/users", get(user_routes::list).post(user_routes::create))
+        .route("/users/{id}", get(user_routes::get).patch(user_routes::update))
+        .route("/api-keys", get(api_keys::list).post(api_keys::create))
+        .route("/api-keys/{id}", axum::routing::delete(api_keys::revoke))
+        .route("/openapi.json", get(openapi::openapi))
+        .fallback(api_not_found)
+        // `layer`, not `route_layer`: unknown paths under /api/v1 also need a caller, so the
+        // API's shape is not visible to strangers.
+        .layer(middleware::from_fn_with_state(state.clone(), require_caller));
+
+    let limits = &state.config.http;
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/auth/login", post(session::login))
+        .route("/auth/logout", post(session::logout))
+        .nest("/api/v1", api)
+        .route("/", get(assets::index))
+        .route("/assets/{*path}", get(assets::asset))
+        .fallback(page_not_found)
+        .layer(middleware::from_fn(json_errors))
+        .layer(DefaultBodyLimit::max(limits.body_limit_bytes as usize))
+        .layer(CompressionLayer::new())
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, limits.request_timeout.0))
+        .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
+        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
+        .layer(PropagateRequestIdLayer::new(HeaderName::from_static("x-request-id")))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
+            let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("");
+            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+        }))
+        .layer(SetRequestIdLayer::new(HeaderName::from_static("x-request-id"), MakeRequestUuid))
+        .with_state(state)
+}
+
+async fn api_not_found() -> ApiError {
+    ApiError::not_found("There is no such API route; GET /api/v1/openapi.json lists them.")
+}
+
+async fn page_not_found(uri: axum::http::Uri) -> Response {
+    if uri.path() == "/api" || uri.path().starts_with("/api/") {
+        return api_not_found().await.into_response();
+    }
+    (StatusCode::NOT_FOUND, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], "Not found\n").into_response()
+}
+
+/// Under `/api`, `/auth` and `/healthz`, every error is JSON, including those made by layers
+/// (408 timeout, 413 body limit, 405 wrong method), and no answer is cached.
+async fn json_errors(request: Request, next: Next) -> Response {
+    let path = request.uri().path();
+    let is_api = path.starts_with("/api") || path.starts_with("/auth") || path == "/healthz";
+    let mut response = next.run(request).await;
+    if !is_api {
+        return response;
+    }
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if status.is_client_error() || status.is_server_error() {
+        if is_json {
+            return response;
+        }
+        let message = match status {
+            StatusCode::METHOD_NOT_ALLOWED => "This route does not take that method.".to_owned(),
+            StatusCode::REQUEST_TIMEOUT => "The request took too long and was stopped.".to_owned(),
+            StatusCode::PAYLOAD_TOO_LARGE => "The request body is larger than this server accepts.".to_owned(),
+            s => format!("{}.", s.canonical_reason().unwrap_or("Error")),
+        };
+        let (mut parts, _) = response.into_parts();
+        parts.headers.remove(header::CONTENT_LENGTH);
+        parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        let body = serde_json::json!({ "error": message }).to_string();
+        return Response::from_parts(parts, Body::from(body));
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts_are_read_from_urls() {
+        assert_eq!(url_host("https://rmm.example.com:8443/x").as_deref(), Some("rmm.example.com"));
+        assert_eq!(url_host("https://[::1]:8443").as_deref(), Some("::1"));
+        assert_eq!(url_host("http://10.0.0.5").as_deref(), Some("10.0.0.5"));
+    }
+}

@@ -1,0 +1,201 @@
+//! Clients (customer companies) and their sites. Staff see every client; a client contact sees
+//! only their own. Admins add and edit.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::db::clients::{self, Client, Site, SiteFields};
+use crate::db::{audit, now};
+use crate::server::auth::Caller;
+use crate::server::error::{ApiError, ApiResult, Json, Path, Query};
+use crate::server::state::AppState;
+
+use super::{Page, PageParams, optional_text, page, required_text, timezone};
+
+const NAME_MAX: usize = 200;
+const NOTES_MAX: usize = 10_000;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListParams {
+    limit: Option<u32>,
+    cursor: Option<String>,
+    /// Only clients whose name contains this (case-insensitive).
+    q: Option<String>,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(p): Query<ListParams>,
+) -> ApiResult<Json<Page<Client>>> {
+    let paging = PageParams { limit: p.limit, cursor: p.cursor };
+    let limit = paging.limit()?;
+    let after = paging.after()?;
+    let search = p.q.map(|q| q.trim().to_owned()).filter(|q| !q.is_empty());
+    let scope = caller.client_scope();
+    let rows = state.db.read(move |c| clients::list(c, search.as_deref(), scope, after.as_deref(), limit + 1)).await?;
+    Ok(Json(page(rows, limit, |c| &c.name)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewClient {
+    name: String,
+    #[serde(default)]
+    notes: String,
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(req): Json<NewClient>,
+) -> ApiResult<(StatusCode, Json<Client>)> {
+    caller.require_admin()?;
+    let name = required_text("name", &req.name, NAME_MAX)?;
+    let notes = optional_text("notes", &req.notes, NOTES_MAX)?;
+    let by = caller.user.id;
+    let client = state
+        .db
+        .write(move |c| {
+            let t = now();
+            let client = clients::insert(c, &name, &notes, t)?;
+            audit::record(c, t, Some(by), "client.created", &client.id.to_string(), &client.name)?;
+            Ok(client)
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(client)))
+}
+
+/// Finds a client the caller may see; others are "not found", not "forbidden", so a client
+/// contact cannot learn which ids exist.
+async fn visible_client(state: &AppState, caller: &Caller, id: i64) -> ApiResult<Client> {
+    let not_found = || ApiError::not_found(format!("There is no client with id {id}."));
+    if caller.client_scope().is_some_and(|own| own != id) {
+        return Err(not_found());
+    }
+    state.db.read(move |c| clients::get(c, id)).await?.ok_or_else(not_found)
+}
+
+pub async fn get(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
+    let client = visible_client(&state, &caller, id).await?;
+    let sites = state.db.read(move |c| clients::sites(c, id)).await?;
+    let mut body = serde_json::to_value(client).map_err(ApiError::internal)?;
+    body["sites"] = json!(sites);
+    Ok(Json(body))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientChanges {
+    name: Option<String>,
+    notes: Option<String>,
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Json(req): Json<ClientChanges>,
+) -> ApiResult<Json<Client>> {
+    caller.require_admin()?;
+    let name = req.name.map(|n| required_text("name", &n, NAME_MAX)).transpose()?;
+    let notes = req.notes.map(|n| optional_text("notes", &n, NOTES_MAX)).transpose()?;
+    let by = caller.user.id;
+    let client = state
+        .db
+        .write(move |c| {
+            let t = now();
+            let client = clients::update(c, id, name.as_deref(), notes.as_deref(), t)?;
+            audit::record(c, t, Some(by), "client.updated", &id.to_string(), &client.name)?;
+            Ok(client)
+        })
+        .await?;
+    Ok(Json(client))
+}
+
+pub async fn list_sites(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Page<Site>>> {
+    visible_client(&state, &caller, id).await?;
+    let sites = state.db.read(move |c| clients::sites(c, id)).await?;
+    Ok(Json(Page { items: sites, next_cursor: None }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteRequest {
+    name: Option<String>,
+    address: Option<String>,
+    timezone: Option<String>,
+}
+
+struct CheckedSite {
+    name: Option<String>,
+    address: Option<String>,
+    timezone: Option<String>,
+}
+
+fn check_site(req: SiteRequest) -> ApiResult<CheckedSite> {
+    Ok(CheckedSite {
+        name: req.name.map(|n| required_text("name", &n, NAME_MAX)).transpose()?,
+        address: req.address.map(|a| optional_text("address", &a, 1000)).transpose()?,
+        timezone: req.timezone.map(|z| timezone("timezone", &z)).transpose()?,
+    })
+}
+
+impl CheckedSite {
+    fn fields(&self) -> SiteFields<'_> {
+        SiteFields { name: self.name.as_deref(), address: self.address.as_deref(), timezone: self.timezone.as_deref() }
+    }
+}
+
+pub async fn create_site(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(client_id): Path<i64>,
+    Json(req): Json<SiteRequest>,
+) -> ApiResult<(StatusCode, Json<Site>)> {
+    caller.require_admin()?;
+    if req.name.is_none() {
+        return Err(ApiError::bad_field("name", "name must not be empty."));
+    }
+    let site = check_site(req)?;
+    visible_client(&state, &caller, client_id).await?;
+    let by = caller.user.id;
+    let site = state
+        .db
+        .write(move |c| {
+            let t = now();
+            let s = clients::insert_site(c, client_id, &site.fields(), t)?;
+            audit::record(c, t, Some(by), "site.created", &s.id.to_string(), &s.name)?;
+            Ok(s)
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(site)))
+}
+
+pub async fn update_site(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Json(req): Json<SiteRequest>,
+) -> ApiResult<Json<Site>> {
+    caller.require_admin()?;
+    let site = check_site(req)?;
+    let by = caller.user.id;
+    let site = state
+        .db
+        .write(move |c| {
+            let t = now();
+            let s = clients::update_site(c, id, &site.fields(), t)?;
+            audit::record(c, t, Some(by), "site.updated", &id.to_string(), &s.name)?;
+            Ok(s)
+        })
+        .await?;
+    Ok(Json(site))
+}

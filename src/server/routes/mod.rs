@@ -1,0 +1,132 @@
+//! The HTTP routes, one file per resource, and what they share: paging and field checks.
+
+pub mod api_keys;
+pub mod clients;
+pub mod health;
+pub mod openapi;
+pub mod session;
+pub mod users;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::{Deserialize, Serialize};
+
+use super::error::ApiError;
+
+pub const DEFAULT_LIMIT: u32 = 50;
+pub const MAX_LIMIT: u32 = 500;
+
+/// `?limit=&cursor=` of every list.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PageParams {
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}
+
+/// A page of a list: `{"items": [...], "next_cursor": ...}`.
+#[derive(Debug, Serialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+impl PageParams {
+    pub fn limit(&self) -> Result<usize, ApiError> {
+        match self.limit.unwrap_or(DEFAULT_LIMIT) {
+            n @ 1..=MAX_LIMIT => Ok(n as usize),
+            n => Err(ApiError::bad_field("limit", format!("limit must be between 1 and {MAX_LIMIT}, not {n}."))),
+        }
+    }
+
+    /// The sort key the previous page ended at.
+    pub fn after(&self) -> Result<Option<String>, ApiError> {
+        let Some(cursor) = self.cursor.as_deref().filter(|c| !c.is_empty()) else { return Ok(None) };
+        URL_SAFE_NO_PAD
+            .decode(cursor)
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+            .map(Some)
+            .ok_or_else(|| ApiError::bad_field("cursor", "cursor is not one this server gave out."))
+    }
+}
+
+/// Builds a page from up to `limit + 1` rows: the extra row only says that more exist.
+pub fn page<T>(mut rows: Vec<T>, limit: usize, key: impl Fn(&T) -> &str) -> Page<T> {
+    let more = rows.len() > limit;
+    rows.truncate(limit);
+    let next_cursor = if more { rows.last().map(|r| URL_SAFE_NO_PAD.encode(key(r))) } else { None };
+    Page { items: rows, next_cursor }
+}
+
+/// A short text a person typed: trimmed, not empty, at most `max` characters, no control characters.
+pub fn required_text(field: &str, value: &str, max: usize) -> Result<String, ApiError> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Err(ApiError::bad_field(field, format!("{field} must not be empty.")));
+    }
+    optional_text(field, v, max)
+}
+
+/// Like `required_text`, but may be empty; newlines and tabs are allowed (notes, addresses).
+pub fn optional_text(field: &str, value: &str, max: usize) -> Result<String, ApiError> {
+    let v = value.trim();
+    if v.chars().count() > max {
+        return Err(ApiError::bad_field(field, format!("{field} must be at most {max} characters long.")));
+    }
+    if v.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r') {
+        return Err(ApiError::bad_field(field, format!("{field} must not contain control characters.")));
+    }
+    Ok(v.to_owned())
+}
+
+/// A plausible e-mail address: one `@`, something before it, a dotted domain after, no spaces.
+pub fn email(field: &str, value: &str) -> Result<String, ApiError> {
+    let v = value.trim();
+    let ok = v.len() <= 254
+        && !v.chars().any(|c| c.is_whitespace() || c.is_control())
+        && matches!(v.split_once('@'), Some((local, domain))
+            if !local.is_empty() && !domain.contains('@') && domain.contains('.')
+               && !domain.starts_with('.') && !domain.ends_with('.'));
+    if ok { Ok(v.to_owned()) } else { Err(ApiError::bad_field(field, format!("{v:?} is not an e-mail address."))) }
+}
+
+/// An IANA time zone name such as "Europe/Berlin".
+pub fn timezone(field: &str, value: &str) -> Result<String, ApiError> {
+    let v = value.trim();
+    match jiff::tz::TimeZone::get(v) {
+        Ok(_) => Ok(v.to_owned()),
+        Err(_) => Err(ApiError::bad_field(field, format!("{v:?} is not a time zone name such as \"Europe/Berlin\"."))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_carry_a_cursor_only_when_more_exist() {
+        let p = page(vec!["a".to_string(), "b".into(), "c".into()], 2, |s| s);
+        assert_eq!(p.items, vec!["a", "b"]);
+        let params = PageParams { limit: Some(2), cursor: p.next_cursor };
+        assert_eq!(params.after().unwrap().as_deref(), Some("b"));
+        assert!(page(vec!["a".to_string()], 2, |s| s).next_cursor.is_none());
+        assert!(PageParams { limit: Some(0), cursor: None }.limit().is_err());
+        assert!(PageParams { limit: Some(501), cursor: None }.limit().is_err());
+        assert!(PageParams { limit: None, cursor: Some("%%%".into()) }.after().is_err());
+    }
+
+    #[test]
+    fn fields_are_checked() {
+        assert_eq!(required_text("name", "  Acme  ", 10).unwrap(), "Acme");
+        assert!(required_text("name", "   ", 10).is_err());
+        assert!(required_text("name", "a\u{7}b", 10).is_err());
+        assert!(required_text("name", "abcdefghijk", 10).is_err());
+        assert!(email("email", "ann@example.com").is_ok());
+        for bad in ["ann", "ann@", "@x.com", "a b@x.com", "ann@example", "a@b@c.com"] {
+            assert!(email("email", bad).is_err(), "{bad}");
+        }
+        assert!(timezone("timezone", "Europe/Berlin").is_ok());
+        assert!(timezone("timezone", "Mars/Olympus").is_err());
+    }
+}

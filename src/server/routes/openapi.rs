@@ -1,0 +1,177 @@
+//! `GET /api/v1/openapi.json`: the description of the whole `/api/v1`, written out here next to
+//! the routes. An integration test walks it and checks that every operation it lists exists and
+//! refuses an unauthenticated call, so the description cannot quietly fall behind the router.
+
+use serde_json::{Map, Value, json};
+
+use crate::server::error::Json;
+
+/// (method, path, summary, request body schema, success status, response schema)
+type Operation = (&'static str, &'static str, &'static str, Option<&'static str>, u16, Option<&'static str>);
+
+pub const OPERATIONS: &[Operation] = &[
+    ("get", "/api/v1/me", "The caller, and the CSRF token of a browser session", None, 200, Some("Me")),
+    (
+        "post",
+        "/api/v1/me/password",
+        "Change the caller's password (other sessions end)",
+        Some("PasswordChange"),
+        204,
+        None,
+    ),
+    (
+        "get",
+        "/api/v1/clients",
+        "List clients (?q= filters by name; client contacts see their own)",
+        None,
+        200,
+        Some("ClientPage"),
+    ),
+    ("post", "/api/v1/clients", "Add a client (admin)", Some("NewClient"), 201, Some("Client")),
+    ("get", "/api/v1/clients/{id}", "One client with its sites", None, 200, Some("ClientWithSites")),
+    (
+        "patch",
+        "/api/v1/clients/{id}",
+        "Rename a client or edit its notes (admin)",
+        Some("ClientChanges"),
+        200,
+        Some("Client"),
+    ),
+    ("get", "/api/v1/clients/{id}/sites", "A client's sites", None, 200, Some("SitePage")),
+    ("post", "/api/v1/clients/{id}/sites", "Add a site to a client (admin)", Some("SiteFields"), 201, Some("Site")),
+    ("patch", "/api/v1/sites/{id}", "Edit a site (admin)", Some("SiteFields"), 200, Some("Site")),
+    ("get", "/api/v1/users", "List users (admin)", None, 200, Some("UserPage")),
+    ("post", "/api/v1/users", "Add a user (admin); their login is their e-mail", Some("NewUser"), 201, Some("User")),
+    ("get", "/api/v1/users/{id}", "One user (admin, or the user themself)", None, 200, Some("User")),
+    (
+        "patch",
+        "/api/v1/users/{id}",
+        "Change a user's name, role, client or disabled flag (admin)",
+        Some("UserChanges"),
+        200,
+        Some("User"),
+    ),
+    ("get", "/api/v1/api-keys", "The caller's API keys", None, 200, Some("ApiKeyPage")),
+    (
+        "post",
+        "/api/v1/api-keys",
+        "Make an API key for the caller; the key is in this answer only",
+        Some("NewApiKey"),
+        201,
+        Some("NewApiKeyAnswer"),
+    ),
+    ("delete", "/api/v1/api-keys/{id}", "Revoke one of the caller's API keys", None, 204, None),
+    ("get", "/api/v1/openapi.json", "This description", None, 200, None),
+];
+
+fn schemas() -> Value {
+    let ts = json!({ "type": "string", "format": "date-time" });
+    let ts_or_null = json!({ "type": ["string", "null"], "format": "date-time" });
+    let page = |item: &str| {
+        json!({ "type": "object", "required": ["items", "next_cursor"], "properties": {
+            "items": { "type": "array", "items": { "$ref": format!("#/components/schemas/{item}") } },
+            "next_cursor": { "type": ["string", "null"], "description": "Pass as ?cursor= for the next page" } } })
+    };
+    json!({
+        "Error": { "type": "object", "required": ["error"], "properties": {
+            "error": { "type": "string", "description": "What was wrong, as a sentence" },
+            "detail": { "type": "object", "description": "For a bad field: {\"field\": name}" } } },
+        "User": { "type": "object", "properties": {
+            "id": { "type": "integer" }, "login": { "type": "string" }, "email": { "type": "string" },
+            "name": { "type": "string" }, "role": { "type": "string", "enum": ["admin", "technician", "client"] },
+            "client_id": { "type": ["integer", "null"] }, "client": { "type": ["string", "null"] },
+            "disabled": { "type": "boolean" }, "created_at": ts, "last_login_at": ts_or_null } },
+        "Me": { "type": "object", "properties": {
+            "user": { "$ref": "#/components/schemas/User" },
+            "csrf_token": { "type": ["string", "null"], "description": "Send as X-CSRF-Token on unsafe requests of a browser session" } } },
+        "PasswordChange": { "type": "object", "required": ["current_password", "new_password"], "additionalProperties": false,
+            "properties": { "current_password": { "type": "string" }, "new_password": { "type": "string", "minLength": 10 } } },
+        "Client": { "type": "object", "properties": {
+            "id": { "type": "integer" }, "name": { "type": "string" }, "notes": { "type": "string" },
+            "site_count": { "type": "integer" }, "user_count": { "type": "integer" }, "created_at": ts, "updated_at": ts } },
+        "ClientWithSites": { "allOf": [ { "$ref": "#/components/schemas/Client" }, { "type": "object", "properties": {
+            "sites": { "type": "array", "items": { "$ref": "#/components/schemas/Site" } } } } ] },
+        "NewClient": { "type": "object", "required": ["name"], "additionalProperties": false, "properties": {
+            "name": { "type": "string", "maxLength": 200 }, "notes": { "type": "string" } } },
+        "ClientChanges": { "type": "object", "additionalProperties": false, "properties": {
+            "name": { "type": "string", "maxLength": 200 }, "notes": { "type": "string" } } },
+        "Site": { "type": "object", "properties": {
+            "id": { "type": "integer" }, "client_id": { "type": "integer" }, "name": { "type": "string" },
+            "address": { "type": "string" }, "timezone": { "type": "string", "description": "IANA name, e.g. Europe/Berlin" },
+            "created_at": ts, "updated_at": ts } },
+        "SiteFields": { "type": "object", "additionalProperties": false, "properties": {
+            "name": { "type": "string" }, "address": { "type": "string" }, "timezone": { "type": "string" } } },
+        "NewUser": { "type": "object", "required": ["email", "role", "password"], "additionalProperties": false, "properties": {
+            "email": { "type": "string", "format": "email" }, "name": { "type": "string" },
+            "role": { "type": "string", "enum": ["admin", "technician", "client"] },
+            "client_id": { "type": "integer", "description": "Required for role client" },
+            "password": { "type": "string", "minLength": 10 } } },
+        "UserChanges": { "type": "object", "additionalProperties": false, "properties": {
+            "name": { "type": "string" }, "role": { "type": "string", "enum": ["admin", "technician", "client"] },
+            "client_id": { "type": ["integer", "null"] }, "disabled": { "type": "boolean" } } },
+        "ApiKey": { "type": "object", "properties": {
+            "id": { "type": "integer" }, "name": { "type": "string" }, "prefix": { "type": "string" },
+            "created_at": ts, "last_used_at": ts_or_null } },
+        "NewApiKey": { "type": "object", "required": ["name"], "additionalProperties": false,
+            "properties": { "name": { "type": "string", "maxLength": 100 } } },
+        "NewApiKeyAnswer": { "allOf": [ { "$ref": "#/components/schemas/ApiKey" }, { "type": "object",
+            "properties": { "key": { "type": "string", "description": "Shown only in this answer" } } } ] },
+        "ClientPage": page("Client"),
+        "SitePage": page("Site"),
+        "UserPage": page("User"),
+        "ApiKeyPage": page("ApiKey"),
+    })
+}
+
+pub fn document() -> Value {
+    let mut paths = Map::new();
+    for &(method, path, summary, body, status, response) in OPERATIONS {
+        let mut op = json!({ "summary": summary, "responses": {} });
+        let mut ok = json!({ "description": "Success" });
+        if let Some(schema) = response {
+            ok["content"] =
+                json!({ "application/json": { "schema": { "$ref": format!("#/components/schemas/{schema}") } } });
+        }
+        op["responses"][status.to_string()] = ok;
+        let error = json!({ "description": "Error", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } });
+        op["responses"]["default"] = error;
+        if let Some(schema) = body {
+            op["requestBody"] = json!({ "required": true, "content": { "application/json": {
+                "schema": { "$ref": format!("#/components/schemas/{schema}") } } } });
+        }
+        let mut params = Vec::new();
+        if path.contains("{id}") {
+            params.push(json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }));
+        }
+        if method == "get" && response.is_some_and(|r| r.ends_with("Page")) {
+            params.push(json!({ "name": "limit", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 500, "default": 50 } }));
+            params.push(json!({ "name": "cursor", "in": "query", "schema": { "type": "string" } }));
+        }
+        if path == "/api/v1/clients" && method == "get" {
+            params.push(json!({ "name": "q", "in": "query", "schema": { "type": "string" } }));
+        }
+        if !params.is_empty() {
+            op["parameters"] = Value::Array(params);
+        }
+        let entry = paths.entry(path.to_string()).or_insert_with(|| json!({}));
+        entry[method] = op;
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": { "title": "Steward API", "version": crate::VERSION,
+            "description": "Every route needs an API key (Authorization: Bearer stw_...) or a browser session; \
+                            browser sessions send X-CSRF-Token on POST, PATCH, PUT and DELETE. Errors are \
+                            {\"error\": sentence}. Lists are {\"items\", \"next_cursor\"}; timestamps are RFC 3339 UTC." },
+        "components": {
+            "securitySchemes": {
+                "apiKey": { "type": "http", "scheme": "bearer" },
+                "session": { "type": "apiKey", "in": "cookie", "name": "steward_session" } },
+            "schemas": schemas() },
+        "security": [ { "apiKey": [] }, { "session": [] } ],
+        "paths": paths,
+    })
+}
+
+pub async fn openapi() -> Json<Value> {
+    Json(document())
+}

@@ -1,0 +1,150 @@
+//! People: admins add technicians and client contacts, change roles, disable accounts.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::{Deserialize, Deserializer};
+
+use crate::auth;
+use crate::db::users::{self, NewUser, Role, User, UserChanges};
+use crate::db::{DbError, audit, clients, now};
+use crate::server::auth::Caller;
+use crate::server::error::{ApiError, ApiResult, Json, Path, Query};
+use crate::server::state::AppState;
+
+use super::{Page, PageParams, email, optional_text, page};
+
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(p): Query<PageParams>,
+) -> ApiResult<Json<Page<User>>> {
+    caller.require_admin()?;
+    let limit = p.limit()?;
+    let after = p.after()?;
+    let rows = state.db.read(move |c| users::list(c, after.as_deref(), limit + 1)).await?;
+    Ok(Json(page(rows, limit, |u| &u.login)))
+}
+
+pub async fn get(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<Json<User>> {
+    if caller.user.id != id {
+        caller.require_admin()?;
+    }
+    let user = state.db.read(move |c| users::get(c, id)).await?;
+    user.map(Json).ok_or_else(|| ApiError::not_found(format!("There is no user with id {id}.")))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewUserRequest {
+    email: String,
+    #[serde(default)]
+    name: String,
+    role: Role,
+    client_id: Option<i64>,
+    password: String,
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(req): Json<NewUserRequest>,
+) -> ApiResult<(StatusCode, Json<User>)> {
+    caller.require_admin()?;
+    let email = email("email", &req.email)?;
+    let name = optional_text("name", &req.name, 200)?;
+    auth::check_new_password(&req.password).map_err(|m| ApiError::bad_field("password", m))?;
+    let client_id = match (req.role, req.client_id) {
+        (Role::Client, None) => return Err(ApiError::bad_field("client_id", "A client contact needs a client_id.")),
+        (Role::Client, Some(id)) => Some(id),
+        (_, _) => None,
+    };
+    let hash = tokio::task::spawn_blocking(move || auth::hash_password(&req.password))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)?;
+    let (role, by) = (req.role, caller.user.id);
+    let user = state
+        .db
+        .write(move |c| {
+            if let Some(id) = client_id
+                && clients::get(c, id)?.is_none()
+            {
+                return Err(DbError::NotFound(format!("There is no client with id {id}.")));
+            }
+            let t = now();
+            let user = users::insert(
+                c,
+                &NewUser { login: &email, email: &email, name: &name, role, client_id, password_hash: &hash },
+                t,
+            )?;
+            audit::record(c, t, Some(by), "user.created", &user.login, role.as_str())?;
+            Ok(user)
+        })
+        .await
+        .map_err(unknown_client_is_bad_request)?;
+    Ok((StatusCode::CREATED, Json(user)))
+}
+
+/// A client id in a request body that names nothing is the request's fault: 400, not 404.
+fn unknown_client_is_bad_request(e: DbError) -> ApiError {
+    match e {
+        DbError::NotFound(m) if m.contains("client") => ApiError::bad_field("client_id", m),
+        other => other.into(),
+    }
+}
+
+/// `"client_id": null` clears the client, and a missing key leaves it alone.
+fn some_option<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<i64>>, D::Error> {
+    Option::<i64>::deserialize(d).map(Some)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserChangeRequest {
+    name: Option<String>,
+    role: Option<Role>,
+    #[serde(default, deserialize_with = "some_option")]
+    client_id: Option<Option<i64>>,
+    disabled: Option<bool>,
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Json(req): Json<UserChangeRequest>,
+) -> ApiResult<Json<User>> {
+    caller.require_admin()?;
+    let changes = UserChanges {
+        name: req.name.map(|n| optional_text("name", &n, 200)).transpose()?,
+        role: req.role,
+        client_id: req.client_id,
+        disabled: req.disabled,
+    };
+    let by = caller.user.id;
+    let user = state
+        .db
+        .write(move |c| {
+            let current =
+                users::get(c, id)?.ok_or_else(|| DbError::NotFound(format!("There is no user with id {id}.")))?;
+            // Nobody demotes or disables themself, so the last admin can never lock everyone out.
+            let demoted = changes.role.is_some_and(|r| r != current.role);
+            if id == by && (demoted || changes.disabled == Some(true)) {
+                return Err(DbError::Conflict(
+                    "You cannot change your own role or disable yourself; ask another admin.".into(),
+                ));
+            }
+            if let Some(Some(client)) = changes.client_id
+                && clients::get(c, client)?.is_none()
+            {
+                return Err(DbError::NotFound(format!("There is no client with id {client}.")));
+            }
+            let t = now();
+            let user = users::update(c, id, &changes, t)?;
+            audit::record(c, t, Some(by), "user.updated", &user.login, "")?;
+            Ok(user)
+        })
+        .await
+        .map_err(unknown_client_is_bad_request)?;
+    Ok(Json(user))
+}

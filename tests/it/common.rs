@@ -1,0 +1,230 @@
+//! The test harness: starts the real `steward` binary on 127.0.0.1:0 with its own temp data
+//! folder and a real SQLite file, reads what it prints, and gives tests an HTTP client for it.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+pub const STEWARD: &str = env!("CARGO_BIN_EXE_steward");
+
+/// Installs the TLS crypto provider once for this test process.
+pub fn init_tls() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+pub struct TestServer {
+    pub url: String,
+    /// The admin password the first start printed (empty when the data folder was not new).
+    pub admin_password: String,
+    pub fingerprint: String,
+    pub data_dir: PathBuf,
+    pub stdout: Arc<Mutex<Vec<String>>>,
+    child: Option<Child>,
+    /// Keeps the temp folder alive as long as the server; `None` when the caller owns the folder.
+    _temp: Option<tempfile::TempDir>,
+}
+
+impl TestServer {
+    /// A server on a fresh temp data folder.
+    pub fn start() -> TestServer {
+        let temp = tempfile::tempdir().expect("temp dir");
+        let mut server = TestServer::start_in(&temp.path().join("data"), &[]);
+        server._temp = Some(temp);
+        server
+    }
+
+    /// A server on `data_dir` (kept by the caller, so it can be restarted on the same folder).
+    pub fn start_in(data_dir: &Path, env: &[(&str, &str)]) -> TestServer {
+        TestServer::try_start_in(data_dir, env).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    pub fn try_start_in(data_dir: &Path, env: &[(&str, &str)]) -> Result<TestServer, String> {
+        init_tls();
+        let log = data_dir.with_extension("log");
+        std::fs::create_dir_all(data_dir.parent().unwrap()).unwrap();
+        let stderr = std::fs::OpenOptions::new().create(true).append(true).open(&log).unwrap();
+        let mut cmd = Command::new(STEWARD);
+        cmd.args(["server", "--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(data_dir)
+            .env_remove("STEWARD_CONFIG")
+            .env_remove("STEWARD_ADMIN_PASSWORD")
+            .env("RUST_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(stderr);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().map_err(|e| format!("cannot start steward: {e}"))?;
+        let lines = Arc::new(Mutex::new(Vec::<String>::new()));
+        let stdout = child.stdout.take().unwrap();
+        {
+            let lines = lines.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                    lines.lock().unwrap().push(line);
+                }
+            });
+        }
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if lines.lock().unwrap().iter().any(|l| l.starts_with("Logs go to standard error")) {
+                break;
+            }
+            if let Ok(Some(status)) = child.try_wait() {
+                let log_text = std::fs::read_to_string(&log).unwrap_or_default();
+                return Err(format!("steward exited with {status} before it was ready:\n{log_text}"));
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                return Err("steward did not become ready within 60 s".into());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let printed = lines.lock().unwrap().clone();
+        let field = |prefix: &str| {
+            printed.iter().find_map(|l| l.trim().strip_prefix(prefix).map(|v| v.trim().to_owned())).unwrap_or_default()
+        };
+        Ok(TestServer {
+            url: field("URL:"),
+            admin_password: field("password:"),
+            fingerprint: field("TLS certificate SHA-256 fingerprint:"),
+            data_dir: data_dir.to_owned(),
+            stdout: lines,
+            child: Some(child),
+            _temp: None,
+        })
+    }
+
+    pub fn db_path(&self) -> PathBuf {
+        self.data_dir.join("steward.db")
+    }
+
+    /// An HTTP client for this server: accepts its self-signed certificate, keeps cookies.
+    pub fn client(&self) -> reqwest::Client {
+        http_client()
+    }
+
+    /// A client logged in as admin through `/auth/login`, with the session's CSRF token.
+    pub async fn admin(&self) -> Session {
+        Session::login(self, "admin", &self.admin_password).await
+    }
+
+    /// Sends SIGKILL: no shutdown code runs.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Sends SIGTERM and waits for a clean exit; returns the exit code.
+    pub fn terminate(&mut self) -> Option<i32> {
+        let mut child = self.child.take()?;
+        let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Ok(Some(status)) = child.try_wait() {
+                return status.code();
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// What the server wrote to standard error so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.data_dir.with_extension("log")).unwrap_or_default()
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+pub fn http_client() -> reqwest::Client {
+    init_tls();
+    reqwest::Client::builder()
+        .danger_accept_invalid_certs(true)
+        .cookie_store(true)
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("http client")
+}
+
+/// A logged-in browser-like session: cookie jar plus CSRF token.
+pub struct Session {
+    pub client: reqwest::Client,
+    pub csrf: String,
+    pub base: String,
+}
+
+impl Session {
+    pub async fn login(server: &TestServer, login: &str, password: &str) -> Session {
+        let client = server.client();
+        let res = client
+            .post(format!("{}/auth/login", server.url))
+            .json(&json!({ "login": login, "password": password }))
+            .send()
+            .await
+            .expect("login request");
+        assert_eq!(res.status(), 200, "login as {login} failed: {}", res.text().await.unwrap_or_default());
+        let body: Value = res.json().await.unwrap();
+        Session { client, csrf: body["csrf_token"].as_str().unwrap().to_owned(), base: server.url.clone() }
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        let res = self.client.get(format!("{}{path}", self.base)).send().await.expect("GET");
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn send(&self, method: reqwest::Method, path: &str, body: Value) -> (u16, Value) {
+        let res = self
+            .client
+            .request(method, format!("{}{path}", self.base))
+            .header("x-csrf-token", &self.csrf)
+            .json(&body)
+            .send()
+            .await
+            .expect("request");
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        self.send(reqwest::Method::POST, path, body).await
+    }
+}
+
+/// Runs `steward` with arguments (and optional standard input); returns (exit code, stdout, stderr).
+pub fn steward(args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> (i32, String, String) {
+    use std::io::Write;
+    let mut cmd = Command::new(STEWARD);
+    cmd.args(args).env_remove("STEWARD_CONFIG").stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("run steward");
+    {
+        let mut input = child.stdin.take().unwrap();
+        if let Some(text) = stdin {
+            input.write_all(text.as_bytes()).unwrap();
+        }
+    }
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}

@@ -1,0 +1,10 @@
+//! Integration tests: the real `steward` binary, on 127.0.0.1:0, with temp data folders, real
+//! SQLite files, and (in `browser`) real headless Chromium.
+
+mod api;
+mod auth;
+mod backup;
+mod browser;
+mod cli;
+mod common;
+mod durability;
