@@ -82,3 +82,40 @@ async fn sigterm_stops_cleanly_and_checkpoints_the_wal() {
     let n: i64 = conn.query_row("SELECT count(*) FROM clients", [], |r| r.get(0)).unwrap();
     assert_eq!(n, 20);
 }
+
+#[tokio::test]
+async fn a_request_in_flight_at_sigterm_still_completes() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let mut server = TestServer::start_in(&data, &[]);
+    let admin = server.admin().await;
+    let (_, made) = admin.post("/api/v1/api-keys", json!({ "name": "slow" })).await;
+    let key = made["key"].as_str().unwrap().to_owned();
+
+    // A body sent in two halves, with SIGTERM between them.
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(2);
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|chunk| (chunk, rx)) });
+    let request = http_client()
+        .post(format!("{}/api/v1/clients", server.url))
+        .bearer_auth(&key)
+        .header("content-type", "application/json")
+        .body(reqwest::Body::wrap_stream(stream))
+        .send();
+    let pending = tokio::spawn(request);
+    tx.send(Ok(b"{\"name\": \"Arrived during shutdown\"".to_vec())).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let pid = server.pid();
+    assert!(std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status().unwrap().success());
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    tx.send(Ok(b"}".to_vec())).await.unwrap();
+    drop(tx);
+    let res = pending.await.unwrap().expect("the in-flight request got an answer");
+    assert_eq!(res.status(), 201);
+    assert_eq!(server.terminate(), Some(0), "clean exit; log:\n{}", server.log());
+
+    let conn = rusqlite::Connection::open(data.join("steward.db")).unwrap();
+    let n: i64 = conn
+        .query_row("SELECT count(*) FROM clients WHERE name = 'Arrived during shutdown'", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 1);
+}
