@@ -4,9 +4,13 @@
 use serde_json::json;
 
 use crate::auth;
-use crate::cli::{AdminCommand, ApiKeyCommand, ClientCommand, UserCommand};
+use crate::cli::{AdminCommand, ApiKeyCommand, ClientCommand, EnrollTokenCommand, UserCommand};
+use crate::config::Config;
 use crate::db::users::{NewUser, Role};
 use crate::db::{Db, DbError, api_keys, audit, clients, now, users};
+use crate::server::routes::downloads::install_command;
+use crate::server::routes::enroll_tokens;
+use crate::server::state::TlsIdentity;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AdminError {
@@ -20,10 +24,56 @@ pub enum AdminError {
 /// for `--password-stdin`.
 pub async fn run(
     db: &Db,
+    config: &Config,
     command: AdminCommand,
     stdin_line: impl FnOnce() -> std::io::Result<String>,
 ) -> Result<String, AdminError> {
     match command {
+        AdminCommand::EnrollToken(EnrollTokenCommand::Create { client, site, ttl, uses, json }) => {
+            let ttl = ttl.unwrap_or(config.monitoring.enroll_token_ttl);
+            if ttl.0.is_zero() || ttl.0.as_secs() > enroll_tokens::MAX_TTL_SECS {
+                return Err(AdminError::Input("--ttl must be between 1s and 90d.".into()));
+            }
+            if !(1..=enroll_tokens::MAX_USES).contains(&uses) {
+                return Err(AdminError::Input(format!("--uses must be between 1 and {}.", enroll_tokens::MAX_USES)));
+            }
+            let name = client.clone();
+            let site_name = site.clone();
+            let (client_id, site_id) = db
+                .read(move |c| {
+                    let found = clients::find_by_name(c, &name)?
+                        .ok_or_else(|| DbError::NotFound(format!("There is no client named {name:?}.")))?;
+                    let site_id = match &site_name {
+                        Some(s) => Some(
+                            clients::sites(c, found.id)?
+                                .into_iter()
+                                .find(|x| x.name.eq_ignore_ascii_case(s))
+                                .ok_or_else(|| DbError::NotFound(format!("Client {name:?} has no site named {s:?}.")))?
+                                .id,
+                        ),
+                        None => None,
+                    };
+                    Ok((found.id, site_id))
+                })
+                .await?;
+            let (token, made) = enroll_tokens::create_token(db, client_id, site_id, ttl, uses, None).await?;
+            let public_url = config.public_url(config.server.listen);
+            let host = public_url.split("://").nth(1).unwrap_or("").split([':', '/']).next().unwrap_or("").to_owned();
+            let identity = crate::server::tls::load_or_create(&config.tls, &config.server.data_dir, &[host])
+                .map_err(|e| AdminError::Input(e.to_string()))?
+                .map(|c| TlsIdentity { fingerprint: c.fingerprint, spki_pin: c.spki_pin });
+            let command = install_command(&public_url, identity.as_ref(), &token);
+            Ok(if json {
+                json!({ "token": token, "install_command": command }).to_string()
+            } else {
+                format!(
+                    "Enrollment token for {client} (expires {}, {} use{}):\n  {token}\n\nInstall the agent on a Linux machine with:\n  {command}",
+                    made.expires_at,
+                    uses,
+                    if uses == 1 { "" } else { "s" }
+                )
+            })
+        }
         AdminCommand::Client(ClientCommand::Add { name, json }) => {
             let name = name.trim().to_owned();
             if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {

@@ -26,7 +26,10 @@ pub struct Cli {
 pub enum Command {
     /// Run the appliance: web UI, API and agent receiver, until SIGTERM or Ctrl-C.
     Server(ServerArgs),
-    /// Manage users, API keys and clients from the shell (safe while the server runs).
+    /// Run on a client computer: enroll with a server, then report health, inventory and patches.
+    #[command(subcommand)]
+    Agent(AgentCommand),
+    /// Manage users, API keys, clients and enrollment tokens from the shell (safe while the server runs).
     Admin(AdminArgs),
     /// Write a consistent copy of the database, safe while the server runs.
     Backup(BackupArgs),
@@ -56,6 +59,58 @@ pub struct ServerArgs {
     pub listen: Option<SocketAddr>,
 }
 
+#[derive(Debug, Subcommand)]
+pub enum AgentCommand {
+    /// Enroll this machine with a server, using an enrollment token made there.
+    Enroll {
+        /// The server's address, e.g. https://rmm.example.com:8443.
+        #[arg(long, value_name = "URL")]
+        server: String,
+        /// The enrollment token (Steward: Devices, Add device; or `steward admin enroll-token create`).
+        #[arg(long)]
+        token: String,
+        /// The server certificate's SHA-256 fingerprint, as the server prints it; needed for a
+        /// self-signed certificate. The agent trusts only this certificate from then on.
+        #[arg(long, value_name = "SHA256")]
+        fingerprint: Option<String>,
+        /// Where the agent keeps its credentials and spool (mode 0700).
+        #[arg(long, value_name = "DIR", default_value = crate::agent::DEFAULT_STATE_DIR)]
+        state_dir: PathBuf,
+    },
+    /// Report every interval until SIGTERM or Ctrl-C, spooling to disk while the server is away.
+    Run {
+        /// Where enrollment left the credentials and spool.
+        #[arg(long, value_name = "DIR", default_value = crate::agent::DEFAULT_STATE_DIR)]
+        state_dir: PathBuf,
+        /// Check-in interval such as 60s or 5m (with ±10 % jitter); default: what the server asks.
+        #[arg(long, value_name = "DURATION")]
+        interval: Option<crate::config::HumanDuration>,
+        /// Oldest report the spool keeps while the server is unreachable.
+        #[arg(long, value_name = "DURATION", default_value = "7d")]
+        spool_max_age: crate::config::HumanDuration,
+        /// Most bytes of reports the spool keeps; past either bound the oldest are dropped and counted.
+        #[arg(long, value_name = "BYTES", default_value_t = 50 * 1024 * 1024)]
+        spool_max_bytes: u64,
+    },
+    /// Collect one full report and print it as JSON; sends nothing.
+    Once,
+    /// Write the systemd unit that runs the agent, and start it.
+    Install {
+        /// Where enrollment left the credentials.
+        #[arg(long, value_name = "DIR", default_value = crate::agent::DEFAULT_STATE_DIR)]
+        state_dir: PathBuf,
+        /// The steward executable the unit runs; default: this one.
+        #[arg(long, value_name = "PATH")]
+        binary: Option<PathBuf>,
+        /// Folder for the unit file.
+        #[arg(long, value_name = "DIR", default_value = "/etc/systemd/system")]
+        unit_dir: PathBuf,
+        /// Only write the unit; do not run systemctl.
+        #[arg(long)]
+        no_start: bool,
+    },
+}
+
 #[derive(Debug, Args)]
 pub struct AdminArgs {
     #[command(flatten)]
@@ -75,6 +130,31 @@ pub enum AdminCommand {
     /// Clients (customer companies).
     #[command(subcommand)]
     Client(ClientCommand),
+    /// Enrollment tokens that let agents join a client.
+    #[command(subcommand, name = "enroll-token")]
+    EnrollToken(EnrollTokenCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EnrollTokenCommand {
+    /// Make a token and print it with the one-line agent install command.
+    Create {
+        /// The client the devices join.
+        #[arg(long, value_name = "NAME")]
+        client: String,
+        /// The client's site the devices join.
+        #[arg(long, value_name = "NAME")]
+        site: Option<String>,
+        /// How long the token works, e.g. 24h or 7d; default [monitoring] enroll_token_ttl.
+        #[arg(long, value_name = "DURATION")]
+        ttl: Option<crate::config::HumanDuration>,
+        /// How many machines may enroll with it.
+        #[arg(long, value_name = "N", default_value_t = 1)]
+        uses: i64,
+        /// Print exactly one JSON object: {"token": "...", "install_command": "..."}.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

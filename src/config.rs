@@ -38,6 +38,7 @@ pub struct Config {
     pub http: HttpConfig,
     pub auth: AuthConfig,
     pub monitoring: MonitoringConfig,
+    pub retention: RetentionConfig,
     pub log: LogConfig,
 }
 
@@ -133,11 +134,50 @@ impl Default for AuthConfig {
 pub struct MonitoringConfig {
     /// No check-in for this long: the device is offline.
     pub offline_after: HumanDuration,
+    /// Check-in interval the server asks agents to keep (each adds a little random jitter).
+    pub checkin_interval: HumanDuration,
+    /// Lifetime of an enrollment token made without an explicit --ttl.
+    pub enroll_token_ttl: HumanDuration,
 }
 
 impl Default for MonitoringConfig {
     fn default() -> Self {
-        MonitoringConfig { offline_after: HumanDuration::secs(180) }
+        MonitoringConfig {
+            offline_after: HumanDuration::secs(180),
+            checkin_interval: HumanDuration::secs(60),
+            enroll_token_ttl: HumanDuration::secs(7 * 86_400),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RetentionConfig {
+    /// Samples at full resolution are kept this long.
+    pub raw: HumanDuration,
+    /// 5-minute rollups (min, average, max) are kept this long.
+    pub rollup_5m: HumanDuration,
+    /// Hourly rollups are kept this long.
+    pub rollup_1h: HumanDuration,
+}
+
+impl Default for RetentionConfig {
+    fn default() -> Self {
+        RetentionConfig {
+            raw: HumanDuration::secs(48 * 3600),
+            rollup_5m: HumanDuration::secs(90 * 86_400),
+            rollup_1h: HumanDuration::secs(730 * 86_400),
+        }
+    }
+}
+
+impl RetentionConfig {
+    pub fn policy(&self) -> crate::monitoring::rollup::Retention {
+        crate::monitoring::rollup::Retention {
+            raw: self.raw.0,
+            five_minutes: self.rollup_5m.0,
+            hourly: self.rollup_1h.0,
+        }
     }
 }
 
@@ -275,10 +315,20 @@ impl Config {
             ("auth.session_ttl", &self.auth.session_ttl),
             ("auth.lockout_window", &self.auth.lockout_window),
             ("monitoring.offline_after", &self.monitoring.offline_after),
+            ("monitoring.checkin_interval", &self.monitoring.checkin_interval),
+            ("monitoring.enroll_token_ttl", &self.monitoring.enroll_token_ttl),
+            ("retention.raw", &self.retention.raw),
+            ("retention.rollup_5m", &self.retention.rollup_5m),
+            ("retention.rollup_1h", &self.retention.rollup_1h),
         ] {
             if d.0.is_zero() {
                 return Err(format!("{key} must be longer than zero"));
             }
+        }
+        if self.retention.rollup_5m < self.retention.raw || self.retention.rollup_1h < self.retention.rollup_5m {
+            return Err(
+                "retention: keep rollup_1h at least as long as rollup_5m, and rollup_5m at least as long as raw".into(),
+            );
         }
         Ok(())
     }

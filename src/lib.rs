@@ -2,12 +2,15 @@
 //! binary stays thin and tests can start the real server.
 
 pub mod admin;
+pub mod agent;
 pub mod auth;
 pub mod backup;
 pub mod cli;
 pub mod config;
 pub mod db;
 pub mod fsutil;
+pub mod monitoring;
+pub mod protocol;
 pub mod server;
 
 /// This build's version, as `/healthz` and `--version` report it.

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Parser;
-use steward::cli::{Cli, Command, ConfigArgs, ConfigCommand};
+use steward::cli::{AgentCommand, Cli, Command, ConfigArgs, ConfigCommand};
 use steward::config::{Config, LogFormat};
 
 fn main() -> ExitCode {
@@ -59,6 +59,18 @@ fn init_logging(config: &Config, default_level: &str) {
     }
 }
 
+/// The agent's logging: one level from RUST_LOG (error, warn, info, debug, trace) or `default`.
+/// Plain levels, not filter directives: parsing directives pulls in a regex engine, and every
+/// page of code the agent touches stays in its resident memory on the machines it watches.
+fn init_agent_logging(default: tracing::Level) {
+    let level = std::env::var("RUST_LOG").ok().and_then(|v| v.trim().parse::<tracing::Level>().ok()).unwrap_or(default);
+    tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
+}
+
 fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
     Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build().context("start the async runtime")?)
 }
@@ -79,7 +91,7 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             init_logging(&config, "warn");
             let output = runtime()?.block_on(async {
                 let db = steward::server::open_store(&config)?;
-                let result = steward::admin::run(&db, args.command, || {
+                let result = steward::admin::run(&db, &config, args.command, || {
                     let mut line = String::new();
                     std::io::stdin().lock().read_line(&mut line)?;
                     Ok(line)
@@ -102,6 +114,7 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
                 Err(e) => Err(Failure::Runtime(e)),
             }
         }
+        Command::Agent(command) => agent(command),
         Command::Backup(args) => {
             let config = load_config(&args.config)?;
             init_logging(&config, "warn");
@@ -134,6 +147,51 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
         Command::Config(ConfigCommand::Check { config }) => {
             let config = load_config(&config)?;
             print!("{}", toml::to_string_pretty(&config).context("print the configuration")?);
+            Ok(())
+        }
+    }
+}
+
+fn agent(command: AgentCommand) -> Result<(), Failure> {
+    use steward::agent::{self, AgentError, RunOptions, spool::Bounds};
+    let failure = |e: AgentError| match e {
+        AgentError::Usage(m) => Failure::Usage(m),
+        other => Failure::Runtime(other.into()),
+    };
+    // One thread: an agent should be a quiet guest on the machine it watches.
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().context("start the runtime")?;
+    match command {
+        AgentCommand::Enroll { server, token, fingerprint, state_dir } => {
+            init_agent_logging(tracing::Level::WARN);
+            let e = rt.block_on(agent::enroll(&server, &token, fingerprint.as_deref(), &state_dir)).map_err(failure)?;
+            println!("Enrolled as device {} of {} at {}.", e.device_id, e.client, e.server);
+            if !e.fingerprint.is_empty() {
+                println!("Pinned the server's certificate: {}", e.fingerprint);
+            }
+            Ok(())
+        }
+        AgentCommand::Run { state_dir, interval, spool_max_age, spool_max_bytes } => {
+            init_agent_logging(tracing::Level::INFO);
+            let options = RunOptions {
+                interval: interval.map(|d| d.0),
+                bounds: Bounds { max_age: spool_max_age.0, max_bytes: spool_max_bytes },
+            };
+            rt.block_on(agent::run(&state_dir, options, shutdown_signal())).map_err(failure)
+        }
+        AgentCommand::Once => {
+            init_agent_logging(tracing::Level::WARN);
+            let report = agent::once();
+            println!("{}", serde_json::to_string_pretty(&report).context("print the report")?);
+            Ok(())
+        }
+        AgentCommand::Install { state_dir, binary, unit_dir, no_start } => {
+            init_agent_logging(tracing::Level::WARN);
+            let binary = match binary {
+                Some(b) => b,
+                None => std::env::current_exe().context("find this executable")?,
+            };
+            let path = agent::install::install(&binary, &state_dir, &unit_dir, !no_start).map_err(failure)?;
+            println!("Wrote {}{}.", path.display(), if no_start { "" } else { " and started the agent" });
             Ok(())
         }
     }

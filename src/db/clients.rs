@@ -12,6 +12,7 @@ pub struct Client {
     pub notes: String,
     pub site_count: i64,
     pub user_count: i64,
+    pub device_count: i64,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -29,7 +30,8 @@ pub struct Site {
 
 const CLIENT_COLUMNS: &str = "c.id, c.name, c.notes, c.created_at, c.updated_at,
     (SELECT count(*) FROM sites s WHERE s.client_id = c.id),
-    (SELECT count(*) FROM users u WHERE u.client_id = c.id)";
+    (SELECT count(*) FROM users u WHERE u.client_id = c.id),
+    (SELECT count(*) FROM devices d WHERE d.client_id = c.id)";
 
 fn client_from_row(r: &Row) -> rusqlite::Result<Client> {
     Ok(Client {
@@ -40,6 +42,7 @@ fn client_from_row(r: &Row) -> rusqlite::Result<Client> {
         updated_at: rfc3339(r.get(4)?),
         site_count: r.get(5)?,
         user_count: r.get(6)?,
+        device_count: r.get(7)?,
     })
 }
 

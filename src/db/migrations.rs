@@ -1,5 +1,5 @@
-//! Schema versions. `schema.sql` is migration 1; each later change is appended to `MIGRATIONS`
-//! and never edited once released. The version lives in SQLite's `user_version`.
+//! Schema versions. `schema.sql` is migration 1; each later change is a file in `sql/` appended to
+//! `MIGRATIONS` and never edited once released. The version lives in SQLite's `user_version`.
 
 use std::path::Path;
 
@@ -8,7 +8,7 @@ use rusqlite::Connection;
 use super::DbError;
 
 /// Migrations in order; index 0 brings an empty database to version 1.
-const MIGRATIONS: &[&str] = &[include_str!("../../schema.sql")];
+const MIGRATIONS: &[&str] = &[include_str!("../../schema.sql"), include_str!("sql/0002_fleet.sql")];
 
 /// The schema version this binary writes.
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

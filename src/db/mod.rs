@@ -10,6 +10,9 @@
 pub mod api_keys;
 pub mod audit;
 pub mod clients;
+pub mod devices;
+pub mod enroll_tokens;
+pub mod metrics;
 pub mod migrations;
 pub mod sessions;
 pub mod users;

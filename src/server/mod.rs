@@ -4,6 +4,8 @@
 pub mod assets;
 pub mod auth;
 pub mod error;
+pub mod live;
+pub mod monitor;
 pub mod routes;
 pub mod state;
 pub mod tls;
@@ -32,8 +34,10 @@ use crate::db::{Db, DbError, audit, now, users};
 
 use self::auth::{LoginThrottle, require_caller};
 use self::error::ApiError;
+use self::live::Live;
+use self::routes::{agent, devices, downloads, enroll_tokens, live as live_routes, prometheus};
 use self::routes::{api_keys, clients, health, openapi, session, users as user_routes};
-use self::state::AppState;
+use self::state::{AppState, TlsIdentity};
 
 /// The database file inside the data folder.
 pub const DB_FILE: &str = "steward.db";
@@ -82,13 +86,21 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()> + Send + 'st
         public_url: public_url.clone().into(),
         login_throttle: Arc::new(LoginThrottle::new(config.auth.max_failed_logins, config.auth.lockout_window.0)),
         config: Arc::new(config),
+        live: Arc::new(Live::default()),
+        tls_identity: cert
+            .as_ref()
+            .map(|c| Arc::new(TlsIdentity { fingerprint: c.fingerprint.clone(), spki_pin: c.spki_pin.clone() })),
     };
     let app = router(state.clone());
 
     print_banner(&public_url, bound, cert.as_ref().map(|c| c.fingerprint.as_str()), first_admin.as_deref());
     tracing::info!(%bound, url = %public_url, "Steward is serving");
 
-    let janitor = tokio::spawn(housekeeping(db.clone()));
+    let background = [
+        tokio::spawn(housekeeping(db.clone())),
+        tokio::spawn(monitor::offline_timer(state.clone())),
+        tokio::spawn(monitor::pruner(state.clone())),
+    ];
     let handle = axum_server::Handle::new();
     let grace = state.config.http.shutdown_grace.0;
     {
@@ -113,7 +125,9 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()> + Send + 'st
         }
         None => axum_server::from_tcp(listener).map_err(ServerError::Serve)?.handle(handle).serve(service).await,
     };
-    janitor.abort();
+    for task in background {
+        task.abort();
+    }
     db.close().await;
     tracing::info!("stopped; the database is checkpointed");
     served.map_err(ServerError::Serve)
@@ -228,15 +242,38 @@ pub fn router(state: AppState) -> Router {
         .route("/users/{id}", get(user_routes::get).patch(user_routes::update))
         .route("/api-keys", get(api_keys::list).post(api_keys::create))
         .route("/api-keys/{id}", axum::routing::delete(api_keys::revoke))
+        .route("/devices", get(devices::list))
+        .route("/devices/{id}", get(devices::get))
+        .route("/devices/{id}/series", get(devices::series))
+        .route("/devices/{id}/software", get(devices::software))
+        .route("/devices/{id}/events", get(devices::events))
+        .route("/devices/{id}/tags", axum::routing::put(devices::set_tags))
+        .route("/tags", get(devices::tags))
+        .route("/metrics", get(devices::metric_catalog))
+        .route("/dashboard", get(devices::dashboard))
+        .route("/enroll-tokens", get(enroll_tokens::list).post(enroll_tokens::create))
+        .route("/enroll-tokens/{id}", axum::routing::delete(enroll_tokens::revoke))
+        .route("/events", get(live_routes::events))
         .route("/openapi.json", get(openapi::openapi))
         .fallback(api_not_found)
         // `layer`, not `route_layer`: unknown paths under /api/v1 also need a caller, so the
         // API's shape is not visible to strangers.
         .layer(middleware::from_fn_with_state(state.clone(), require_caller));
 
+    // Check-ins carry inventories with thousands of packages: a larger body limit than people's requests.
+    let agents = Router::new()
+        .route("/agent/v1/enroll", post(agent::enroll))
+        .route("/agent/v1/checkin", post(agent::check_in))
+        .route("/agent/v1/ping", get(agent::ping))
+        .layer(DefaultBodyLimit::max(crate::protocol::limits::BODY_BYTES));
+
     let limits = &state.config.http;
     Router::new()
         .route("/healthz", get(health::healthz))
+        .route("/metrics", get(prometheus::metrics))
+        .route("/install.sh", get(downloads::install_script))
+        .route("/download/{name}", get(downloads::binary))
+        .merge(agents)
         .route("/auth/login", post(session::login))
         .route("/auth/logout", post(session::logout))
         .nest("/api/v1", api)
@@ -275,7 +312,8 @@ async fn page_not_found(uri: axum::http::Uri) -> Response {
 /// (408 timeout, 413 body limit, 405 wrong method), and no answer is cached.
 async fn json_errors(request: Request, next: Next) -> Response {
     let path = request.uri().path();
-    let is_api = path.starts_with("/api") || path.starts_with("/auth") || path == "/healthz";
+    let is_api =
+        path.starts_with("/api") || path.starts_with("/auth") || path.starts_with("/agent") || path == "/healthz";
     let mut response = next.run(request).await;
     if !is_api {
         return response;

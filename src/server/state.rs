@@ -6,6 +6,7 @@ use crate::config::Config;
 use crate::db::Db;
 
 use super::auth::LoginThrottle;
+use super::live::Live;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -16,4 +17,16 @@ pub struct AppState {
     /// Session cookies carry `Secure` when people reach the server over HTTPS.
     pub secure_cookies: bool,
     pub login_throttle: Arc<LoginThrottle>,
+    pub live: Arc<Live>,
+    /// The TLS certificate's identity, for install commands; `None` when TLS is off.
+    pub tls_identity: Option<Arc<TlsIdentity>>,
+}
+
+/// What agents and installers pin.
+#[derive(Debug, Clone)]
+pub struct TlsIdentity {
+    /// SHA-256 of the certificate, `AB:CD:...`.
+    pub fingerprint: String,
+    /// SHA-256 of the public key (SPKI), base64, as `curl --pinnedpubkey sha256//...` wants it.
+    pub spki_pin: String,
 }

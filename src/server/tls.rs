@@ -23,6 +23,8 @@ pub struct ServerCert {
     pub key_pem: Vec<u8>,
     /// SHA-256 of the leaf certificate's DER bytes, as colon-separated upper-case hex.
     pub fingerprint: String,
+    /// SHA-256 of the public key, base64, for `curl --pinnedpubkey`.
+    pub spki_pin: String,
     pub cert_path: PathBuf,
 }
 
@@ -44,7 +46,8 @@ pub fn load_or_create(tls: &TlsConfig, data_dir: &Path, hostnames: &[String]) ->
     let cert_pem = std::fs::read(&cert_path).map_err(|source| TlsError::Read { path: cert_path.clone(), source })?;
     let key_pem = std::fs::read(&key_path).map_err(|source| TlsError::Read { path: key_path.clone(), source })?;
     let der = first_certificate_der(&cert_pem).ok_or_else(|| TlsError::NoCertificate { path: cert_path.clone() })?;
-    Ok(Some(ServerCert { fingerprint: fingerprint(&der), cert_pem, key_pem, cert_path }))
+    let spki_pin = spki_pin(&der).ok_or_else(|| TlsError::NoCertificate { path: cert_path.clone() })?;
+    Ok(Some(ServerCert { fingerprint: fingerprint(&der), spki_pin, cert_pem, key_pem, cert_path }))
 }
 
 fn create_self_signed(dir: &Path, cert: &Path, key: &Path, hostnames: &[String]) -> Result<(), TlsError> {
@@ -81,6 +84,64 @@ pub fn first_certificate_der(pem: &[u8]) -> Option<Vec<u8>> {
     base64::engine::general_purpose::STANDARD.decode(b64).ok()
 }
 
+/// The SubjectPublicKeyInfo of a DER certificate, hashed with SHA-256 and base64-encoded: the
+/// form `curl --pinnedpubkey sha256//...` checks.
+pub fn spki_pin(cert_der: &[u8]) -> Option<String> {
+    use base64::Engine;
+    let spki = subject_public_key_info(cert_der)?;
+    Some(base64::engine::general_purpose::STANDARD.encode(crate::auth::sha256(spki)))
+}
+
+/// Walks just enough DER to find the SubjectPublicKeyInfo: Certificate → TBSCertificate →
+/// [version], serial, signature, issuer, validity, subject, subjectPublicKeyInfo.
+fn subject_public_key_info(cert_der: &[u8]) -> Option<&[u8]> {
+    let (_, cert, _) = der_element(cert_der)?;
+    let (_, tbs, _) = der_element(cert)?;
+    let mut rest = tbs;
+    let (tag, _, after) = der_element_whole(rest)?;
+    if tag == 0xA0 {
+        rest = after; // explicit version
+    }
+    for _ in 0..5 {
+        rest = der_element_whole(rest)?.2;
+    }
+    let (tag, whole, _) = der_element_whole(rest)?;
+    (tag == 0x30).then_some(whole)
+}
+
+/// (tag, contents, rest) of the DER element at the start of `data`.
+fn der_element(data: &[u8]) -> Option<(u8, &[u8], &[u8])> {
+    let (tag, whole, rest) = der_element_whole(data)?;
+    let header = der_header_len(whole)?;
+    Some((tag, &whole[header..], rest))
+}
+
+/// (tag, the whole element with its header, rest).
+fn der_element_whole(data: &[u8]) -> Option<(u8, &[u8], &[u8])> {
+    let tag = *data.first()?;
+    let header = der_header_len(data)?;
+    let len = der_length(data)?;
+    let end = header.checked_add(len)?;
+    (end <= data.len()).then(|| (tag, &data[..end], &data[end..]))
+}
+
+fn der_header_len(data: &[u8]) -> Option<usize> {
+    let first = *data.get(1)?;
+    Some(if first < 0x80 { 2 } else { 2 + (first & 0x7f) as usize })
+}
+
+fn der_length(data: &[u8]) -> Option<usize> {
+    let first = *data.get(1)?;
+    if first < 0x80 {
+        return Some(first as usize);
+    }
+    let n = (first & 0x7f) as usize;
+    if n == 0 || n > 4 {
+        return None;
+    }
+    data.get(2..2 + n)?.iter().try_fold(0usize, |acc, b| acc.checked_mul(256)?.checked_add(*b as usize))
+}
+
 /// `AB:CD:...`, the form browsers show and agents accept.
 pub fn fingerprint(der: &[u8]) -> String {
     crate::auth::sha256(der).iter().map(|b| format!("{b:02X}")).collect::<Vec<_>>().join(":")
@@ -101,5 +162,17 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(dir.path().join("tls/key.pem")).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600, "private key readable only by its owner");
+    }
+
+    #[test]
+    fn spki_pin_is_the_hash_of_the_public_key() {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let cert = rcgen::CertificateParams::new(vec!["x".to_string()]).unwrap().self_signed(&key).unwrap();
+        use base64::Engine;
+        use rcgen::PublicKeyData;
+        let expected =
+            base64::engine::general_purpose::STANDARD.encode(crate::auth::sha256(&key.subject_public_key_info()));
+        assert_eq!(spki_pin(cert.der()).unwrap(), expected);
+        assert_eq!(spki_pin(b"not a certificate"), None);
     }
 }

@@ -30,6 +30,12 @@ fn every_command_explains_every_flag() {
         &["admin", "api-key", "create"],
         &["admin", "client", "add"],
         &["admin", "client", "list"],
+        &["admin", "enroll-token", "create"],
+        &["agent"],
+        &["agent", "enroll"],
+        &["agent", "run"],
+        &["agent", "once"],
+        &["agent", "install"],
         &["backup"],
         &["config", "example"],
         &["config", "check"],
@@ -196,4 +202,46 @@ fn set_password_recovers_a_lost_admin_password() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let server = TestServer::start_in(&data, &[]);
     rt.block_on(Session::login(&server, "admin", &password));
+}
+
+#[test]
+fn enroll_token_create_prints_the_token_and_install_command_as_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let d = data.to_str().unwrap();
+    let (code, _, err) = steward(&["admin", "--data-dir", d, "client", "add", "Acme"], None, &[]);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = steward(
+        &[
+            "admin",
+            "--data-dir",
+            d,
+            "enroll-token",
+            "create",
+            "--client",
+            "Acme",
+            "--ttl",
+            "24h",
+            "--uses",
+            "5",
+            "--json",
+        ],
+        None,
+        &[],
+    );
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(v.as_object().unwrap().len(), 2, "exactly token and install_command: {out}");
+    let token = v["token"].as_str().unwrap();
+    assert!(token.starts_with("enr_"));
+    let command = v["install_command"].as_str().unwrap();
+    assert!(command.contains(token) && command.contains("/install.sh") && command.contains("sha256//"), "{command}");
+    let (code, _, err) =
+        steward(&["admin", "--data-dir", d, "enroll-token", "create", "--client", "Nobody"], None, &[]);
+    assert_eq!(code, 1);
+    assert!(err.contains("no client named"), "{err}");
+    let (code, _, err) =
+        steward(&["admin", "--data-dir", d, "enroll-token", "create", "--client", "Acme", "--ttl", "soon"], None, &[]);
+    assert_eq!(code, 2);
+    assert!(err.contains("not a duration"), "{err}");
 }

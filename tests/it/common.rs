@@ -43,12 +43,21 @@ impl TestServer {
     }
 
     pub fn try_start_in(data_dir: &Path, env: &[(&str, &str)]) -> Result<TestServer, String> {
+        TestServer::try_start_at(data_dir, "127.0.0.1:0", env)
+    }
+
+    /// A server on `data_dir` listening on a fixed address (so agents find it after a restart).
+    pub fn start_at(data_dir: &Path, listen: &str, env: &[(&str, &str)]) -> TestServer {
+        TestServer::try_start_at(data_dir, listen, env).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    pub fn try_start_at(data_dir: &Path, listen: &str, env: &[(&str, &str)]) -> Result<TestServer, String> {
         init_tls();
         let log = data_dir.with_extension("log");
         std::fs::create_dir_all(data_dir.parent().unwrap()).unwrap();
         let stderr = std::fs::OpenOptions::new().create(true).append(true).open(&log).unwrap();
         let mut cmd = Command::new(STEWARD);
-        cmd.args(["server", "--listen", "127.0.0.1:0", "--data-dir"])
+        cmd.args(["server", "--listen", listen, "--data-dir"])
             .arg(data_dir)
             .env_remove("STEWARD_CONFIG")
             .env_remove("STEWARD_ADMIN_PASSWORD")
@@ -232,4 +241,119 @@ pub fn steward(args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> (i32
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
+}
+
+/// A port free right now on 127.0.0.1.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// Waits up to `secs` for `check` to give `Some`, polling every 100 ms.
+pub async fn eventually<T, F, Fut>(secs: u64, what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "timed out after {secs} s waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// A `steward agent` process with its own state folder.
+pub struct TestAgent {
+    pub state_dir: PathBuf,
+    child: Option<Child>,
+    _temp: tempfile::TempDir,
+}
+
+impl TestAgent {
+    /// Enrolls a new agent state folder with `token`, pinning the server's certificate.
+    pub fn enroll(server: &TestServer, token: &str) -> TestAgent {
+        let temp = tempfile::tempdir().unwrap();
+        let state_dir = temp.path().join("agent");
+        let (code, out, err) = steward(
+            &[
+                "agent",
+                "enroll",
+                "--server",
+                &server.url,
+                "--token",
+                token,
+                "--fingerprint",
+                &server.fingerprint,
+                "--state-dir",
+                state_dir.to_str().unwrap(),
+            ],
+            None,
+            &[],
+        );
+        assert_eq!(code, 0, "enroll failed: {out}{err}");
+        TestAgent { state_dir, child: None, _temp: temp }
+    }
+
+    /// Starts `steward agent run` at `interval` (e.g. "1s").
+    pub fn start(&mut self, interval: &str) {
+        assert!(self.child.is_none(), "agent already running");
+        let log =
+            std::fs::OpenOptions::new().create(true).append(true).open(self.state_dir.with_extension("log")).unwrap();
+        let child = Command::new(STEWARD)
+            .args(["agent", "run", "--interval", interval, "--state-dir"])
+            .arg(&self.state_dir)
+            .env("RUST_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("start the agent");
+        self.child = Some(child);
+    }
+
+    pub fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// The device credential (`<id>:<secret>`) enrollment stored.
+    pub fn credential(&self) -> String {
+        let state: Value =
+            serde_json::from_str(&std::fs::read_to_string(self.state_dir.join("agent.json")).unwrap()).unwrap();
+        state["credential"].as_str().unwrap().to_owned()
+    }
+
+    pub fn device_id(&self) -> i64 {
+        let state: Value =
+            serde_json::from_str(&std::fs::read_to_string(self.state_dir.join("agent.json")).unwrap()).unwrap();
+        state["device_id"].as_i64().unwrap()
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.state_dir.with_extension("log")).unwrap_or_default()
+    }
+}
+
+impl Drop for TestAgent {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Makes a client and an enrollment token for it through the API; returns (client id, token answer).
+pub async fn client_and_token(admin: &Session, client: &str, extra: Value) -> (i64, Value) {
+    let (status, c) = admin.post("/api/v1/clients", json!({ "name": client })).await;
+    assert_eq!(status, 201, "{c}");
+    let id = c["id"].as_i64().unwrap();
+    let mut body = json!({ "client_id": id });
+    if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
+        b.extend(e.clone());
+    }
+    let (status, token) = admin.post("/api/v1/enroll-tokens", body).await;
+    assert_eq!(status, 201, "{token}");
+    (id, token)
 }

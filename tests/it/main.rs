@@ -8,4 +8,5 @@ mod browser;
 mod cli;
 mod common;
 mod durability;
+mod fleet;
 mod tls;

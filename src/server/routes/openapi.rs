@@ -61,6 +61,82 @@ pub const OPERATIONS: &[Operation] = &[
         Some("NewApiKeyAnswer"),
     ),
     ("delete", "/api/v1/api-keys/{id}", "Revoke one of the caller's API keys", None, 204, None),
+    (
+        "get",
+        "/api/v1/devices",
+        "List devices (?client_id, site_id, online, tag, q filter; client contacts see their own)",
+        None,
+        200,
+        Some("DevicePage"),
+    ),
+    (
+        "get",
+        "/api/v1/devices/{id}",
+        "One device: latest metrics, inventory, patch state, SMART, series",
+        None,
+        200,
+        Some("DeviceDetail"),
+    ),
+    (
+        "get",
+        "/api/v1/devices/{id}/series",
+        "Metric history (?metric, subject, from, to, step); the resolution fits the range",
+        None,
+        200,
+        Some("Series"),
+    ),
+    (
+        "get",
+        "/api/v1/devices/{id}/software",
+        "Installed packages (?q filters by name)",
+        None,
+        200,
+        Some("SoftwarePage"),
+    ),
+    (
+        "get",
+        "/api/v1/devices/{id}/events",
+        "Enrollments and online/offline changes, newest first",
+        None,
+        200,
+        Some("DeviceEventPage"),
+    ),
+    ("put", "/api/v1/devices/{id}/tags", "Replace a device's tags (staff)", Some("Tags"), 200, Some("Device")),
+    ("get", "/api/v1/tags", "Tags in use, with device counts (staff)", None, 200, None),
+    ("get", "/api/v1/metrics", "Metric names a series or rule can use", None, 200, None),
+    (
+        "get",
+        "/api/v1/dashboard",
+        "The fleet dashboard: counts, health by client, fullest disks, pending security updates, recent check-ins (staff)",
+        None,
+        200,
+        None,
+    ),
+    (
+        "get",
+        "/api/v1/enroll-tokens",
+        "Usable enrollment tokens (?client_id) (staff)",
+        None,
+        200,
+        Some("EnrollTokenPage"),
+    ),
+    (
+        "post",
+        "/api/v1/enroll-tokens",
+        "Make an enrollment token and its one-line install command (staff)",
+        Some("NewEnrollToken"),
+        201,
+        Some("NewEnrollTokenAnswer"),
+    ),
+    ("delete", "/api/v1/enroll-tokens/{id}", "Revoke an enrollment token (staff)", None, 204, None),
+    (
+        "get",
+        "/api/v1/events",
+        "Server-sent events: check_in, device_online, device_offline, device_enrolled, device_changed",
+        None,
+        200,
+        None,
+    ),
     ("get", "/api/v1/openapi.json", "This description", None, 200, None),
 ];
 
@@ -116,6 +192,43 @@ fn schemas() -> Value {
             "properties": { "name": { "type": "string", "maxLength": 100 } } },
         "NewApiKeyAnswer": { "allOf": [ { "$ref": "#/components/schemas/ApiKey" }, { "type": "object",
             "properties": { "key": { "type": "string", "description": "Shown only in this answer" } } } ] },
+        "Device": { "type": "object", "properties": {
+            "id": { "type": "integer" }, "hostname": { "type": "string" }, "client_id": { "type": "integer" },
+            "client": { "type": "string" }, "site_id": { "type": ["integer", "null"] }, "site": { "type": ["string", "null"] },
+            "online": { "type": "boolean" }, "last_seen": ts_or_null, "os": { "type": "string" },
+            "agent_version": { "type": "string" }, "tags": { "type": "array", "items": { "type": "string" } },
+            "cpu_pct": { "type": ["number", "null"] }, "mem_used_pct": { "type": ["number", "null"] },
+            "disk_max_pct": { "type": ["number", "null"] }, "pending_updates": { "type": ["integer", "null"] },
+            "security_updates": { "type": ["integer", "null"] } } },
+        "DeviceDetail": { "allOf": [ { "$ref": "#/components/schemas/Device" }, { "type": "object", "properties": {
+            "latest": { "type": ["object", "null"], "description": "The newest report's metrics: cpu_pct, mem_total_bytes, mem_used_bytes, disks [{mount, total_bytes, used_bytes, available_bytes, used_pct}], network, temperatures, top_cpu, top_mem, ..." },
+            "inventory": { "type": ["object", "null"] }, "patches": { "type": ["object", "null"] }, "smart": { "type": ["object", "null"] },
+            "software_count": { "type": "integer" }, "last_seq": { "type": "integer" }, "dropped_reports": { "type": "integer" },
+            "series": { "type": "array", "items": { "type": "object", "properties": { "metric": { "type": "string" }, "subject": { "type": "string" } } } } } } ] },
+        "Series": { "type": "object", "properties": {
+            "metric": { "type": "string" }, "from": { "type": "integer" }, "to": { "type": "integer" }, "step": { "type": "integer" },
+            "resolution": { "type": "string", "enum": ["raw", "5m", "1h"] },
+            "series": { "type": "array", "items": { "type": "object", "properties": {
+                "subject": { "type": "string" },
+                "points": { "type": "array", "items": { "type": "array", "description": "[unix seconds, min, avg, max]" } } } } } } },
+        "Software": { "type": "object", "properties": { "name": { "type": "string" }, "version": { "type": "string" } } },
+        "DeviceEvent": { "type": "object", "properties": { "at": ts, "kind": { "type": "string" }, "detail": { "type": "string" } } },
+        "Tags": { "type": "object", "required": ["tags"], "additionalProperties": false,
+            "properties": { "tags": { "type": "array", "items": { "type": "string", "maxLength": 40 }, "maxItems": 32 } } },
+        "EnrollToken": { "type": "object", "properties": {
+            "id": { "type": "integer" }, "prefix": { "type": "string" }, "client_id": { "type": "integer" }, "client": { "type": "string" },
+            "site_id": { "type": ["integer", "null"] }, "site": { "type": ["string", "null"] }, "created_at": ts, "expires_at": ts,
+            "max_uses": { "type": "integer" }, "uses": { "type": "integer" }, "revoked": { "type": "boolean" } } },
+        "NewEnrollToken": { "type": "object", "required": ["client_id"], "additionalProperties": false, "properties": {
+            "client_id": { "type": "integer" }, "site_id": { "type": "integer" },
+            "ttl": { "type": "string", "description": "e.g. 24h, 7d (at most 90d)" }, "uses": { "type": "integer", "minimum": 1 } } },
+        "NewEnrollTokenAnswer": { "allOf": [ { "$ref": "#/components/schemas/EnrollToken" }, { "type": "object", "properties": {
+            "token": { "type": "string", "description": "Shown only in this answer" },
+            "install_command": { "type": "string", "description": "One line that installs and enrolls an agent" } } } ] },
+        "DevicePage": page("Device"),
+        "SoftwarePage": page("Software"),
+        "DeviceEventPage": page("DeviceEvent"),
+        "EnrollTokenPage": page("EnrollToken"),
         "ClientPage": page("Client"),
         "SitePage": page("Site"),
         "UserPage": page("User"),
@@ -143,13 +256,29 @@ pub fn document() -> Value {
         if path.contains("{id}") {
             params.push(json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }));
         }
-        if method == "get" && response.is_some_and(|r| r.ends_with("Page")) {
+        let paged = ["/api/v1/clients", "/api/v1/users", "/api/v1/devices"];
+        if method == "get" && paged.contains(&path) {
             params.push(json!({ "name": "limit", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 500, "default": 50 } }));
             params.push(json!({ "name": "cursor", "in": "query", "schema": { "type": "string" } }));
         }
-        if path == "/api/v1/clients" && method == "get" {
-            params.push(json!({ "name": "q", "in": "query", "schema": { "type": "string" } }));
-        }
+        let query = |name: &str, kind: &str| json!({ "name": name, "in": "query", "schema": { "type": kind } });
+        let extra: &[(&str, &str)] = match (method, path) {
+            ("get", "/api/v1/clients") => &[("q", "string")],
+            ("get", "/api/v1/devices") => &[
+                ("client_id", "integer"),
+                ("site_id", "integer"),
+                ("online", "boolean"),
+                ("tag", "string"),
+                ("q", "string"),
+            ],
+            ("get", "/api/v1/devices/{id}/series") => {
+                &[("metric", "string"), ("subject", "string"), ("from", "string"), ("to", "string"), ("step", "string")]
+            }
+            ("get", "/api/v1/devices/{id}/software") => &[("q", "string")],
+            ("get", "/api/v1/enroll-tokens") => &[("client_id", "integer")],
+            _ => &[],
+        };
+        params.extend(extra.iter().map(|(n, k)| query(n, k)));
         if !params.is_empty() {
             op["parameters"] = Value::Array(params);
         }

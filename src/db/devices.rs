@@ -1,0 +1,522 @@
+//! Devices: enrollment, check-in ingest (exactly once per sequence number), online/offline, and
+//! the views the API and dashboard read.
+
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::monitoring::series;
+use crate::protocol::{CheckIn, EnrollRequest, Inventory, Report};
+
+use super::enroll_tokens::Grant;
+use super::{DbError, metrics, rfc3339};
+
+/// What enrolling did.
+#[derive(Debug, Clone)]
+pub struct Enrolled {
+    pub device_id: i64,
+    /// The machine was known already: its record was updated, not duplicated.
+    pub again: bool,
+    pub acked_seq: u64,
+}
+
+/// Creates the device for this machine, or updates the one it already has (same machine id).
+pub fn enroll(
+    conn: &Connection,
+    grant: &Grant,
+    req: &EnrollRequest,
+    secret_hash: &[u8],
+    now: i64,
+) -> Result<Enrolled, DbError> {
+    let existing: Option<(i64, i64)> = conn
+        .query_row("SELECT id, last_seq FROM devices WHERE machine_id = ?1", [&req.machine_id], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()?;
+    let enrolled = match existing {
+        Some((id, last_seq)) => {
+            conn.execute(
+                "UPDATE devices SET client_id = ?2, site_id = ?3, hostname = ?4, os = ?5, agent_version = ?6,
+                 secret_hash = ?7, enrolled_at = ?8 WHERE id = ?1",
+                params![id, grant.client_id, grant.site_id, req.hostname, req.os, req.agent_version, secret_hash, now],
+            )?;
+            Enrolled { device_id: id, again: true, acked_seq: last_seq as u64 }
+        }
+        None => {
+            conn.execute(
+                "INSERT INTO devices (client_id, site_id, machine_id, hostname, os, agent_version, secret_hash, enrolled_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![
+                    grant.client_id,
+                    grant.site_id,
+                    req.machine_id,
+                    req.hostname,
+                    req.os,
+                    req.agent_version,
+                    secret_hash,
+                    now
+                ],
+            )?;
+            Enrolled { device_id: conn.last_insert_rowid(), again: false, acked_seq: 0 }
+        }
+    };
+    event(conn, enrolled.device_id, now, if enrolled.again { "re-enrolled" } else { "enrolled" }, &grant.client)?;
+    Ok(enrolled)
+}
+
+/// The device id and secret hash an agent authenticates against.
+pub fn credentials(conn: &Connection, device_id: i64) -> Result<Option<Vec<u8>>, DbError> {
+    Ok(conn.query_row("SELECT secret_hash FROM devices WHERE id = ?1", [device_id], |r| r.get(0)).optional()?)
+}
+
+pub fn event(conn: &Connection, device_id: i64, at: i64, kind: &str, detail: &str) -> Result<(), DbError> {
+    conn.prepare_cached("INSERT INTO device_events (device_id, at, kind, detail) VALUES (?1, ?2, ?3, ?4)")?
+        .execute(params![device_id, at, kind, detail])?;
+    Ok(())
+}
+
+/// What a check-in changed.
+#[derive(Debug, Clone, Default)]
+pub struct Ingested {
+    pub acked_seq: u64,
+    pub stored: usize,
+    /// The device was offline and is back.
+    pub came_online: bool,
+}
+
+/// Stores the reports of a check-in that are new (sequence number above the last stored one) and
+/// marks the device seen. Reports the server already has are skipped, so a resend after a lost
+/// acknowledgement stores nothing twice.
+pub fn ingest(conn: &Connection, device_id: i64, c: &CheckIn, now: i64) -> Result<Ingested, DbError> {
+    let (last_seq, online): (i64, bool) =
+        conn.query_row("SELECT last_seq, online FROM devices WHERE id = ?1", [device_id], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
+    let mut acked = last_seq as u64;
+    let mut stored = 0;
+    for report in &c.reports {
+        if report.seq <= acked {
+            continue;
+        }
+        store_report(conn, device_id, report, now)?;
+        acked = report.seq;
+        stored += 1;
+    }
+    conn.execute(
+        "UPDATE devices SET last_seen = ?2, last_seq = ?3, online = 1, agent_version = ?4,
+         dropped_reports = dropped_reports + ?5 WHERE id = ?1",
+        params![device_id, now, acked as i64, c.agent_version, c.dropped as i64],
+    )?;
+    if c.dropped > 0 {
+        event(
+            conn,
+            device_id,
+            now,
+            "spool-dropped",
+            &format!("{} reports dropped by the agent's full spool", c.dropped),
+        )?;
+    }
+    if !online {
+        event(conn, device_id, now, "online", "")?;
+    }
+    Ok(Ingested { acked_seq: acked, stored, came_online: !online })
+}
+
+fn store_report(conn: &Connection, device_id: i64, r: &Report, now: i64) -> Result<(), DbError> {
+    conn.prepare_cached(
+        "INSERT INTO device_reports (device_id, seq, collected_at, received_at) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![device_id, r.seq as i64, r.collected_at, now])?;
+    let m = &r.metrics;
+    metrics::record(conn, device_id, r.collected_at, &series::points(m))?;
+    let json = serde_json::to_string(m).map_err(|e| DbError::Conflict(e.to_string()))?;
+    // Spooled reports arrive oldest first, but a clock that jumped back must not make an old
+    // report "latest": keep whichever was collected last.
+    conn.prepare_cached(
+        "INSERT INTO device_latest (device_id, seq, collected_at, received_at, cpu_pct, mem_total, mem_used, disk_max_pct, metrics_json)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+         ON CONFLICT (device_id) DO UPDATE SET seq = excluded.seq, collected_at = excluded.collected_at,
+           received_at = excluded.received_at, cpu_pct = excluded.cpu_pct, mem_total = excluded.mem_total,
+           mem_used = excluded.mem_used, disk_max_pct = excluded.disk_max_pct, metrics_json = excluded.metrics_json
+         WHERE excluded.collected_at >= device_latest.collected_at",
+    )?
+    .execute(params![
+        device_id,
+        r.seq as i64,
+        r.collected_at,
+        now,
+        m.cpu_pct,
+        m.mem_total_bytes as i64,
+        m.mem_used_bytes as i64,
+        series::fullest_disk_pct(m),
+        json
+    ])?;
+    if let Some(inv) = &r.inventory {
+        store_inventory(conn, device_id, r.collected_at, inv)?;
+    }
+    if let Some(p) = &r.patches {
+        let json = serde_json::to_string(p).map_err(|e| DbError::Conflict(e.to_string()))?;
+        let since: Option<i64> = if p.known && p.security > 0 {
+            let previous: Option<i64> = conn
+                .query_row("SELECT security_since FROM device_patches WHERE device_id = ?1", [device_id], |r| r.get(0))
+                .optional()?
+                .flatten();
+            Some(previous.unwrap_or(r.collected_at))
+        } else {
+            None
+        };
+        conn.execute(
+            "INSERT OR REPLACE INTO device_patches (device_id, collected_at, known, pending, security, security_since, patches_json)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![device_id, r.collected_at, p.known, p.pending, p.security, since, json],
+        )?;
+    }
+    if let Some(s) = &r.smart {
+        let json = serde_json::to_string(s).map_err(|e| DbError::Conflict(e.to_string()))?;
+        conn.execute(
+            "INSERT OR REPLACE INTO device_smart (device_id, collected_at, smart_json) VALUES (?1, ?2, ?3)",
+            params![device_id, r.collected_at, json],
+        )?;
+    }
+    Ok(())
+}
+
+fn store_inventory(conn: &Connection, device_id: i64, at: i64, inv: &Inventory) -> Result<(), DbError> {
+    let mut without_packages = inv.clone();
+    without_packages.packages.clear();
+    let json = serde_json::to_string(&without_packages).map_err(|e| DbError::Conflict(e.to_string()))?;
+    conn.execute(
+        "INSERT OR REPLACE INTO device_inventory (device_id, collected_at, inventory_json) VALUES (?1, ?2, ?3)",
+        params![device_id, at, json],
+    )?;
+    if !inv.hostname.is_empty() {
+        conn.execute("UPDATE devices SET hostname = ?2 WHERE id = ?1", params![device_id, inv.hostname])?;
+    }
+    if !inv.os_name.is_empty() {
+        let os = format!("{} {}", inv.os_name, inv.os_version).trim().to_owned();
+        conn.execute("UPDATE devices SET os = ?2 WHERE id = ?1", params![device_id, os])?;
+    }
+    conn.execute("DELETE FROM device_software WHERE device_id = ?1", [device_id])?;
+    let mut insert =
+        conn.prepare_cached("INSERT OR REPLACE INTO device_software (device_id, name, version) VALUES (?1, ?2, ?3)")?;
+    for p in &inv.packages {
+        insert.execute(params![device_id, p.name, p.version])?;
+    }
+    Ok(())
+}
+
+/// Marks offline every online device not seen since `seen_before`; returns their ids.
+pub fn mark_offline(conn: &Connection, seen_before: i64, now: i64) -> Result<Vec<i64>, DbError> {
+    let ids: Vec<i64> = {
+        let mut stmt = conn.prepare_cached("SELECT id FROM devices WHERE online = 1 AND last_seen < ?1")?;
+        stmt.query_map([seen_before], |r| r.get(0))?.collect::<Result<_, _>>()?
+    };
+    for id in &ids {
+        conn.execute("UPDATE devices SET online = 0 WHERE id = ?1", [id])?;
+        event(conn, *id, now, "offline", "")?;
+    }
+    Ok(ids)
+}
+
+/// When the next online device will pass `offline_after` (its last check-in), if any is online.
+pub fn oldest_online_seen(conn: &Connection) -> Result<Option<i64>, DbError> {
+    Ok(conn.query_row("SELECT min(last_seen) FROM devices WHERE online = 1", [], |r| r.get(0))?)
+}
+
+/// A row of the device list.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeviceSummary {
+    pub id: i64,
+    pub hostname: String,
+    pub client_id: i64,
+    pub client: String,
+    pub site_id: Option<i64>,
+    pub site: Option<String>,
+    pub online: bool,
+    pub last_seen: Option<String>,
+    pub os: String,
+    pub agent_version: String,
+    pub tags: Vec<String>,
+    pub cpu_pct: Option<f64>,
+    pub mem_used_pct: Option<f64>,
+    pub disk_max_pct: Option<f64>,
+    pub pending_updates: Option<i64>,
+    pub security_updates: Option<i64>,
+}
+
+const SUMMARY_COLUMNS: &str = "d.id, d.hostname, d.client_id, c.name, d.site_id, s.name, d.online, d.last_seen, d.os,
+    d.agent_version, (SELECT group_concat(tag, char(31)) FROM device_tags t WHERE t.device_id = d.id),
+    l.cpu_pct, CASE WHEN l.mem_total > 0 THEN l.mem_used * 100.0 / l.mem_total END, l.disk_max_pct,
+    CASE WHEN p.known THEN p.pending END, CASE WHEN p.known THEN p.security END
+    FROM devices d JOIN clients c ON c.id = d.client_id LEFT JOIN sites s ON s.id = d.site_id
+    LEFT JOIN device_latest l ON l.device_id = d.id LEFT JOIN device_patches p ON p.device_id = d.id";
+
+fn summary_from_row(r: &Row) -> rusqlite::Result<DeviceSummary> {
+    let tags: Option<String> = r.get(10)?;
+    let mut tags: Vec<String> = tags.map(|t| t.split('\u{1f}').map(str::to_owned).collect()).unwrap_or_default();
+    tags.sort();
+    Ok(DeviceSummary {
+        id: r.get(0)?,
+        hostname: r.get(1)?,
+        client_id: r.get(2)?,
+        client: r.get(3)?,
+        site_id: r.get(4)?,
+        site: r.get(5)?,
+        online: r.get(6)?,
+        last_seen: r.get::<_, Option<i64>>(7)?.map(rfc3339),
+        os: r.get(8)?,
+        agent_version: r.get(9)?,
+        tags,
+        cpu_pct: r.get(11)?,
+        mem_used_pct: r.get(12)?,
+        disk_max_pct: r.get(13)?,
+        pending_updates: r.get(14)?,
+        security_updates: r.get(15)?,
+    })
+}
+
+/// Filters of the device list.
+#[derive(Debug, Default, Clone)]
+pub struct DeviceFilter {
+    pub client_id: Option<i64>,
+    pub site_id: Option<i64>,
+    pub online: Option<bool>,
+    pub tag: Option<String>,
+    /// Hostname, OS, or client name contains this.
+    pub search: Option<String>,
+}
+
+/// Devices in hostname order, after `(hostname, id)` of the previous page.
+pub fn list(
+    conn: &Connection,
+    f: &DeviceFilter,
+    after: Option<(&str, i64)>,
+    limit: usize,
+) -> Result<Vec<DeviceSummary>, DbError> {
+    let sql = format!(
+        "SELECT {SUMMARY_COLUMNS}
+         WHERE (?1 IS NULL OR d.client_id = ?1) AND (?2 IS NULL OR d.site_id = ?2) AND (?3 IS NULL OR d.online = ?3)
+           AND (?4 IS NULL OR EXISTS (SELECT 1 FROM device_tags t WHERE t.device_id = d.id AND t.tag = ?4))
+           AND (?5 IS NULL OR instr(lower(d.hostname), lower(?5)) > 0 OR instr(lower(d.os), lower(?5)) > 0
+                OR instr(lower(c.name), lower(?5)) > 0)
+           AND (?6 IS NULL OR (d.hostname COLLATE NOCASE, d.id) > (?6, ?7))
+         ORDER BY d.hostname COLLATE NOCASE, d.id LIMIT ?8"
+    );
+    let (after_name, after_id) = match after {
+        Some((n, id)) => (Some(n), Some(id)),
+        None => (None, None),
+    };
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(
+        params![f.client_id, f.site_id, f.online, f.tag, f.search, after_name, after_id, limit as i64],
+        summary_from_row,
+    )?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+pub fn summary(conn: &Connection, id: i64) -> Result<Option<DeviceSummary>, DbError> {
+    Ok(conn.query_row(&format!("SELECT {SUMMARY_COLUMNS} WHERE d.id = ?1"), [id], summary_from_row).optional()?)
+}
+
+/// Everything the device page shows, beyond the summary.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeviceDetail {
+    pub enrolled_at: String,
+    pub last_seq: i64,
+    pub dropped_reports: i64,
+    pub latest_collected_at: Option<String>,
+    pub latest: Option<Value>,
+    pub inventory: Option<Value>,
+    pub inventory_collected_at: Option<String>,
+    pub patches: Option<Value>,
+    pub patches_collected_at: Option<String>,
+    pub security_pending_since: Option<String>,
+    pub smart: Option<Value>,
+    pub smart_collected_at: Option<String>,
+    pub software_count: i64,
+}
+
+pub fn detail(conn: &Connection, id: i64) -> Result<Option<DeviceDetail>, DbError> {
+    let base: Option<(i64, i64, i64)> = conn
+        .query_row("SELECT enrolled_at, last_seq, dropped_reports FROM devices WHERE id = ?1", [id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .optional()?;
+    let Some((enrolled_at, last_seq, dropped)) = base else { return Ok(None) };
+    let json_at = |sql: &str| -> Result<(Option<Value>, Option<String>), DbError> {
+        let row: Option<(String, i64)> = conn.query_row(sql, [id], |r| Ok((r.get(0)?, r.get(1)?))).optional()?;
+        Ok(match row {
+            Some((json, at)) => (serde_json::from_str(&json).ok(), Some(rfc3339(at))),
+            None => (None, None),
+        })
+    };
+    let (latest, latest_at) = json_at("SELECT metrics_json, collected_at FROM device_latest WHERE device_id = ?1")?;
+    let (inventory, inventory_at) =
+        json_at("SELECT inventory_json, collected_at FROM device_inventory WHERE device_id = ?1")?;
+    let (patches, patches_at) = json_at("SELECT patches_json, collected_at FROM device_patches WHERE device_id = ?1")?;
+    let (smart, smart_at) = json_at("SELECT smart_json, collected_at FROM device_smart WHERE device_id = ?1")?;
+    let since: Option<i64> = conn
+        .query_row("SELECT security_since FROM device_patches WHERE device_id = ?1", [id], |r| r.get(0))
+        .optional()?
+        .flatten();
+    let software_count =
+        conn.query_row("SELECT count(*) FROM device_software WHERE device_id = ?1", [id], |r| r.get(0))?;
+    Ok(Some(DeviceDetail {
+        enrolled_at: rfc3339(enrolled_at),
+        last_seq,
+        dropped_reports: dropped,
+        latest: latest.map(with_disk_percentages),
+        latest_collected_at: latest_at,
+        inventory,
+        inventory_collected_at: inventory_at,
+        patches,
+        patches_collected_at: patches_at,
+        security_pending_since: since.map(rfc3339),
+        smart,
+        smart_collected_at: smart_at,
+        software_count,
+    }))
+}
+
+/// The stored metrics, with `disks` (the API's name for filesystems) carrying `used_pct` too.
+fn with_disk_percentages(mut m: Value) -> Value {
+    if let Some(fs) = m.get("filesystems").cloned() {
+        let disks: Vec<Value> = fs
+            .as_array()
+            .map(|list| {
+                list.iter()
+                    .map(|f| {
+                        let mut f = f.clone();
+                        let used = f["used_bytes"].as_u64().unwrap_or(0);
+                        let avail = f["available_bytes"].as_u64().unwrap_or(0);
+                        f["used_pct"] = Value::from(series::disk_used_pct(used, avail));
+                        f
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        m["disks"] = Value::Array(disks);
+        if let Some(obj) = m.as_object_mut() {
+            obj.remove("filesystems");
+        }
+    }
+    m
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Software {
+    pub name: String,
+    pub version: String,
+}
+
+pub fn software(conn: &Connection, id: i64, search: Option<&str>) -> Result<Vec<Software>, DbError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT name, version FROM device_software WHERE device_id = ?1 AND (?2 IS NULL OR instr(lower(name), lower(?2)) > 0)
+         ORDER BY name",
+    )?;
+    let rows = stmt.query_map(params![id, search], |r| Ok(Software { name: r.get(0)?, version: r.get(1)? }))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+pub fn set_tags(conn: &Connection, id: i64, tags: &[String]) -> Result<(), DbError> {
+    conn.execute("DELETE FROM device_tags WHERE device_id = ?1", [id])?;
+    let mut insert = conn.prepare_cached("INSERT OR IGNORE INTO device_tags (device_id, tag) VALUES (?1, ?2)")?;
+    for t in tags {
+        insert.execute(params![id, t])?;
+    }
+    Ok(())
+}
+
+/// Every tag in use, with how many devices carry it.
+pub fn all_tags(conn: &Connection) -> Result<Vec<(String, i64)>, DbError> {
+    let mut stmt = conn.prepare_cached("SELECT tag, count(*) FROM device_tags GROUP BY tag ORDER BY tag")?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// A device event, for the device page's history.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeviceEvent {
+    pub at: String,
+    pub kind: String,
+    pub detail: String,
+}
+
+pub fn events(conn: &Connection, id: i64, limit: usize) -> Result<Vec<DeviceEvent>, DbError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT at, kind, detail FROM device_events WHERE device_id = ?1 ORDER BY at DESC, id DESC LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(params![id, limit as i64], |r| {
+        Ok(DeviceEvent { at: rfc3339(r.get(0)?), kind: r.get(1)?, detail: r.get(2)? })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Online and offline devices per client, for the dashboard.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClientHealth {
+    pub client_id: i64,
+    pub client: String,
+    pub online: i64,
+    pub offline: i64,
+}
+
+pub fn health_by_client(conn: &Connection) -> Result<Vec<ClientHealth>, DbError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT c.id, c.name, sum(d.online), sum(1 - d.online) FROM devices d JOIN clients c ON c.id = d.client_id
+         GROUP BY c.id ORDER BY sum(1 - d.online) DESC, c.name COLLATE NOCASE",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok(ClientHealth { client_id: r.get(0)?, client: r.get(1)?, online: r.get(2)?, offline: r.get(3)? })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The `limit` devices ordered by `order` (an SQL expression over the summary columns), for the
+/// dashboard's "fullest disks", "pending security updates" and "recent check-ins" panels.
+fn top(conn: &Connection, filter: &str, order: &str, limit: usize) -> Result<Vec<DeviceSummary>, DbError> {
+    let sql = format!("SELECT {SUMMARY_COLUMNS} WHERE {filter} ORDER BY {order} LIMIT ?1");
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map([limit as i64], summary_from_row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+pub fn fullest_disks(conn: &Connection, limit: usize) -> Result<Vec<DeviceSummary>, DbError> {
+    top(conn, "l.disk_max_pct IS NOT NULL", "l.disk_max_pct DESC", limit)
+}
+
+pub fn pending_security(conn: &Connection, limit: usize) -> Result<Vec<DeviceSummary>, DbError> {
+    top(conn, "p.known AND p.security > 0", "p.security DESC, p.security_since", limit)
+}
+
+pub fn recent_check_ins(conn: &Connection, limit: usize) -> Result<Vec<DeviceSummary>, DbError> {
+    top(conn, "d.last_seen IS NOT NULL", "d.last_seen DESC", limit)
+}
+
+/// Fleet-wide counts for `/metrics` and the dashboard header.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct FleetCounts {
+    pub devices: i64,
+    pub online: i64,
+    pub offline: i64,
+    pub clients: i64,
+    pub security_updates_pending: i64,
+}
+
+pub fn counts(conn: &Connection) -> Result<FleetCounts, DbError> {
+    Ok(conn.query_row(
+        "SELECT (SELECT count(*) FROM devices), (SELECT count(*) FROM devices WHERE online = 1),
+                (SELECT count(*) FROM devices WHERE online = 0), (SELECT count(*) FROM clients),
+                (SELECT coalesce(sum(security), 0) FROM device_patches WHERE known)",
+        [],
+        |r| {
+            Ok(FleetCounts {
+                devices: r.get(0)?,
+                online: r.get(1)?,
+                offline: r.get(2)?,
+                clients: r.get(3)?,
+                security_updates_pending: r.get(4)?,
+            })
+        },
+    )?)
+}

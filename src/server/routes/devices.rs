@@ -1,0 +1,301 @@
+//! Devices for people: the fleet list with filters, a device's detail, its metric history,
+//! software, events and tags, and the dashboard's summary. Client contacts see only their own.
+
+use axum::extract::State;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::db::devices::{self, DeviceFilter, DeviceSummary};
+use crate::db::{DbError, metrics, now};
+use crate::monitoring::rollup::{self, pick_resolution};
+use crate::monitoring::series::METRICS;
+use crate::server::auth::Caller;
+use crate::server::error::{ApiError, ApiResult, Json, Path, Query};
+use crate::server::live::LiveEvent;
+use crate::server::state::AppState;
+
+use super::{Page, PageParams};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListParams {
+    limit: Option<u32>,
+    cursor: Option<String>,
+    client_id: Option<i64>,
+    site_id: Option<i64>,
+    online: Option<bool>,
+    tag: Option<String>,
+    /// Hostname, OS or client name contains this.
+    q: Option<String>,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(p): Query<ListParams>,
+) -> ApiResult<Json<Page<DeviceSummary>>> {
+    let paging = PageParams { limit: p.limit, cursor: p.cursor };
+    let limit = paging.limit()?;
+    let after = match paging.after()? {
+        Some(key) => {
+            let (name, id) = key
+                .rsplit_once('\u{1f}')
+                .ok_or_else(|| ApiError::bad_field("cursor", "cursor is not one this server gave out."))?;
+            Some((
+                name.to_owned(),
+                id.parse::<i64>()
+                    .map_err(|_| ApiError::bad_field("cursor", "cursor is not one this server gave out."))?,
+            ))
+        }
+        None => None,
+    };
+    let filter = DeviceFilter {
+        client_id: caller.client_scope().or(p.client_id),
+        site_id: p.site_id,
+        online: p.online,
+        tag: p.tag.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()),
+        search: p.q.map(|q| q.trim().to_owned()).filter(|q| !q.is_empty()),
+    };
+    let mut rows = state
+        .db
+        .read(move |c| devices::list(c, &filter, after.as_ref().map(|(n, i)| (n.as_str(), *i)), limit + 1))
+        .await?;
+    let more = rows.len() > limit;
+    rows.truncate(limit);
+    let next_cursor =
+        if more { rows.last().map(|d| URL_SAFE_NO_PAD.encode(format!("{}\u{1f}{}", d.hostname, d.id))) } else { None };
+    Ok(Json(Page { items: rows, next_cursor }))
+}
+
+/// The device if the caller may see it; otherwise "not found".
+async fn visible(state: &AppState, caller: &Caller, id: i64) -> ApiResult<DeviceSummary> {
+    let device = state.db.read(move |c| devices::summary(c, id)).await?;
+    match device {
+        Some(d) if caller.client_scope().is_none_or(|own| own == d.client_id) => Ok(d),
+        _ => Err(ApiError::not_found(format!("There is no device with id {id}."))),
+    }
+}
+
+pub async fn get(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
+    let summary = visible(&state, &caller, id).await?;
+    let (detail, series) = state
+        .db
+        .read(move |c| {
+            let detail = devices::detail(c, id)?
+                .ok_or_else(|| DbError::NotFound(format!("There is no device with id {id}.")))?;
+            let series = metrics::series_of(c, id)?;
+            Ok((detail, series))
+        })
+        .await?;
+    let mut body = serde_json::to_value(summary).map_err(ApiError::internal)?;
+    let detail = serde_json::to_value(detail).map_err(ApiError::internal)?;
+    if let (Some(b), Value::Object(d)) = (body.as_object_mut(), detail) {
+        b.extend(d);
+    }
+    body["series"] =
+        series.into_iter().map(|(_, metric, subject)| json!({ "metric": metric, "subject": subject })).collect();
+    Ok(Json(body))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeriesParams {
+    metric: String,
+    /// One subject (mount point, interface, sensor); all of the metric's subjects when absent.
+    subject: Option<String>,
+    /// RFC 3339 or unix seconds; default: an hour before `to`.
+    from: Option<String>,
+    /// RFC 3339 or unix seconds; default: now.
+    to: Option<String>,
+    /// Seconds between points, or a duration such as "5m"; default: about 300 points over the range.
+    step: Option<String>,
+}
+
+fn parse_time(field: &str, v: &str) -> ApiResult<i64> {
+    if let Ok(secs) = v.parse::<i64>() {
+        return Ok(secs);
+    }
+    time::OffsetDateTime::parse(v, &time::format_description::well_known::Rfc3339).map(|t| t.unix_timestamp()).map_err(
+        |_| {
+            ApiError::bad_field(
+                field,
+                format!("{field} must be RFC 3339 (2026-11-28T07:00:00Z) or unix seconds, not {v:?}."),
+            )
+        },
+    )
+}
+
+/// Most points one series answer carries.
+const MAX_POINTS: i64 = 2000;
+
+pub async fn series(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Query(p): Query<SeriesParams>,
+) -> ApiResult<Json<Value>> {
+    visible(&state, &caller, id).await?;
+    if !METRICS.iter().any(|(m, _)| *m == p.metric) {
+        let known: Vec<&str> = METRICS.iter().map(|(m, _)| *m).collect();
+        return Err(ApiError::bad_field(
+            "metric",
+            format!("{:?} is not a metric; use one of {}.", p.metric, known.join(", ")),
+        ));
+    }
+    let t = now();
+    let to = p.to.as_deref().map(|v| parse_time("to", v)).transpose()?.unwrap_or(t);
+    let from = p.from.as_deref().map(|v| parse_time("from", v)).transpose()?.unwrap_or(to - 3600);
+    if from >= to {
+        return Err(ApiError::bad_field("from", "from must be before to."));
+    }
+    let step = match p.step.as_deref() {
+        None => ((to - from) / 300).max(1),
+        Some(s) => match s.parse::<i64>() {
+            Ok(n) => n,
+            Err(_) => s
+                .parse::<crate::config::HumanDuration>()
+                .map(|d| d.0.as_secs() as i64)
+                .map_err(|e| ApiError::bad_field("step", e.to_string()))?,
+        },
+    };
+    if step < 1 {
+        return Err(ApiError::bad_field("step", "step must be at least 1 second."));
+    }
+    let step = step.max((to - from) / MAX_POINTS);
+    let resolution = pick_resolution(from, step, t, &state.config.retention.policy());
+    let step = step.max(resolution.seconds());
+    let (metric, subject) = (p.metric.clone(), p.subject.clone());
+    let found = state
+        .db
+        .read(move |c| {
+            let mut out = Vec::new();
+            for (series_id, m, s) in metrics::series_of(c, id)? {
+                if m == metric && subject.as_ref().is_none_or(|want| *want == s) {
+                    out.push((s, metrics::points(c, series_id, from, to, resolution)?));
+                }
+            }
+            Ok(out)
+        })
+        .await?;
+    let series: Vec<Value> = found
+        .into_iter()
+        .map(|(subject, pts)| {
+            let points: Vec<Value> =
+                rollup::downsample(&pts, step).into_iter().map(|(t, mn, avg, mx)| json!([t, mn, avg, mx])).collect();
+            json!({ "subject": subject, "points": points })
+        })
+        .collect();
+    Ok(Json(json!({
+        "metric": p.metric, "from": from, "to": to, "step": step, "resolution": resolution.name(),
+        "columns": ["ts", "min", "avg", "max"], "series": series,
+    })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SoftwareParams {
+    q: Option<String>,
+}
+
+pub async fn software(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Query(p): Query<SoftwareParams>,
+) -> ApiResult<Json<Page<devices::Software>>> {
+    visible(&state, &caller, id).await?;
+    let q = p.q.map(|q| q.trim().to_owned()).filter(|q| !q.is_empty());
+    let items = state.db.read(move |c| devices::software(c, id, q.as_deref())).await?;
+    Ok(Json(Page { items, next_cursor: None }))
+}
+
+pub async fn events(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Page<devices::DeviceEvent>>> {
+    visible(&state, &caller, id).await?;
+    let items = state.db.read(move |c| devices::events(c, id, 200)).await?;
+    Ok(Json(Page { items, next_cursor: None }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tags {
+    tags: Vec<String>,
+}
+
+/// Replaces the device's tags. Tags are short words: letters, digits, `-`, `_`, `.`, `:`.
+pub async fn set_tags(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Json(req): Json<Tags>,
+) -> ApiResult<Json<DeviceSummary>> {
+    caller.require_staff()?;
+    let device = visible(&state, &caller, id).await?;
+    if req.tags.len() > 32 {
+        return Err(ApiError::bad_field("tags", "A device can carry at most 32 tags."));
+    }
+    let mut tags = Vec::new();
+    for t in &req.tags {
+        let t = t.trim().to_lowercase();
+        let ok = !t.is_empty()
+            && t.len() <= 40
+            && t.chars().all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'));
+        if !ok {
+            return Err(ApiError::bad_field(
+                "tags",
+                format!("{t:?} is not a tag: use 1 to 40 letters, digits, - _ . or :."),
+            ));
+        }
+        if !tags.contains(&t) {
+            tags.push(t);
+        }
+    }
+    let summary = state
+        .db
+        .write(move |c| {
+            devices::set_tags(c, id, &tags)?;
+            devices::summary(c, id)?.ok_or_else(|| DbError::NotFound(format!("There is no device with id {id}.")))
+        })
+        .await?;
+    state.live.send(LiveEvent::DeviceChanged { device_id: id, client_id: device.client_id });
+    Ok(Json(summary))
+}
+
+pub async fn tags(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Page<Value>>> {
+    caller.require_staff()?;
+    let tags = state.db.read(devices::all_tags).await?;
+    Ok(Json(Page {
+        items: tags.into_iter().map(|(tag, n)| json!({ "tag": tag, "devices": n })).collect(),
+        next_cursor: None,
+    }))
+}
+
+/// The fleet dashboard in one answer.
+pub async fn dashboard(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
+    caller.require_staff()?;
+    let body = state
+        .db
+        .read(|c| {
+            Ok(json!({
+                "counts": devices::counts(c)?,
+                "by_client": devices::health_by_client(c)?,
+                "fullest_disks": devices::fullest_disks(c, 10)?,
+                "pending_security": devices::pending_security(c, 10)?,
+                "recent_check_ins": devices::recent_check_ins(c, 10)?,
+            }))
+        })
+        .await?;
+    Ok(Json(body))
+}
+
+/// The metric names a chart or rule can use.
+pub async fn metric_catalog(_caller: Caller) -> Json<Value> {
+    Json(
+        json!({ "items": METRICS.iter().map(|(m, d)| json!({ "metric": m, "description": d })).collect::<Vec<_>>(), "next_cursor": null }),
+    )
+}

@@ -1,0 +1,140 @@
+//! Enrollment tokens for people: make one (with the one-line install command), list the usable
+//! ones, revoke. Staff only.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::config::HumanDuration;
+use crate::db::enroll_tokens::{self, EnrollToken, NewToken};
+use crate::db::{Db, DbError, audit, clients, now};
+use crate::server::auth::Caller;
+use crate::server::error::{ApiError, ApiResult, Json, Path, Query};
+use crate::server::state::AppState;
+
+use super::Page;
+use super::downloads::install_command;
+
+/// Longest life and most uses a token may have.
+pub const MAX_TTL_SECS: u64 = 90 * 86_400;
+pub const MAX_USES: i64 = 10_000;
+
+/// Makes a token for a client (and site). Returns the token, shown once, and its record.
+pub async fn create_token(
+    db: &Db,
+    client_id: i64,
+    site_id: Option<i64>,
+    ttl: HumanDuration,
+    uses: i64,
+    by: Option<i64>,
+) -> Result<(String, EnrollToken), DbError> {
+    let token = format!("enr_{}", crate::auth::random_token());
+    let (hash, prefix) = (crate::auth::sha256(token.as_bytes()), token[..12].to_owned());
+    let made = db
+        .write(move |c| {
+            let client = clients::get(c, client_id)?
+                .ok_or_else(|| DbError::NotFound(format!("There is no client with id {client_id}.")))?;
+            if let Some(site) = site_id {
+                match clients::get_site(c, site)? {
+                    Some(s) if s.client_id == client_id => {}
+                    _ => {
+                        return Err(DbError::NotFound(format!("Client {:?} has no site with id {site}.", client.name)));
+                    }
+                }
+            }
+            let t = now();
+            let new = NewToken {
+                token_hash: &hash,
+                prefix: &prefix,
+                client_id,
+                site_id,
+                created_by: by,
+                expires_at: t + ttl.0.as_secs() as i64,
+                max_uses: uses,
+            };
+            let made = enroll_tokens::insert(c, &new, t)?;
+            audit::record(c, t, by, "enroll_token.created", &made.id.to_string(), &client.name)?;
+            Ok(made)
+        })
+        .await?;
+    Ok((token, made))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewTokenRequest {
+    client_id: i64,
+    site_id: Option<i64>,
+    /// A duration such as "24h" or "7d"; default `[monitoring] enroll_token_ttl`.
+    ttl: Option<String>,
+    /// How many machines may enroll with it; default 1.
+    uses: Option<i64>,
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(req): Json<NewTokenRequest>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    caller.require_staff()?;
+    let ttl = match req.ttl.as_deref() {
+        Some(t) => t.parse::<HumanDuration>().map_err(|e| ApiError::bad_field("ttl", e.to_string()))?,
+        None => state.config.monitoring.enroll_token_ttl,
+    };
+    if ttl.0.is_zero() || ttl.0.as_secs() > MAX_TTL_SECS {
+        return Err(ApiError::bad_field("ttl", "ttl must be between 1s and 90d."));
+    }
+    let uses = req.uses.unwrap_or(1);
+    if !(1..=MAX_USES).contains(&uses) {
+        return Err(ApiError::bad_field("uses", format!("uses must be between 1 and {MAX_USES}.")));
+    }
+    let (token, made) = create_token(&state.db, req.client_id, req.site_id, ttl, uses, Some(caller.user.id))
+        .await
+        .map_err(|e| match e {
+            DbError::NotFound(m) if m.contains("site") => ApiError::bad_field("site_id", m),
+            DbError::NotFound(m) => ApiError::bad_field("client_id", m),
+            other => other.into(),
+        })?;
+    let mut body = serde_json::to_value(made).map_err(ApiError::internal)?;
+    body["token"] = json!(token);
+    body["install_command"] = json!(install_command(&state.public_url, state.tls_identity.as_deref(), &token));
+    Ok((StatusCode::CREATED, Json(body)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListParams {
+    client_id: Option<i64>,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(p): Query<ListParams>,
+) -> ApiResult<Json<Page<EnrollToken>>> {
+    caller.require_staff()?;
+    let items = state.db.read(move |c| enroll_tokens::list_usable(c, p.client_id, now())).await?;
+    Ok(Json(Page { items, next_cursor: None }))
+}
+
+pub async fn revoke(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+    caller.require_staff()?;
+    let by = caller.user.id;
+    let done = state
+        .db
+        .write(move |c| {
+            let t = now();
+            let done = enroll_tokens::revoke(c, id, t)?;
+            if done {
+                audit::record(c, t, Some(by), "enroll_token.revoked", &id.to_string(), "")?;
+            }
+            Ok(done)
+        })
+        .await?;
+    if done {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::not_found(format!("There is no usable token with id {id}.")))
+    }
+}
