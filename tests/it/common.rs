@@ -264,6 +264,16 @@ where
     }
 }
 
+/// Runs `steward agent enroll` against `url` with a pinned fingerprint; returns (code, stdout, stderr).
+pub fn enroll_agent(url: &str, token: &str, fingerprint: &str, state_dir: &Path) -> (i32, String, String) {
+    let state = state_dir.to_str().unwrap();
+    steward(
+        &["agent", "enroll", "--server", url, "--token", token, "--fingerprint", fingerprint, "--state-dir", state],
+        None,
+        &[],
+    )
+}
+
 /// A `steward agent` process with its own state folder.
 pub struct TestAgent {
     pub state_dir: PathBuf,
@@ -276,22 +286,7 @@ impl TestAgent {
     pub fn enroll(server: &TestServer, token: &str) -> TestAgent {
         let temp = tempfile::tempdir().unwrap();
         let state_dir = temp.path().join("agent");
-        let (code, out, err) = steward(
-            &[
-                "agent",
-                "enroll",
-                "--server",
-                &server.url,
-                "--token",
-                token,
-                "--fingerprint",
-                &server.fingerprint,
-                "--state-dir",
-                state_dir.to_str().unwrap(),
-            ],
-            None,
-            &[],
-        );
+        let (code, out, err) = enroll_agent(&server.url, token, &server.fingerprint, &state_dir);
         assert_eq!(code, 0, "enroll failed: {out}{err}");
         TestAgent { state_dir, child: None, _temp: temp }
     }

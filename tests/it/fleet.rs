@@ -4,7 +4,9 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::common::{Session, TestAgent, TestServer, client_and_token, eventually, free_port, http_client, steward};
+use crate::common::{
+    Session, TestAgent, TestServer, client_and_token, enroll_agent, eventually, free_port, http_client, steward,
+};
 
 /// MemTotal of /proc/meminfo, in bytes.
 fn mem_total_bytes() -> u64 {
@@ -208,22 +210,7 @@ async fn bad_expired_and_used_up_tokens_are_refused_and_create_nothing() {
         (short["token"].as_str().unwrap(), "expired"),
         (once["token"].as_str().unwrap(), "used as many times"),
     ] {
-        let (code, out, err) = steward(
-            &[
-                "agent",
-                "enroll",
-                "--server",
-                &server.url,
-                "--token",
-                token,
-                "--fingerprint",
-                &server.fingerprint,
-                "--state-dir",
-                state.to_str().unwrap(),
-            ],
-            None,
-            &[],
-        );
+        let (code, out, err) = enroll_agent(&server.url, token, &server.fingerprint, &state);
         assert_eq!(code, 1, "{out}{err}");
         assert!(err.contains(says), "the sentence says {says:?}: {err}");
         assert!(!state.join("agent.json").exists(), "no credentials stored");
@@ -235,22 +222,7 @@ async fn bad_expired_and_used_up_tokens_are_refused_and_create_nothing() {
     // A wrong fingerprint is refused before anything is sent.
     let (_, fresh) = admin.post("/api/v1/enroll-tokens", json!({ "client_id": once["client_id"] })).await;
     let wrong = "00:".repeat(31) + "00";
-    let (code, _, err) = steward(
-        &[
-            "agent",
-            "enroll",
-            "--server",
-            &server.url,
-            "--token",
-            fresh["token"].as_str().unwrap(),
-            "--fingerprint",
-            &wrong,
-            "--state-dir",
-            state.to_str().unwrap(),
-        ],
-        None,
-        &[],
-    );
+    let (code, _, err) = enroll_agent(&server.url, fresh["token"].as_str().unwrap(), &wrong, &state);
     assert_eq!(code, 1);
     assert!(err.contains("not the pinned one"), "{err}");
     let (_, tokens) = admin.get("/api/v1/enroll-tokens").await;
