@@ -387,3 +387,60 @@ fn agent_once_prints_a_full_report_and_sends_nothing() {
     assert!(report["patches"].is_object());
     assert!(report["smart"].is_object());
 }
+
+#[tokio::test]
+async fn devices_are_filtered_tagged_and_scoped_to_their_client() {
+    let server = TestServer::start();
+    let admin = server.admin().await;
+    let (acme, token) = client_and_token(&admin, "Acme", json!({})).await;
+    let agent = TestAgent::enroll(&server, token["token"].as_str().unwrap());
+    let id = agent.device_id();
+    let (other, _) = client_and_token(&admin, "Other Co", json!({})).await;
+
+    let (status, tagged) = admin
+        .send(
+            reqwest::Method::PUT,
+            &format!("/api/v1/devices/{id}/tags"),
+            json!({ "tags": ["Server", "backup", "server"] }),
+        )
+        .await;
+    assert_eq!(status, 200, "{tagged}");
+    assert_eq!(tagged["tags"], json!(["backup", "server"]), "lower-cased, without repeats");
+    let (status, bad) =
+        admin.send(reqwest::Method::PUT, &format!("/api/v1/devices/{id}/tags"), json!({ "tags": ["no spaces"] })).await;
+    assert_eq!((status, bad["detail"]["field"].as_str()), (400, Some("tags")));
+
+    let count = |path: String| {
+        let admin = &admin;
+        async move {
+            let (status, list) = admin.get(&path).await;
+            assert_eq!(status, 200, "{path}: {list}");
+            list["items"].as_array().unwrap().len()
+        }
+    };
+    let hostname = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap().trim().to_owned();
+    assert_eq!(count("/api/v1/devices?tag=server".into()).await, 1);
+    assert_eq!(count("/api/v1/devices?tag=desktop".into()).await, 0);
+    assert_eq!(count(format!("/api/v1/devices?client_id={acme}")).await, 1);
+    assert_eq!(count(format!("/api/v1/devices?client_id={other}")).await, 0);
+    assert_eq!(count("/api/v1/devices?online=false".into()).await, 1, "enrolled but never checked in");
+    assert_eq!(count("/api/v1/devices?online=true".into()).await, 0);
+    assert_eq!(count(format!("/api/v1/devices?q={}", &hostname[..hostname.len().min(4)])).await, 1);
+    assert_eq!(count("/api/v1/devices?q=no-such-host".into()).await, 0);
+    let (status, body) = admin.get("/api/v1/devices?online=maybe").await;
+    assert_eq!(status, 400, "{body}");
+    let (_, tags) = admin.get("/api/v1/tags").await;
+    assert_eq!(tags["items"], json!([{ "tag": "backup", "devices": 1 }, { "tag": "server", "devices": 1 }]));
+
+    // A client contact of the other company sees none of Acme's devices, even by id.
+    let (status, _) = admin
+        .post("/api/v1/users", json!({ "email": "olga@other.example", "role": "client", "client_id": other, "password": "olgas-password-1" }))
+        .await;
+    assert_eq!(status, 201);
+    let olga = Session::login(&server, "olga@other.example", "olgas-password-1").await;
+    let (_, seen) = olga.get("/api/v1/devices").await;
+    assert_eq!(seen["items"], json!([]));
+    assert_eq!(olga.get(&format!("/api/v1/devices/{id}")).await.0, 404);
+    assert_eq!(olga.get(&format!("/api/v1/devices?client_id={acme}")).await.1["items"], json!([]));
+    assert_eq!(olga.get("/api/v1/dashboard").await.0, 403, "the fleet dashboard is for staff");
+}
