@@ -1,27 +1,40 @@
 // Owns: start-up and the app frame. Asks /api/v1/me whether a session exists, shows the login
-// page or the frame (sidebar, top bar, current page), routes on the URL hash (#/clients,
-// #/clients/12, #/users, #/account) and keeps every role on the pages that work for it.
+// page or the frame (sidebar, top bar with the live-updates indicator, current page), routes on
+// the URL hash (#/dashboard, #/devices?client_id=3, #/devices/7/charts, #/clients, #/clients/12,
+// #/users, #/account), keeps every role on the pages that work for it, and holds the live-updates
+// stream open while someone is logged in.
 import { html, render, useState, useEffect, useRef, useCallback } from './js/html.js';
 import { api, setCsrfToken, onUnauthorized } from './js/api.js';
 import { toggleTheme, currentTheme } from './js/theme.js';
 import { installShortcuts, SHORTCUTS } from './js/shortcuts.js';
 import { useCrumb } from './js/hooks.js';
-import { roleLabel, userClientName } from './js/format.js';
+import { startLive, stopLive, useLiveStatus } from './js/live.js';
+import { roleLabel, userClientName, initials } from './js/format.js';
 import { Icon, Logo } from './js/components/icons.js';
 import { Dialog } from './js/components/dialog.js';
 import { Toasts, notify } from './js/components/toast.js';
 import { Loading, Spinner } from './js/components/ui.js';
 import { LoginPage } from './js/pages/login.js';
+import { DashboardPage } from './js/pages/dashboard.js';
+import { DevicesPage } from './js/pages/devices.js';
+import { DevicePage, DEVICE_TABS } from './js/pages/device.js';
 import { ClientsPage } from './js/pages/clients.js';
 import { ClientPage } from './js/pages/client.js';
 import { UsersPage } from './js/pages/users.js';
 import { AccountPage } from './js/pages/account.js';
 
 function parseRoute() {
-  const raw = location.hash.replace(/^#\/?/, '').split('?')[0];
+  const hash = location.hash.replace(/^#\/?/, '');
+  const q = hash.indexOf('?');
+  const raw = q < 0 ? hash : hash.slice(0, q);
+  const query = q < 0 ? '' : hash.slice(q + 1);
   const parts = raw.split('/').filter(Boolean).map((p) => {
     try { return decodeURIComponent(p); } catch { return p; }
   });
+  if (parts[0] === 'dashboard' && parts.length === 1) return { name: 'dashboard' };
+  if (parts[0] === 'devices' && parts.length === 1) return { name: 'devices', query };
+  if (parts[0] === 'devices' && parts.length === 2) return { name: 'device', id: parts[1], tab: 'overview' };
+  if (parts[0] === 'devices' && parts.length === 3 && DEVICE_TABS.includes(parts[2])) return { name: 'device', id: parts[1], tab: parts[2] };
   if (parts[0] === 'clients' && parts.length === 1) return { name: 'clients' };
   if (parts[0] === 'clients' && parts.length === 2) return { name: 'client', id: parts[1] };
   if (parts.length === 1 && (parts[0] === 'users' || parts[0] === 'account')) return { name: parts[0] };
@@ -33,6 +46,9 @@ const ownClientId = (user) => (user.role === 'client' && user.client_id != null 
 
 function allowed(route, user) {
   switch (route.name) {
+    case 'dashboard': return isStaff(user);
+    case 'devices': return true;
+    case 'device': return true; // the API answers "not found" for another client's device
     case 'clients': return isStaff(user);
     case 'client': return isStaff(user) || route.id === ownClientId(user);
     case 'users': return user.role === 'admin';
@@ -42,14 +58,14 @@ function allowed(route, user) {
 }
 
 function homeHash(user) {
-  if (isStaff(user)) return '#/clients';
-  const own = ownClientId(user);
-  return own ? `#/clients/${encodeURIComponent(own)}` : '#/account';
+  return isStaff(user) ? '#/dashboard' : '#/devices';
 }
 
 /** The navigation entries this user's role can use; `routes` are the route names each one covers. */
 function navItems(user) {
   const items = [];
+  if (isStaff(user)) items.push({ key: 'dashboard', href: '#/dashboard', label: 'Dashboard', icon: 'dashboard', routes: ['dashboard'] });
+  items.push({ key: 'devices', href: '#/devices', label: 'Devices', icon: 'device', routes: ['devices', 'device'] });
   if (isStaff(user)) items.push({ key: 'clients', href: '#/clients', label: 'Clients', icon: 'clients', routes: ['clients', 'client'] });
   const own = ownClientId(user);
   if (own) {
@@ -78,6 +94,7 @@ function App() {
     setPhase('ready');
   }, []);
   const signOut = useCallback(() => {
+    stopLive();
     setCsrfToken(null);
     setUser(null);
     setHelpOpen(false);
@@ -109,6 +126,8 @@ function App() {
         if (!u) return {};
         const to = (hash) => () => { location.hash = hash; };
         const keys = {};
+        if (isStaff(u)) keys.h = to('#/dashboard');
+        keys.d = to('#/devices');
         if (isStaff(u)) keys.c = to('#/clients');
         if (u.role === 'admin') keys.u = to('#/users');
         keys.a = to('#/account');
@@ -128,6 +147,13 @@ function App() {
     const main = document.getElementById('main');
     if (main) main.scrollTop = 0;
   }, [route.name, route.id]);
+
+  // The live-updates stream is open exactly while someone is logged in.
+  useEffect(() => {
+    if (phase !== 'ready') return undefined;
+    startLive();
+    return stopLive;
+  }, [phase]);
 
   if (phase === 'boot') return html`<div class="boot"><${Loading} /></div>`;
   if (phase === 'offline') {
@@ -176,6 +202,9 @@ function Frame({ user, route, version, onLoggedOut, onHelp }) {
 
 function routePage(route, user) {
   switch (route.name) {
+    case 'dashboard': return html`<${DashboardPage} user=${user} />`;
+    case 'devices': return html`<${DevicesPage} user=${user} query=${route.query} />`;
+    case 'device': return html`<${DevicePage} key=${route.id} id=${route.id} tab=${route.tab} user=${user} />`;
     case 'clients': return html`<${ClientsPage} user=${user} />`;
     case 'client': return html`<${ClientPage} key=${route.id} id=${route.id} user=${user} />`;
     case 'users': return html`<${UsersPage} user=${user} />`;
@@ -185,7 +214,15 @@ function routePage(route, user) {
 
 function Breadcrumbs({ route, user }) {
   const crumb = useCrumb();
-  const section = { clients: 'Clients', client: 'Clients', users: 'Users', account: 'Account' }[route.name] || '';
+  const section = {
+    dashboard: 'Dashboard', devices: 'Devices', clients: 'Clients', client: 'Clients', users: 'Users', account: 'Account',
+  }[route.name] || '';
+  if (route.name === 'device') {
+    return html`<ol class="crumbs">
+      <li><a href="#/devices">Devices</a></li>
+      <li aria-current="page">${crumb || html`<${Spinner} />`}</li>
+    </ol>`;
+  }
   if (route.name === 'client') {
     return html`<ol class="crumbs">
       ${isStaff(user) && html`<li><a href="#/clients">Clients</a></li>`}
@@ -216,17 +253,16 @@ function TopBar({ user, route, onLoggedOut }) {
   };
 
   const nextTheme = theme === 'dark' ? 'light' : 'dark';
-  const initials = (user.name || user.login || '?').split(/[\s@._-]+/).filter(Boolean).slice(0, 2)
-    .map((w) => w[0].toUpperCase()).join('');
   return html`<header class="topbar">
     <${Breadcrumbs} route=${route} user=${user} />
     <div class="topbar-right">
+      <${LiveIndicator} />
       <button type="button" class="icon-btn" id="theme-toggle" onClick=${toggleTheme} data-theme-now=${theme}
         aria-label=${`Switch to ${nextTheme} theme`} title=${`Switch to ${nextTheme} theme`}>
         <${Icon} name=${theme === 'dark' ? 'sun' : 'moon'} size=${17} />
       </button>
       <div class="user-chip" title=${user.email || user.login}>
-        <span class="avatar" aria-hidden="true">${initials}</span>
+        <span class="avatar" aria-hidden="true">${initials(user)}</span>
         <span class="user-meta">
           <span id="current-user">${user.login}</span>
           <span class="user-role">${roleLabel(user.role)}</span>
@@ -237,6 +273,19 @@ function TopBar({ user, route, onLoggedOut }) {
       </button>
     </div>
   </header>`;
+}
+
+/** A small "Live" mark: green while the live-updates stream is connected, grey while it is not. */
+function LiveIndicator() {
+  const status = useLiveStatus();
+  const on = status === 'open';
+  const title = on ? 'Live: pages update as devices report.'
+    : status === 'connecting' ? 'Connecting to live updates…'
+      : 'Live updates are disconnected; reconnecting. Pages still show what they loaded.';
+  return html`<span id="live-indicator" class=${on ? 'live live-on' : 'live live-off'} data-live=${on ? 'on' : 'off'}
+      data-status=${status} title=${title} role="status" aria-label=${title}>
+    <span class="live-dot" aria-hidden="true"></span>Live
+  </span>`;
 }
 
 function ShortcutsDialog({ onClose }) {

@@ -31,18 +31,35 @@ function fallbackSentence(status) {
   return `The request failed (HTTP ${status}).`;
 }
 
-async function request(method, path, body, { signal } = {}) {
+/**
+ * `signal` (an AbortSignal) stops the caller waiting: the promise rejects with an AbortError at
+ * once. The request itself is not cancelled on the wire; its answer, when it comes, is dropped.
+ * Superseded reads (a search typed further, a page left) are small, and a request cancelled
+ * half-way makes the server abandon work in the middle, which buys nothing here.
+ */
+function request(method, path, body, { signal } = {}) {
+  const sent = send(method, path, body);
+  if (!signal) return sent;
+  sent.catch(() => {}); // a dropped answer's failure is nobody's business
+  if (signal.aborted) return Promise.reject(new DOMException('The request was superseded.', 'AbortError'));
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(new DOMException('The request was superseded.', 'AbortError'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    sent.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+async function send(method, path, body) {
   const headers = { Accept: 'application/json' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (UNSAFE.has(method) && csrfToken) headers['X-CSRF-Token'] = csrfToken;
   let res;
   try {
     res = await fetch(path, {
-      method, headers, signal, credentials: 'same-origin', cache: 'no-store',
+      method, headers, credentials: 'same-origin', cache: 'no-store',
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-  } catch (e) {
-    if (e.name === 'AbortError') throw e;
+  } catch {
     throw new ApiError(0, fallbackSentence(0));
   }
   const text = res.status === 204 ? '' : await res.text();
@@ -76,5 +93,6 @@ export const api = {
   get: (p, opts) => request('GET', p, undefined, opts),
   post: (p, body = {}, opts) => request('POST', p, body, opts),
   patch: (p, body, opts) => request('PATCH', p, body, opts),
+  put: (p, body, opts) => request('PUT', p, body, opts),
   del: (p, opts) => request('DELETE', p, undefined, opts),
 };

@@ -45,6 +45,20 @@ export function timeIn(zone, now = Date.now()) {
   }
 }
 
+/** The zone's current offset from UTC, e.g. "UTC+1" (or "UTC"), or '' for an unknown zone. */
+export function zoneOffset(zone, now = Date.now()) {
+  try {
+    const parts = new Intl.DateTimeFormat('en-US', { timeZone: zone, timeZoneName: 'shortOffset' }).formatToParts(now);
+    const name = parts.find((p) => p.type === 'timeZoneName');
+    return name ? name.value.replace(/^GMT$/, 'UTC').replace(/^GMT/, 'UTC') : '';
+  } catch {
+    return '';
+  }
+}
+
+/** An IANA zone name for people: "America/New_York" → "America/New York". */
+export const zoneLabel = (zone) => (zone || '').replaceAll('_', ' ');
+
 export const ROLE_LABELS = { admin: 'Admin', technician: 'Technician', client: 'Client contact' };
 export const roleLabel = (role) => ROLE_LABELS[role] || role;
 
@@ -55,6 +69,15 @@ export function userClientName(user) {
   if (!user || user.client == null) return '';
   return typeof user.client === 'string' ? user.client : user.client.name || '';
 }
+
+/** One or two letters for an avatar: "Jane Fischer" → "JF", "jane.tech@msp.example" → "JT". */
+export function initials(user) {
+  const source = (user && (user.name || (user.login || '').split('@')[0])) || '?';
+  return source.split(/[\s._-]+/).filter(Boolean).slice(0, 2).map((w) => Array.from(w)[0].toUpperCase()).join('') || '?';
+}
+
+/** The server's shortest accepted password (it checks again; this only saves a round trip). */
+export const MIN_PASSWORD = 10;
 
 /** A 20-character random password without look-alike characters (0/O, 1/l/I). */
 export function generatePassword(length = 20) {
@@ -69,4 +92,82 @@ export function generatePassword(length = 20) {
     }
   }
   return out.join('');
+}
+
+// ---------- fleet numbers ----------
+
+const numberFormat = (digits) => new Intl.NumberFormat(undefined, { maximumFractionDigits: digits, minimumFractionDigits: 0 });
+const fixed = [0, 1, 2].map((d) => new Intl.NumberFormat(undefined, { maximumFractionDigits: d, minimumFractionDigits: d }));
+
+/** A number with at most `digits` decimals ("3.5", "12"), or '—' when there is none. */
+export function num(v, digits = 1) {
+  if (v == null || Number.isNaN(v)) return '—';
+  return numberFormat(digits).format(v);
+}
+
+/** A percentage: "7 %", "42.5 %" (one decimal below 100), '—' when unknown. */
+export function pct(v) {
+  if (v == null || Number.isNaN(v)) return '—';
+  const digits = Math.abs(v) >= 10 ? 0 : 1;
+  return `${fixed[digits].format(v)} %`;
+}
+
+/** Sizes in binary units: "512 B", "3.2 GiB", "1.8 TiB". */
+export function bytes(v, digits = 1) {
+  if (v == null || Number.isNaN(v)) return '—';
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+  let i = 0;
+  let n = Math.abs(v);
+  while (n >= 1024 && i < units.length - 1) { n /= 1024; i += 1; }
+  const d = i === 0 ? 0 : n >= 100 ? 0 : digits;
+  return `${v < 0 ? '-' : ''}${fixed[Math.min(d, 2)].format(n)} ${units[i]}`;
+}
+
+/** Transfer rates in decimal units, as network tools show them: "0 B/s", "12.4 kB/s", "1.2 MB/s". */
+export function rate(v) {
+  if (v == null || Number.isNaN(v)) return '—';
+  const units = ['B/s', 'kB/s', 'MB/s', 'GB/s', 'TB/s'];
+  let i = 0;
+  let n = Math.abs(v);
+  while (n >= 1000 && i < units.length - 1) { n /= 1000; i += 1; }
+  const d = i === 0 || n >= 100 ? 0 : 1;
+  return `${fixed[d].format(n)} ${units[i]}`;
+}
+
+/** A temperature: "48 °C". */
+export const celsius = (v) => (v == null || Number.isNaN(v) ? '—' : `${fixed[v < 10 ? 1 : 0].format(v)} °C`);
+
+/** A duration in seconds for people: "42 s", "17 min", "5 h 12 min", "3 d 4 h". */
+export function duration(secs) {
+  if (secs == null || Number.isNaN(secs)) return '—';
+  const s = Math.max(0, Math.floor(secs));
+  const d = Math.floor(s / 86400);
+  const h = Math.floor((s % 86400) / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  if (d > 0) return h ? `${d} d ${h} h` : `${d} d`;
+  if (h > 0) return m ? `${h} h ${m} min` : `${h} h`;
+  if (m > 0) return `${m} min`;
+  return `${s} s`;
+}
+
+/** Power-on hours: "31,204 h (3.6 years)". */
+export function hours(h) {
+  if (h == null) return '—';
+  const years = h / 8766;
+  const tail = years >= 1 ? ` (${num(years, 1)} years)` : h >= 48 ? ` (${num(h / 24, 0)} days)` : '';
+  return `${num(h, 0)} h${tail}`;
+}
+
+/** How full a disk is, as a level: 'ok' below 90 %, 'warn' from 90 %, 'crit' from 95 %. */
+export function diskLevel(p) {
+  if (p == null) return 'none';
+  if (p >= 95) return 'crit';
+  if (p >= 90) return 'warn';
+  return 'ok';
+}
+
+/** The time a date-time string stands for, in unix seconds (or null). */
+export function unixSeconds(iso) {
+  const d = parse(iso);
+  return d ? Math.floor(d.getTime() / 1000) : null;
 }

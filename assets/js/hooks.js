@@ -1,31 +1,44 @@
-// Owns: the hooks pages share: paged lists from the API (useList), a clock that re-renders
-// relative times (useNow), debouncing (useDebounced), the page title (useTitle) and the top
-// bar's last breadcrumb (useSetCrumb / useCrumb).
+// Owns: the hooks pages share: paged lists from the API (useList), the client list for selects
+// (useClientOptions), a clock that re-renders relative times (useNow), debouncing (useDebounced),
+// the page title (useTitle) and the top bar's last breadcrumb (useSetCrumb / useCrumb).
 import { useState, useEffect, useRef, useCallback } from './html.js';
 import { api, withQuery } from './api.js';
 
 /**
  * Loads `path` with `query` (re-loading when either changes) and follows next_cursor on loadMore().
  * Earlier rows stay visible while a new query loads, so the table does not flash.
+ * refresh() re-reads quietly (no loading state) as many rows as are shown, for live updates.
  */
 export function useList(path, query = {}) {
   const [state, setState] = useState({ items: [], next: null, loading: true, more: false, error: '' });
   const key = withQuery(path, query);
   const inflight = useRef(null);
-  const load = useCallback(async (cursor) => {
+  const again = useRef(false);
+  const shown = useRef(0);
+  shown.current = state.items.length;
+  const load = useCallback(async (cursor, quiet = false) => {
+    // A refresh while a load is on its way runs after it, so a change made meanwhile is not missed.
+    if (quiet && inflight.current) { again.current = true; return; }
     if (inflight.current) inflight.current.abort();
     const ctl = new AbortController();
     inflight.current = ctl;
-    setState((s) => ({ ...s, loading: !cursor, more: !!cursor, error: '' }));
+    if (!quiet) setState((s) => ({ ...s, loading: !cursor, more: !!cursor, error: '' }));
+    const params = quiet ? { ...query, limit: Math.min(500, Math.max(50, shown.current)) } : { ...query, cursor };
     try {
-      const data = await api.get(withQuery(path, { ...query, cursor }), { signal: ctl.signal });
+      const data = await api.get(withQuery(path, params), { signal: ctl.signal });
       setState((s) => ({
         items: cursor ? [...s.items, ...data.items] : data.items,
         next: data.next_cursor || null, loading: false, more: false, error: '', loaded: true,
       }));
     } catch (e) {
       if (e.name === 'AbortError') return;
+      if (quiet) return; // a failed background refresh keeps what is shown; the next one may work
       setState((s) => ({ ...s, loading: false, more: false, error: e.message }));
+    } finally {
+      if (inflight.current === ctl) {
+        inflight.current = null;
+        if (again.current) { again.current = false; load(null, true); }
+      }
     }
   }, [key]);
   useEffect(() => {
@@ -35,10 +48,24 @@ export function useList(path, query = {}) {
   return {
     ...state,
     reload: () => load(null),
+    refresh: () => load(null, true),
     loadMore: () => state.next && load(state.next),
     /** Swaps in an item the server sent back after an edit, without re-loading the list. */
     replace: (item) => setState((s) => ({ ...s, items: s.items.map((x) => (x.id === item.id ? item : x)) })),
   };
+}
+
+/** The clients for a client select (up to 500, by name), fetched when the calling component mounts. */
+export function useClientOptions() {
+  const [state, setState] = useState({ loading: true, items: [], error: '' });
+  useEffect(() => {
+    let alive = true;
+    api.get(withQuery('/api/v1/clients', { limit: 500 }))
+      .then((d) => alive && setState({ loading: false, items: d.items, error: '' }))
+      .catch((e) => alive && setState({ loading: false, items: [], error: e.message }));
+    return () => { alive = false; };
+  }, []);
+  return state;
 }
 
 const tickers = new Set();

@@ -1,4 +1,4 @@
-// Owns: keyboard shortcuts. Global ones ("g c", "g u", "g a", "?") are given to
+// Owns: keyboard shortcuts. Global ones ("g h", "g d", "g c", "g u", "g a", "?") are given to
 // installShortcuts() by the app; a page adds its own ("/" and "n") with usePageShortcut() while it
 // is on screen. Nothing fires while the user types in a field, holds a modifier, or has a
 // dialog open (Esc in dialogs is the browser's own <dialog> behaviour).
@@ -8,11 +8,13 @@ const pageKeys = new Map();
 const SEQUENCE_MS = 1500;
 
 export const SHORTCUTS = [
+  ['g h', 'Go to the Dashboard (staff)'],
+  ['g d', 'Go to Devices'],
   ['g c', 'Go to Clients'],
   ['g u', 'Go to Users (admins)'],
   ['g a', 'Go to Account'],
   ['/', 'Focus the search box'],
-  ['n', 'Add a client, user or API key'],
+  ['n', 'Add a device, client, user or API key'],
   ['Esc', 'Close a dialog'],
   ['?', 'Show this list'],
 ];

@@ -110,7 +110,7 @@ struct Inner {
     writer: Mutex<Option<std::sync::mpsc::Sender<Job>>>,
     writer_thread: Mutex<Option<std::thread::JoinHandle<()>>>,
     readers: Mutex<Vec<Connection>>,
-    reader_slots: Semaphore,
+    reader_slots: Arc<Semaphore>,
 }
 
 impl Db {
@@ -134,7 +134,7 @@ impl Db {
                 writer: Mutex::new(Some(tx)),
                 writer_thread: Mutex::new(Some(thread)),
                 readers: Mutex::new(readers),
-                reader_slots: Semaphore::new(READERS),
+                reader_slots: Arc::new(Semaphore::new(READERS)),
             }),
         })
     }
@@ -167,16 +167,24 @@ impl Db {
         R: Send + 'static,
         F: FnOnce(&Connection) -> Result<R, DbError> + Send + 'static,
     {
-        let _permit = self.inner.reader_slots.acquire().await.map_err(|_| DbError::WriterGone)?;
-        let conn = self.inner.readers.lock().expect("reader pool lock").pop().expect("a reader per permit");
-        let (conn, result) = tokio::task::spawn_blocking(move || {
+        // The permit and the connection travel into the blocking task and go back to the pool
+        // there, so a caller that gives up (an aborted request) cannot lose either.
+        let permit = self.inner.reader_slots.clone().acquire_owned().await.map_err(|_| DbError::WriterGone)?;
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            let taken = inner.readers.lock().unwrap_or_else(|p| p.into_inner()).pop();
+            let conn = match taken {
+                Some(c) => c,
+                // Each permit stands for one pooled connection; this is only a safety net.
+                None => open_connection(&inner.path, true)?,
+            };
             let result = std::panic::catch_unwind(AssertUnwindSafe(|| f(&conn))).unwrap_or(Err(DbError::Panicked));
-            (conn, result)
+            inner.readers.lock().unwrap_or_else(|p| p.into_inner()).push(conn);
+            result
         })
         .await
-        .map_err(|_| DbError::Panicked)?;
-        self.inner.readers.lock().expect("reader pool lock").push(conn);
-        result
+        .map_err(|_| DbError::Panicked)?
     }
 
     /// Stops taking writes, lets the writer finish what it has, and checkpoints the WAL into the
@@ -309,6 +317,25 @@ mod tests {
         assert_eq!(ok, 16);
         let count: i64 = db.read(|c| Ok(c.query_row("SELECT count(*) FROM clients", [], |r| r.get(0))?)).await.unwrap();
         assert_eq!(count, 16, "the four refused writes left nothing behind");
+    }
+
+    #[tokio::test]
+    async fn reads_abandoned_by_their_callers_do_not_drain_the_pool() {
+        let (_dir, db) = temp_db();
+        for _ in 0..(READERS * 3) {
+            let slow = db.read(|c| {
+                std::thread::sleep(std::time::Duration::from_millis(30));
+                Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?)
+            });
+            // The caller gives up while the read runs, as an aborted HTTP request does.
+            assert!(tokio::time::timeout(std::time::Duration::from_millis(2), slow).await.is_err());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        for _ in 0..(READERS * 2) {
+            let one: i64 = db.read(|c| Ok(c.query_row("SELECT 1", [], |r| r.get(0))?)).await.unwrap();
+            assert_eq!(one, 1);
+        }
+        assert_eq!(db.inner.readers.lock().unwrap().len(), READERS, "every connection came back");
     }
 
     #[tokio::test]

@@ -49,6 +49,9 @@ impl LiveEvent {
 /// The broadcast channel plus the receiver's own counters for `/metrics`.
 pub struct Live {
     pub events: broadcast::Sender<LiveEvent>,
+    /// Turns true when the server begins to shut down, so open event streams end and the
+    /// graceful shutdown need not wait them out.
+    pub stopping: tokio::sync::watch::Sender<bool>,
     pub checkins: AtomicU64,
     pub reports_stored: AtomicU64,
     pub reports_repeated: AtomicU64,
@@ -60,6 +63,7 @@ impl Default for Live {
     fn default() -> Self {
         Live {
             events: broadcast::channel(1024).0,
+            stopping: tokio::sync::watch::channel(false).0,
             checkins: AtomicU64::new(0),
             reports_stored: AtomicU64::new(0),
             reports_repeated: AtomicU64::new(0),

@@ -105,9 +105,11 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()> + Send + 'st
     let grace = state.config.http.shutdown_grace.0;
     {
         let handle = handle.clone();
+        let live = state.live.clone();
         tokio::spawn(async move {
             shutdown.await;
             tracing::info!("shutting down: finishing requests in flight");
+            let _ = live.stopping.send(true);
             handle.graceful_shutdown(Some(grace));
         });
     }

@@ -1,24 +1,40 @@
 //! The web UI in real headless Chromium, driven through chromedriver (Debian's `chromium` and
 //! `chromium-driver`). The test command installs them; a missing browser fails the test with a
 //! sentence saying how to install it, never a silent skip.
+//!
+//! Every test starts its own server and browser and waits for what a person would see (text in
+//! a table, a dialog closing), never for a fixed time.
 
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
-use serde_json::json;
+use serde_json::{Value, json};
 
-use crate::common::TestServer;
+use crate::common::{TestAgent, TestServer, client_and_token, eventually};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+/// How long any one thing may take to show up.
+const PATIENCE: Duration = Duration::from_secs(10);
 
-/// A headless Chromium session; the driver process ends with it.
+/// One browser at a time: the test binary runs tests in parallel, and several Chromiums plus
+/// their servers on a small CI machine make every wait slow enough to flake. A tokio mutex, so
+/// the turn can be held across awaits and works across each test's own runtime.
+static ONE_BROWSER_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// A headless Chromium session; the driver process and the browser end with it, also when a
+/// test fails half-way.
 pub struct Browser {
     pub client: Client,
     driver: Child,
+    driver_port: u16,
+    session: Option<String>,
     _profile: tempfile::TempDir,
+    _turn: tokio::sync::MutexGuard<'static, ()>,
 }
 
 impl Browser {
@@ -30,6 +46,7 @@ impl Browser {
                  or run the suite with scripts/test, which installs it"
             );
         }
+        let turn = ONE_BROWSER_AT_A_TIME.lock().await;
         let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let driver = Command::new(CHROMEDRIVER)
             .arg(format!("--port={port}"))
@@ -61,19 +78,29 @@ impl Browser {
                 Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
             }
         };
-        Browser { client, driver, _profile: profile }
+        let session = client.session_id().await.unwrap();
+        Browser { client, driver, driver_port: port, session, _profile: profile, _turn: turn }
+    }
+
+    /// Opens the server's UI and logs in through the login form; returns once the app shows the user.
+    pub async fn log_in(&self, server: &TestServer, login: &str, password: &str) {
+        self.client.goto(&server.url).await.unwrap();
+        self.fill("#login", login).await;
+        self.fill("#password", password).await;
+        self.click("#login-submit").await;
+        self.wait_for_text("#current-user", login).await;
     }
 
     /// Waits (up to 10 s) for an element matching `css` and returns its text.
     pub async fn text_of(&self, css: &str) -> String {
-        let el = self.client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(css)).await;
+        let el = self.client.wait().at_most(PATIENCE).for_element(Locator::Css(css)).await;
         let el = el.unwrap_or_else(|e| panic!("no element {css}: {e}"));
         el.text().await.unwrap()
     }
 
     /// Waits (up to 10 s) until the element's text contains `needle`; returns the text.
     pub async fn wait_for_text(&self, css: &str, needle: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(10);
+        let deadline = Instant::now() + PATIENCE;
         loop {
             if let Ok(el) = self.client.find(Locator::Css(css)).await
                 && let Ok(text) = el.text().await
@@ -82,35 +109,112 @@ impl Browser {
                 return text;
             }
             if Instant::now() > deadline {
-                let source = self.client.source().await.unwrap_or_default();
-                panic!("{css} never showed {needle:?}; page:\n{}", &source[..source.len().min(3000)]);
+                panic!("{css} never showed {needle:?}; page:\n{}", self.page_excerpt().await);
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
 
+    /// Waits (up to 10 s) until `script` (a function body) returns true; `what` names the
+    /// condition in the failure message.
+    pub async fn wait_until(&self, what: &str, script: &str) {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            if self.client.execute(script, vec![]).await.ok() == Some(Value::Bool(true)) {
+                return;
+            }
+            if Instant::now() > deadline {
+                panic!("waited in vain for {what}; page:\n{}", self.page_excerpt().await);
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Waits until no element matches `css` (a dialog closed, say).
+    pub async fn wait_gone(&self, css: &str) {
+        let script = format!("return document.querySelector({}) === null", json!(css));
+        self.wait_until(&format!("{css} to go away"), &script).await;
+    }
+
+    /// Waits until exactly `n` elements match `css`.
+    pub async fn wait_count(&self, css: &str, n: usize) {
+        let script = format!("return document.querySelectorAll({}).length === {n}", json!(css));
+        self.wait_until(&format!("{n} × {css}"), &script).await;
+    }
+
+    /// How many elements match `css` right now.
+    pub async fn count(&self, css: &str) -> usize {
+        self.client.find_all(Locator::Css(css)).await.unwrap().len()
+    }
+
+    /// The texts of all elements matching `css` right now, in page order.
+    pub async fn texts(&self, css: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        for el in self.client.find_all(Locator::Css(css)).await.unwrap() {
+            out.push(el.text().await.unwrap());
+        }
+        out
+    }
+
+    /// Runs `script` (a function body) in the page and returns its result.
+    pub async fn js(&self, script: &str) -> Value {
+        self.client.execute(script, vec![]).await.unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
+    }
+
     pub async fn fill(&self, css: &str, text: &str) {
-        let el = self.client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(css)).await.unwrap();
+        let el = self.client.wait().at_most(PATIENCE).for_element(Locator::Css(css)).await.unwrap();
         el.clear().await.unwrap();
         el.send_keys(text).await.unwrap();
     }
 
     pub async fn click(&self, css: &str) {
-        let el = self.client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(css)).await.unwrap();
+        let el = self.client.wait().at_most(PATIENCE).for_element(Locator::Css(css)).await.unwrap();
         el.click().await.unwrap();
+    }
+
+    /// Types `key` into whatever has the focus, as a person pressing it would (shortcuts, Esc).
+    pub async fn press(&self, key: impl Into<char>) {
+        let key = key.into();
+        let keys =
+            KeyActions::new("keyboard".into()).then(KeyAction::Down { value: key }).then(KeyAction::Up { value: key });
+        self.client.perform_actions(keys).await.unwrap();
+    }
+
+    /// The address and the text the page shows, for failure messages.
+    async fn page_excerpt(&self) -> String {
+        let script = "const main = document.querySelector('#main') || document.body;
+                      return location.hash + '\\n' + main.innerText";
+        let text = self.client.execute(script, vec![]).await.ok().and_then(|v| v.as_str().map(str::to_owned));
+        text.unwrap_or_default().chars().take(3000).collect()
     }
 
     /// Ends the session and the driver.
     pub async fn close(mut self) {
-        let _ = self.client.clone().close().await;
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
+        if self.client.clone().close().await.is_ok() {
+            self.session = None;
+        }
     }
 }
 
 impl Drop for Browser {
+    /// A failed assertion unwinds past `close()`; killing only the driver would leave Chromium
+    /// running, so the session is ended with a plain blocking request first (no runtime needed).
     fn drop(&mut self) {
+        if let Some(session) = self.session.take() {
+            use std::io::{Read, Write};
+            if let Ok(mut conn) = std::net::TcpStream::connect(("127.0.0.1", self.driver_port)) {
+                let _ = conn.set_read_timeout(Some(Duration::from_secs(10)));
+                let request = format!(
+                    "DELETE /session/{session} HTTP/1.1\r\nHost: 127.0.0.1\r\n\
+                     Content-Length: 0\r\nConnection: close\r\n\r\n"
+                );
+                if conn.write_all(request.as_bytes()).is_ok() {
+                    let _ = conn.read_to_end(&mut Vec::new());
+                }
+            }
+        }
         let _ = self.driver.kill();
+        let _ = self.driver.wait();
     }
 }
 
@@ -132,16 +236,369 @@ async fn admin_logs_in_with_the_printed_password_sees_the_app_and_logs_out() {
     browser.click("#login-submit").await;
     browser.wait_for_text("#current-user", "admin").await;
     let nav = browser.text_of("#nav").await;
-    assert!(nav.contains("Clients") && nav.contains("Users"), "an admin's navigation: {nav}");
+    for entry in ["Dashboard", "Devices", "Clients", "Users", "Account"] {
+        assert!(nav.contains(entry), "an admin's navigation has {entry}: {nav}");
+    }
+    browser.wait_until("the dashboard as the home page", "return location.hash === '#/dashboard'").await;
+    browser.wait_for_text("#page-title", "Dashboard").await;
 
     // Reloading keeps the session (the cookie, not page state, carries it).
     browser.client.refresh().await.unwrap();
     browser.wait_for_text("#current-user", "admin").await;
 
     browser.click("#logout").await;
-    browser.client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("#login")).await.unwrap();
+    browser.client.wait().at_most(PATIENCE).for_element(Locator::Css("#login")).await.unwrap();
     browser.client.refresh().await.unwrap();
-    browser.client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("#login")).await.unwrap();
+    browser.client.wait().at_most(PATIENCE).for_element(Locator::Css("#login")).await.unwrap();
     assert!(browser.client.find(Locator::Css("#current-user")).await.is_err(), "logged out stays logged out");
+    browser.close().await;
+}
+
+const CLIENT_ROWS: &str = "#clients-table tbody tr[data-client-id]";
+const CLIENT_NAMES: &str = "#clients-table tbody tr[data-client-id] td[data-col=name]";
+
+/// Adds a client the way a person at the keyboard does: `n`, type the name, Enter.
+async fn add_client_by_keyboard(browser: &Browser, name: &str) {
+    browser.press('n').await;
+    browser.client.wait().at_most(PATIENCE).for_element(Locator::Css("dialog#client-dialog[open]")).await.unwrap();
+    browser.fill("#client-name", name).await;
+    browser.press(Key::Enter).await;
+}
+
+#[tokio::test]
+async fn admin_adds_searches_and_opens_clients_and_adds_a_site_in_its_time_zone() {
+    let server = TestServer::start();
+    let browser = Browser::start().await;
+    browser.log_in(&server, "admin", &server.admin_password).await;
+    browser.click("#nav [data-nav=clients]").await;
+    browser.wait_for_text("#clients-table", "No clients yet").await;
+
+    add_client_by_keyboard(&browser, "Northwind Traders").await;
+    browser.wait_gone("#client-dialog").await;
+    browser.wait_for_text("#toasts", "Northwind Traders").await;
+    browser.wait_count(CLIENT_ROWS, 1).await;
+    add_client_by_keyboard(&browser, "Contoso Dental").await;
+    browser.wait_count(CLIENT_ROWS, 2).await;
+    assert_eq!(browser.texts(CLIENT_NAMES).await, ["Contoso Dental", "Northwind Traders"], "sorted by name");
+    assert_eq!(browser.text_of(".page-sub").await, "2 clients");
+
+    // The devices column appears only once the server counts devices: never a made-up "0".
+    let api = server.admin().await;
+    let (_, clients) = api.get("/api/v1/clients").await;
+    let counts_devices = clients["items"][0].get("device_count").is_some();
+    assert_eq!(browser.count("#clients-table th[data-col=devices]").await == 1, counts_devices, "{clients}");
+
+    // A name taken in another case is refused in the dialog, next to the field, and nothing is added.
+    add_client_by_keyboard(&browser, "northwind traders").await;
+    browser.wait_for_text("#client-name-error", "already exists").await;
+    assert_eq!(browser.count("dialog#client-dialog[open]").await, 1, "the dialog stays open to fix the name");
+    browser.press(Key::Escape).await;
+    browser.wait_gone("#client-dialog").await;
+    assert_eq!(browser.count(CLIENT_ROWS).await, 2);
+
+    // Sorting by name the other way round.
+    browser.click("#clients-table th[data-col=name] button").await;
+    browser.click("#clients-table th[data-col=name] button").await;
+    assert_eq!(browser.texts(CLIENT_NAMES).await, ["Northwind Traders", "Contoso Dental"], "sorted descending");
+
+    // Searching asks the server and shows only the matches; clearing shows all again.
+    browser.fill("#client-search", "contoso").await;
+    browser.wait_count(CLIENT_ROWS, 1).await;
+    assert_eq!(browser.texts(CLIENT_NAMES).await, ["Contoso Dental"]);
+    browser.fill("#client-search", "no such client").await;
+    browser.wait_for_text("#clients-table", "No clients match").await;
+    browser.click("#client-search-clear").await;
+    browser.wait_count(CLIENT_ROWS, 2).await;
+
+    // The client's page, and a site in Berlin's time zone.
+    browser.click(&format!("{CLIENT_ROWS} a[href$='/{}']", clients["items"][0]["id"])).await;
+    browser.wait_for_text("#page-title", "Contoso Dental").await;
+    browser.wait_for_text("#sites-table", "No sites yet").await;
+    browser.click("#add-site").await;
+    browser.fill("#site-name", "Head office").await;
+    browser.fill("#site-address", "Unter den Linden 1\n10117 Berlin").await;
+    let zone = browser.client.find(Locator::Css("#site-timezone")).await.unwrap();
+    zone.select_by_value("Europe/Berlin").await.unwrap();
+    browser.click("#site-submit").await;
+    browser.wait_gone("#site-dialog").await;
+    let row = browser.wait_for_text("#sites-table tbody tr[data-site-id]", "Head office").await;
+    assert!(row.contains("Europe/Berlin") && row.contains("Unter den Linden 1, 10117 Berlin"), "site row: {row}");
+    assert!(row.contains("UTC+1") || row.contains("UTC+2"), "Berlin's local time and offset: {row}");
+    assert!(browser.text_of(".page-sub").await.starts_with("1 site"));
+
+    // It was saved: a reload (a fresh read from the server) shows it too.
+    browser.client.refresh().await.unwrap();
+    let row = browser.wait_for_text("#sites-table tbody tr[data-site-id]", "Head office").await;
+    assert!(row.contains("Europe/Berlin"), "after a reload: {row}");
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn a_technician_added_by_the_admin_logs_in_and_does_not_see_user_management() {
+    let server = TestServer::start();
+    let browser = Browser::start().await;
+    browser.log_in(&server, "admin", &server.admin_password).await;
+    browser.click("#nav [data-nav=users]").await;
+    browser.wait_for_text("#users-table", "admin").await;
+
+    browser.click("#add-user").await;
+    browser.fill("#user-email", "tina@msp.example").await;
+    browser.fill("#user-name", "Tina Tech").await;
+    let role = browser.client.find(Locator::Css("#user-role")).await.unwrap();
+    assert_eq!(role.prop("value").await.unwrap().as_deref(), Some("technician"), "technician is the default role");
+    browser.fill("#user-password", "tina-password-123").await;
+    browser.click("#user-submit").await;
+    browser.wait_gone("#user-dialog").await;
+    let row = browser.wait_for_text("#users-table tr[data-login='tina@msp.example']", "Tina Tech").await;
+    assert!(row.contains("Technician") && row.contains("Active") && row.contains("Never"), "new user's row: {row}");
+
+    browser.click("#logout").await;
+    browser.client.wait().at_most(PATIENCE).for_element(Locator::Css("#login")).await.unwrap();
+    browser.log_in(&server, "tina@msp.example", "tina-password-123").await;
+    let nav = browser.text_of("#nav").await;
+    assert!(nav.contains("Clients") && nav.contains("Account"), "a technician's navigation: {nav}");
+    assert!(!nav.contains("Users"), "a technician does not manage users: {nav}");
+    assert_eq!(browser.count("#nav [data-nav=users]").await, 0);
+
+    // Typing the Users address by hand lands on the dashboard (a technician's home) instead.
+    browser.client.goto(&format!("{}/#/users", server.url)).await.unwrap();
+    browser.wait_until("the app to move to #/dashboard", "return location.hash === '#/dashboard'").await;
+    browser.wait_for_text("#page-title", "Dashboard").await;
+    assert_eq!(browser.count("#users-table").await, 0);
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn names_and_notes_that_look_like_html_show_as_text_and_never_run() {
+    let server = TestServer::start();
+    let browser = Browser::start().await;
+    browser.log_in(&server, "admin", &server.admin_password).await;
+    browser.click("#nav [data-nav=clients]").await;
+    browser.wait_for_text("#clients-table", "No clients yet").await;
+
+    let name = "<img src=x onerror=alert(1)><b>bold</b>";
+    let notes = "<i>italic</i> & <script>alert(2)</script>";
+    browser.press('n').await;
+    browser.fill("#client-name", name).await;
+    browser.fill("#client-notes", notes).await;
+    browser.click("#client-submit").await;
+    browser.wait_gone("#client-dialog").await;
+    browser.wait_count(CLIENT_ROWS, 1).await;
+
+    assert_eq!(browser.texts(CLIENT_NAMES).await, [name], "the name shows exactly as typed");
+    assert_eq!(browser.count("#clients-table b, #clients-table img, #clients-table i").await, 0, "no markup made");
+    browser.wait_for_text("#toasts", name).await;
+    assert_eq!(browser.count("#toasts b, #toasts img").await, 0);
+
+    browser.click(&format!("{CLIENT_NAMES} a")).await;
+    assert_eq!(browser.wait_for_text("#page-title", "bold").await, name);
+    assert_eq!(browser.text_of("#client-notes-view").await, notes);
+    assert_eq!(browser.text_of(".crumbs [aria-current=page]").await, name);
+    assert_eq!(browser.count("#root b, #root img, #root i, #root script").await, 0, "no markup anywhere in the app");
+    assert!(browser.js("return document.title").await.as_str().unwrap().starts_with(name));
+    assert!(browser.client.get_alert_text().await.is_err(), "no script ran (no alert is open)");
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn the_theme_switch_changes_the_colours_and_is_remembered_after_a_reload() {
+    let server = TestServer::start();
+    let browser = Browser::start().await;
+    browser.log_in(&server, "admin", &server.admin_password).await;
+    let theme = "return document.documentElement.dataset.theme";
+    let background = "return getComputedStyle(document.body).backgroundColor";
+    let theme_is = |name: &str| format!("return document.documentElement.dataset.theme === '{name}'");
+
+    let first = browser.js(theme).await.as_str().unwrap().to_owned();
+    assert!(first == "light" || first == "dark", "a theme is set before the app starts: {first}");
+    let other = if first == "light" { "dark" } else { "light" };
+    let first_background = browser.js(background).await;
+    let toggle = browser.client.find(Locator::Css("#theme-toggle")).await.unwrap();
+    assert_eq!(toggle.attr("aria-label").await.unwrap(), Some(format!("Switch to {other} theme")));
+
+    browser.click("#theme-toggle").await;
+    browser.wait_until("the other theme", &theme_is(other)).await;
+    assert_ne!(browser.js(background).await, first_background, "the page's colours change");
+    let toggle = browser.client.find(Locator::Css("#theme-toggle")).await.unwrap();
+    assert_eq!(toggle.attr("aria-label").await.unwrap(), Some(format!("Switch to {first} theme")));
+
+    browser.client.refresh().await.unwrap();
+    browser.wait_for_text("#current-user", "admin").await;
+    assert_eq!(browser.js(theme).await, other, "the choice survives a reload");
+
+    // And back again, also remembered.
+    browser.click("#theme-toggle").await;
+    browser.wait_until("the first theme", &theme_is(&first)).await;
+    browser.client.refresh().await.unwrap();
+    browser.wait_for_text("#current-user", "admin").await;
+    assert_eq!(browser.js(theme).await, first.as_str());
+    assert_eq!(browser.js(background).await, first_background);
+    browser.close().await;
+}
+
+/// Waits up to `secs` for the device's first check-in and returns its API record.
+async fn first_check_in(admin: &crate::common::Session, device_id: i64, secs: u64) -> Value {
+    eventually(secs, "the device's first check-in", || async {
+        let (status, d) = admin.get(&format!("/api/v1/devices/{device_id}")).await;
+        (status == 200 && d["last_seen"].is_string() && d["latest"].is_object()).then_some(d)
+    })
+    .await
+}
+
+/// A number from a data attribute (`data-points="12"`), or -1 when the element is missing.
+async fn data_number(browser: &Browser, css: &str, attr: &str) -> i64 {
+    let script =
+        format!("const e = document.querySelector({}); return e ? Number(e.dataset[{}]) : -1", json!(css), json!(attr));
+    browser.js(&script).await.as_f64().map(|n| n as i64).unwrap_or(-1)
+}
+
+#[tokio::test]
+async fn a_reporting_device_appears_on_the_dashboard_and_its_page_charts_live_data() {
+    let server = TestServer::start();
+    let admin = server.admin().await;
+    let (client_id, token) = client_and_token(&admin, "Acme", json!({})).await;
+    let mut agent = TestAgent::enroll(&server, token["token"].as_str().unwrap());
+    agent.start("1s");
+    let device_id = agent.device_id();
+    let device = first_check_in(&admin, device_id, 60).await;
+    let hostname = device["hostname"].as_str().unwrap().to_owned();
+
+    let browser = Browser::start().await;
+    browser.log_in(&server, "admin", &server.admin_password).await;
+    // Anything that reloads the page would drop this; it must survive every live update below.
+    browser.js("window.__marker = 1; return true").await;
+
+    // The dashboard: the device among the recent check-ins, one device online, the live stream on.
+    browser.wait_for_text("#page-title", "Dashboard").await;
+    let row = browser.wait_for_text(&format!("#recent-check-ins tr[data-device-id='{device_id}']"), &hostname).await;
+    assert!(row.contains("Acme"), "the check-in names the client: {row}");
+    browser
+        .wait_until("one device online", "return document.querySelector('#count-online').textContent.trim() === '1'")
+        .await;
+    assert_eq!(browser.text_of("#count-devices").await, "1");
+    assert_eq!(browser.text_of("#count-offline").await, "0");
+    browser
+        .wait_until("the live indicator on", "return document.querySelector('#live-indicator').dataset.live === 'on'")
+        .await;
+
+    // Its page, by clicking it.
+    browser.click(&format!("#recent-check-ins tr[data-device-id='{device_id}'] a")).await;
+    browser.wait_for_text("#page-title", &hostname).await;
+    assert_eq!(browser.text_of("#device-status").await, "Online");
+    assert_eq!(browser.text_of("#device-client").await, "Acme");
+
+    // Tags: the server's sentence for a bad one, a chip for a good one (saved at once).
+    browser.fill("#tag-input", "no/slashes").await;
+    browser.press(Key::Enter).await;
+    browser.wait_for_text("#tag-error", "not a tag").await;
+    browser.fill("#tag-input", "Web-Server").await;
+    browser.press(Key::Enter).await;
+    browser.wait_count("#device-tags .chip[data-tag='web-server']", 1).await;
+    let (_, saved) = admin.get(&format!("/api/v1/devices/{device_id}")).await;
+    assert_eq!(saved["tags"], json!(["web-server"]), "saved lower-case on the server");
+
+    // Charts: a uPlot canvas with CPU points in it.
+    browser.click("#tab-charts").await;
+    browser
+        .wait_until(
+            "a CPU chart with at least two points",
+            "const c = document.querySelector('#chart-cpu_pct');
+             return !!c && !!c.querySelector('canvas') && Number(c.dataset.points) >= 2",
+        )
+        .await;
+    assert_eq!(browser.count("#chart-mem_used_pct canvas").await, 1, "a memory chart too");
+
+    // Without a reload, the next check-ins show up: a newer report in the header and more points.
+    let seq = data_number(&browser, "#last-seen", "lastSeq").await;
+    let points = data_number(&browser, "#chart-cpu_pct", "points").await;
+    assert!(seq > 0 && points >= 2, "seq {seq}, points {points}");
+    browser
+        .wait_until(
+            "a newer check-in on the page and a longer CPU line",
+            &format!(
+                "return Number(document.querySelector('#last-seen').dataset.lastSeq) > {seq}
+                 && Number(document.querySelector('#chart-cpu_pct').dataset.points) > {points}"
+            ),
+        )
+        .await;
+    assert_eq!(browser.js("return window.__marker").await, json!(1), "the page was never reloaded");
+
+    // The dashboard's per-client bar leads to the devices of that client, the filter in the address.
+    browser.click("#nav [data-nav=dashboard]").await;
+    browser.click(&format!("#by-client li[data-client-id='{client_id}'] a")).await;
+    browser
+        .wait_until(
+            "the client filter in the address",
+            &format!("return location.hash === '#/devices?client_id={client_id}'"),
+        )
+        .await;
+    browser.wait_for_text(&format!("#devices-table tr[data-device-id='{device_id}']"), &hostname).await;
+    let selected = browser.js("return document.querySelector('#filter-client').value").await;
+    assert_eq!(selected, json!(client_id.to_string()), "the client select shows the filter");
+    assert_eq!(browser.js("return window.__marker").await, json!(1));
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn add_device_dialog_makes_a_token_with_an_install_command() {
+    let server = TestServer::start();
+    let admin = server.admin().await;
+    for name in ["Contoso", "Northwind"] {
+        let (status, body) = admin.post("/api/v1/clients", json!({ "name": name })).await;
+        assert_eq!(status, 201, "{body}");
+    }
+    let browser = Browser::start().await;
+    browser.log_in(&server, "admin", &server.admin_password).await;
+    browser.click("#nav [data-nav=devices]").await;
+    browser.wait_for_text("#devices-table", "No devices yet").await;
+
+    browser.click("#add-device").await;
+    browser.client.wait().at_most(PATIENCE).for_element(Locator::Css("dialog#add-device-dialog[open]")).await.unwrap();
+    browser.wait_for_text("#enroll-tokens", "None").await;
+
+    // Without a client the dialog says what is missing, next to the field.
+    browser
+        .wait_until(
+            "the clients loaded",
+            "return !!document.querySelector('#enroll-client option[value]:not([value=\"\"])')",
+        )
+        .await;
+    browser.click("#enroll-submit").await;
+    browser.wait_for_text("#enroll-client-error", "Choose the client").await;
+
+    let (_, clients) = admin.get("/api/v1/clients").await;
+    let northwind =
+        clients["items"].as_array().unwrap().iter().find(|c| c["name"] == "Northwind").unwrap()["id"].clone();
+    let select = browser.client.find(Locator::Css("#enroll-client")).await.unwrap();
+    select.select_by_value(&northwind.to_string()).await.unwrap();
+    let ttl = browser.client.find(Locator::Css("#enroll-ttl")).await.unwrap();
+    ttl.select_by_value("7d").await.unwrap();
+    browser.click("#enroll-submit").await;
+
+    let command = browser.wait_for_text("#install-command", "/install.sh").await;
+    assert!(command.contains("--token 'enr_"), "the command carries the token: {command}");
+    let facts = browser.text_of("#enroll-facts").await;
+    assert!(facts.contains("Northwind") && facts.contains("in 7 days"), "client and expiry: {facts}");
+
+    // The token is in the list of usable ones, and the API agrees.
+    let rows = "#enroll-tokens tr[data-token-id]";
+    browser.wait_count(rows, 1).await;
+    let (_, tokens) = admin.get("/api/v1/enroll-tokens").await;
+    let listed = &tokens["items"][0];
+    assert_eq!(tokens["items"].as_array().unwrap().len(), 1, "{tokens}");
+    let prefix = listed["prefix"].as_str().unwrap();
+    assert!(command.contains(prefix), "the listed token ({prefix}) is the one in the command");
+    let row = browser.text_of(rows).await;
+    assert!(row.contains(prefix) && row.contains("Northwind") && row.contains("0 of 1"), "token row: {row}");
+
+    // Revoking removes it, here and on the server.
+    browser.click(&format!("{rows} [data-action=revoke-token]")).await;
+    browser.wait_count(rows, 0).await;
+    browser.wait_for_text("#enroll-tokens", "None").await;
+    let (_, tokens) = admin.get("/api/v1/enroll-tokens").await;
+    assert_eq!(tokens["items"], json!([]), "revoked on the server too");
+
+    browser.click("#enroll-done").await;
+    browser.wait_gone("#add-device-dialog").await;
     browser.close().await;
 }

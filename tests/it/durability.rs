@@ -119,3 +119,21 @@ async fn a_request_in_flight_at_sigterm_still_completes() {
         .unwrap();
     assert_eq!(n, 1);
 }
+
+#[tokio::test]
+async fn open_live_event_streams_end_at_shutdown_and_do_not_hold_it_up() {
+    use futures_util::StreamExt;
+    let dir = tempfile::tempdir().unwrap();
+    // A grace period far longer than the test's patience: only streams that end let it exit.
+    let mut server = TestServer::start_in(&dir.path().join("data"), &[("STEWARD_HTTP__SHUTDOWN_GRACE", "10m")]);
+    let admin = server.admin().await;
+    let res = admin.client.get(format!("{}/api/v1/events", server.url)).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/event-stream"));
+    let mut stream = res.bytes_stream();
+    assert_eq!(server.terminate(), Some(0), "the server exited cleanly; log:\n{}", server.log());
+    // The stream ended rather than being cut: it drains to its end without an error.
+    while let Some(chunk) = stream.next().await {
+        chunk.expect("the stream closed cleanly");
+    }
+}

@@ -6,6 +6,8 @@ import { Spinner } from './ui.js';
 
 const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
 
+const cellClass = (c) => [c.align === 'num' ? 'num' : '', c.minor ? 'col-minor' : '', c.class || ''].join(' ').trim() || undefined;
+
 function compare(a, b) {
   if (a == null || a === '') return b == null || b === '' ? 0 : 1;
   if (b == null || b === '') return -1;
@@ -14,17 +16,21 @@ function compare(a, b) {
 }
 
 /**
- * columns: [{ key, label, render(row), sort?(row) -> value, align?: 'num', width? }]
+ * columns: [{ key, label, render(row), sort?(row) -> value, align?: 'num', width?, class?, minor? }]
+ * A `minor` column is left out on narrow screens (CSS), so the ones that identify a row keep room.
  * rowAttrs(row): extra attributes for the <tr> (data-* ids tests and styles rely on).
+ * `wide`: a table with many columns; on mid-sized screens it drops its minor columns already and
+ * scrolls sideways instead of being cut off.
  */
-export function DataTable({ id, columns, rows, rowKey = (r) => r.id, rowAttrs = () => ({}), loading, empty, label }) {
+export function DataTable({ id, columns, rows, rowKey = (r) => r.id, rowAttrs = () => ({}), loading, empty, label, wide = false }) {
   const [sort, setSort] = useState(null);
   const sorted = useMemo(() => {
     if (!sort) return rows;
-    const col = columns.find((c) => c.key === sort.key);
+    const col = columns.find((c) => c.key === sort.key && c.sort);
+    if (!col) return rows; // the sorted column is no longer shown
     const out = [...rows].sort((a, b) => compare(col.sort(a), col.sort(b)));
     return sort.dir === 'desc' ? out.reverse() : out;
-  }, [rows, sort]);
+  }, [rows, sort, columns]);
 
   const toggle = (key) => setSort((s) => (s && s.key === key
     ? (s.dir === 'asc' ? { key, dir: 'desc' } : null)
@@ -33,9 +39,9 @@ export function DataTable({ id, columns, rows, rowKey = (r) => r.id, rowAttrs = 
   const head = (c) => {
     const active = sort && sort.key === c.key;
     const ariaSort = active ? (sort.dir === 'asc' ? 'ascending' : 'descending') : undefined;
-    const cls = [c.align === 'num' ? 'num' : '', c.class || ''].join(' ').trim();
-    if (!c.sort) return html`<th scope="col" class=${cls} width=${c.width}>${c.label}</th>`;
-    return html`<th scope="col" class=${cls} width=${c.width} aria-sort=${ariaSort}>
+    const cls = cellClass(c);
+    if (!c.sort) return html`<th scope="col" class=${cls} width=${c.width} data-col=${c.key}>${c.label}</th>`;
+    return html`<th scope="col" class=${cls} width=${c.width} data-col=${c.key} aria-sort=${ariaSort}>
       <button type="button" class=${active ? 'th-sort th-sort-active' : 'th-sort'} data-sort=${c.key}
           onClick=${() => toggle(c.key)}>
         ${c.label}<${Icon} name=${active ? (sort.dir === 'asc' ? 'sortUp' : 'sortDown') : 'sortNone'} size=${13} />
@@ -51,11 +57,12 @@ export function DataTable({ id, columns, rows, rowKey = (r) => r.id, rowAttrs = 
     body = html`<tr class="table-status"><td colspan=${columns.length}>${empty}</td></tr>`;
   } else {
     body = sorted.map((r) => html`<tr key=${rowKey(r)} ...${rowAttrs(r)}>
-      ${columns.map((c) => html`<td class=${[c.align === 'num' ? 'num' : '', c.class || ''].join(' ').trim()}>${c.render(r)}</td>`)}
+      ${columns.map((c) => html`<td class=${cellClass(c)} data-col=${c.key}>${c.render(r)}</td>`)}
     </tr>`);
   }
 
-  return html`<div class=${loading && rows.length ? 'table-card is-refreshing' : 'table-card'}>
+  const card = `table-card${wide ? ' table-card-wide' : ''}${loading && rows.length ? ' is-refreshing' : ''}`;
+  return html`<div class=${card}>
     <table id=${id} class="table" aria-label=${label} aria-busy=${loading ? 'true' : 'false'}>
       <thead><tr>${columns.map(head)}</tr></thead>
       <tbody>${body}</tbody>

@@ -1,5 +1,6 @@
 // Owns: the small building blocks every page uses: spinner, relative time, form field, badges,
-// empty and error states, the page header, the busy submit button and the copy-once box.
+// empty and error states, the page header, the busy submit button, the copy-once box and the
+// copyable command block.
 import { html, useState, useRef, useEffect } from '../html.js';
 import { Icon } from './icons.js';
 import { useNow } from '../hooks.js';
@@ -16,7 +17,8 @@ export function Loading({ label = 'Loading…' }) {
 export function Time({ value, empty = '—' }) {
   const now = useNow();
   if (!value) return html`<span class="muted">${empty}</span>`;
-  return html`<time datetime=${value} title=${exactTime(value)}>${relativeTime(value, now)}</time>`;
+  // useNow() only re-renders every 30 s; a re-render for another reason uses the time it happens.
+  return html`<time datetime=${value} title=${exactTime(value)}>${relativeTime(value, Math.max(now, Date.now()))}</time>`;
 }
 
 /** A label, its control (children) and an optional hint or error under it. */
@@ -91,5 +93,40 @@ export function CopyBox({ id, value }) {
     <button type="button" class="btn" id=${`copy-${id}`} onClick=${copy}>
       <${Icon} name=${copied ? 'check' : 'copy'} />${copied ? 'Copied' : 'Copy'}
     </button>
+  </div>`;
+}
+
+/**
+ * A long command in a wrapping monospace block with a Copy button (the agent install command).
+ * The text is selectable as one piece; a click on the block selects all of it.
+ */
+export function CopyBlock({ id, value, title, label = 'Copy' }) {
+  const [copied, setCopied] = useState(false);
+  const pre = useRef(null);
+  const selectAll = () => {
+    const range = document.createRange();
+    range.selectNodeContents(pre.current);
+    const sel = window.getSelection();
+    sel.removeAllRanges();
+    sel.addRange(range);
+  };
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(value);
+    } catch {
+      selectAll();
+      document.execCommand('copy');
+    }
+    setCopied(true);
+    setTimeout(() => setCopied(false), 2000);
+  };
+  return html`<div class="copy-block">
+    <div class="copy-block-head">
+      <span class="copy-block-title">${title}</span>
+      <button type="button" class="btn btn-sm" id=${`copy-${id}`} onClick=${copy}>
+        <${Icon} name=${copied ? 'check' : 'copy'} />${copied ? 'Copied' : label}
+      </button>
+    </div>
+    <pre ref=${pre} id=${id} class="copy-block-text" tabindex="0" onClick=${selectAll}>${value}</pre>
   </div>`;
 }

@@ -9,12 +9,12 @@ import { Dialog, ConfirmDialog } from '../components/dialog.js';
 import { DataTable, LoadMore } from '../components/table.js';
 import { Field, Time, Empty, LoadError, PageHead, SubmitButton, RoleBadge, CopyBox } from '../components/ui.js';
 import { notify } from '../components/toast.js';
-import { userClientName } from '../format.js';
+import { userClientName, MIN_PASSWORD } from '../format.js';
 
 export function AccountPage({ user }) {
   useTitle('Account');
   return html`<section class="page">
-    <${PageHead} title="Account" sub=${html`Logged in as <span class="strong">${user.login}</span>`} />
+    <${PageHead} title="Account" sub="Your profile, your password and the API keys that act as you." />
     <div class="grid-2">
       <${Profile} user=${user} />
       <${PasswordForm} user=${user} />
@@ -28,15 +28,17 @@ function Profile({ user }) {
   return html`<div class="card">
     <div class="card-head"><h2>Profile</h2></div>
     <dl class="props" id="profile">
-      <dt>Login</dt><dd class="mono">${user.login}</dd>
-      <dt>E-mail</dt><dd>${user.email || html`<span class="muted">—</span>`}</dd>
+      <dt>Login</dt><dd>${user.login}</dd>
+      ${user.email && user.email !== user.login && html`<dt>E-mail</dt><dd>${user.email}</dd>`}
       <dt>Name</dt><dd>${user.name || html`<span class="muted">—</span>`}</dd>
       <dt>Role</dt><dd><${RoleBadge} role=${user.role} /></dd>
       ${client && html`<dt>Client</dt><dd>${client}</dd>`}
       <dt>Last login</dt><dd><${Time} value=${user.last_login_at} empty="Never" /></dd>
       <dt>Member since</dt><dd><${Time} value=${user.created_at} /></dd>
     </dl>
-    <p class="card-note">Ask an admin to change your name, e-mail or role.</p>
+    <p class="card-note">${user.role === 'admin'
+      ? html`Change names and roles under <a href="#/users">Users</a>.`
+      : 'Ask an admin to change your name, e-mail or role.'}</p>
   </div>`;
 }
 
@@ -52,6 +54,7 @@ function PasswordForm({ user }) {
     const errs = {};
     if (!form.current) errs.current = 'Enter your current password.';
     if (!form.next) errs.next = 'Enter a new password.';
+    else if ([...form.next].length < MIN_PASSWORD) errs.next = `The password must be at least ${MIN_PASSWORD} characters long.`;
     else if (form.next !== form.confirm) errs.confirm = 'The two new passwords differ.';
     setErrors(errs);
     if (Object.keys(errs).length) return;
@@ -59,7 +62,7 @@ function PasswordForm({ user }) {
     try {
       await api.post('/api/v1/me/password', { current_password: form.current, new_password: form.next });
       setForm(empty);
-      notify.ok('Password changed.');
+      notify.ok('Password changed. Your other sessions were logged out.');
     } catch (err) {
       const field = err.detail && err.detail.field;
       if (field === 'current_password') setErrors({ current: err.message });
@@ -77,7 +80,7 @@ function PasswordForm({ user }) {
       <input id="current-password" type="password" class="input" autocomplete="current-password"
         value=${form.current} onInput=${set('current')} aria-invalid=${errors.current ? 'true' : 'false'} />
     <//>
-    <${Field} label="New password" id="new-password" error=${errors.next} hint="A long passphrase is best.">
+    <${Field} label="New password" id="new-password" error=${errors.next} hint="At least 10 characters; a long passphrase is best.">
       <input id="new-password" type="password" class="input" autocomplete="new-password"
         value=${form.next} onInput=${set('next')} aria-invalid=${errors.next ? 'true' : 'false'} />
     <//>

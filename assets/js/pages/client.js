@@ -8,7 +8,7 @@ import { Dialog } from '../components/dialog.js';
 import { DataTable } from '../components/table.js';
 import { Field, Time, Empty, Loading, LoadError, PageHead, SubmitButton } from '../components/ui.js';
 import { notify } from '../components/toast.js';
-import { plural, timeIn } from '../format.js';
+import { plural, timeIn, zoneOffset, zoneLabel } from '../format.js';
 
 export function ClientPage({ id, user }) {
   const [state, setState] = useState({ loading: true, client: null, error: null });
@@ -43,14 +43,17 @@ export function ClientPage({ id, user }) {
     setSiteDialog(null);
     notify.ok(isNew ? `Site “${site.name}” added.` : `Site “${site.name}” saved.`);
     setState((s) => {
-      const list = isNew ? [...s.client.sites, site] : s.client.sites.map((x) => (x.id === site.id ? site : x));
+      const list = (isNew ? [...s.client.sites, site] : s.client.sites.map((x) => (x.id === site.id ? site : x)))
+        .sort((a, b) => a.name.localeCompare(b.name, undefined, { sensitivity: 'base' }));
       return { ...s, client: { ...s.client, sites: list, site_count: list.length } };
     });
   };
 
   return html`<section class="page" data-client-id=${client.id}>
     <${PageHead} title=${client.name}
-      sub=${html`${plural(client.site_count ?? sites.length, 'site')} · ${plural(client.device_count ?? 0, 'device')} · added <${Time} value=${client.created_at} />`}>
+      sub=${html`${plural(client.site_count ?? sites.length, 'site')}${client.user_count != null && ` · ${plural(client.user_count, 'contact')}`}${
+        client.device_count != null && html` · <a href=${`#/devices?client_id=${encodeURIComponent(client.id)}`} id="client-devices-link">${
+          plural(client.device_count, 'device')}</a>`} · added <${Time} value=${client.created_at} />`}>
       ${isAdmin && !editing && html`<button type="button" class="btn" id="edit-client" onClick=${() => setEditing(true)}>
         <${Icon} name="edit" />Edit client
       </button>`}
@@ -72,6 +75,7 @@ export function ClientPage({ id, user }) {
     </div>
     <${SitesTable} sites=${sites} isAdmin=${isAdmin} onEdit=${setSiteDialog} />
     ${siteDialog && html`<${SiteDialog} clientId=${client.id} site=${siteDialog.id ? siteDialog : null}
+      defaultZone=${latestZone(sites)}
       onClose=${() => setSiteDialog(null)} onSaved=${siteSaved} />`}
   </section>`;
 }
@@ -79,17 +83,23 @@ export function ClientPage({ id, user }) {
 function SitesTable({ sites, isAdmin, onEdit }) {
   const now = useNow();
   const columns = [
-    { key: 'name', label: 'Name', sort: (s) => s.name, render: (s) => html`<span class="strong">${s.name}</span>` },
-    { key: 'address', label: 'Address', sort: (s) => s.address, render: (s) => s.address || html`<span class="muted">—</span>` },
-    { key: 'tz', label: 'Time zone', width: '200', sort: (s) => s.timezone, render: (s) => (s.timezone || '').replaceAll('_', ' ') },
-    { key: 'local', label: 'Local time', width: '110', render: (s) => html`<span class="tabular">${timeIn(s.timezone, now)}</span>` },
-    { key: 'created', label: 'Created', width: '130', sort: (s) => s.created_at, render: (s) => html`<${Time} value=${s.created_at} />` },
+    { key: 'name', label: 'Name', width: '220', sort: (s) => s.name, render: (s) => html`<span class="strong">${s.name}</span>` },
+    {
+      key: 'address', label: 'Address', minor: true, class: 'cell-clip', sort: (s) => s.address,
+      render: (s) => (s.address ? html`<span title=${s.address}>${s.address.split(/\s*\n\s*/).join(', ')}</span>` : html`<span class="muted">—</span>`),
+    },
+    { key: 'tz', label: 'Time zone', width: '190', sort: (s) => s.timezone, render: (s) => zoneLabel(s.timezone) },
+    {
+      key: 'local', label: 'Local time', width: '150', class: 'nowrap',
+      render: (s) => html`<span class="tabular">${timeIn(s.timezone, now)}</span> <span class="muted tabular">${zoneOffset(s.timezone, now)}</span>`,
+    },
+    { key: 'created', label: 'Added', width: '120', minor: true, sort: (s) => s.created_at, render: (s) => html`<${Time} value=${s.created_at} />` },
   ];
   if (isAdmin) {
     columns.push({
       key: 'actions', label: html`<span class="sr-only">Actions</span>`, width: '80', class: 'actions',
       render: (s) => html`<button type="button" class="btn btn-sm btn-ghost" data-action="edit-site"
-        onClick=${() => onEdit(s)} aria-label=${`Edit site ${s.name}`}><${Icon} name="edit" />Edit</button>`,
+        onClick=${() => onEdit(s)} aria-label=${`Edit site ${s.name}`}><${Icon} name="edit" /><span class="btn-label">Edit</span></button>`,
     });
   }
   const empty = html`<${Empty} icon="pin" title="No sites yet.">
@@ -145,11 +155,15 @@ function timeZones() {
     (a === 'UTC' ? -1 : b === 'UTC' ? 1 : a.localeCompare(b)));
 }
 
-function SiteDialog({ clientId, site, onClose, onSaved }) {
+const latestZone = (sites) => sites.reduce((a, s) => (!a || s.id > a.id ? s : a), null)?.timezone || '';
+
+// A new site starts in the zone of the client's latest site (clients are usually in one region),
+// else in the browser's own zone.
+function SiteDialog({ clientId, site, defaultZone, onClose, onSaved }) {
   const zones = useMemo(timeZones, []);
   const [name, setName] = useState(site ? site.name : '');
   const [address, setAddress] = useState(site ? site.address || '' : '');
-  const [timezone, setTimezone] = useState(site ? site.timezone : Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC');
+  const [timezone, setTimezone] = useState(site ? site.timezone : defaultZone || Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC');
   const [busy, setBusy] = useState(false);
   const [errors, setErrors] = useState({});
 
@@ -186,7 +200,7 @@ function SiteDialog({ clientId, site, onClose, onSaved }) {
         <${Field} label="Time zone" id="site-timezone" error=${errors.timezone}
             hint="Used for the site’s business hours and maintenance windows.">
           <select id="site-timezone" class="input" value=${timezone} onChange=${(e) => setTimezone(e.target.value)}>
-            ${zones.map((z) => html`<option key=${z} value=${z}>${z.replaceAll('_', ' ')}</option>`)}
+            ${zones.map((z) => html`<option key=${z} value=${z}>${zoneLabel(z)}</option>`)}
           </select>
         <//>
         ${errors.form && html`<p class="form-error" id="site-error" role="alert"><${Icon} name="alert" />${errors.form}</p>`}

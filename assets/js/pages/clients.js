@@ -23,11 +23,20 @@ const COLUMNS = [
     key: 'name', label: 'Name', sort: (c) => c.name,
     render: (c) => html`<a class="cell-link" href=${`#/clients/${encodeURIComponent(c.id)}`}>${c.name}</a>`,
   },
-  { key: 'notes', label: 'Notes', class: 'cell-clip muted', render: (c) => (c.notes || '').split('\n')[0] },
-  { key: 'sites', label: 'Sites', align: 'num', width: '110', sort: (c) => c.site_count, render: (c) => c.site_count ?? 0 },
-  { key: 'devices', label: 'Devices', align: 'num', width: '110', sort: (c) => c.device_count, render: (c) => c.device_count ?? 0 },
-  { key: 'created', label: 'Created', width: '150', sort: (c) => c.created_at, render: (c) => html`<${Time} value=${c.created_at} />` },
+  { key: 'notes', label: 'Notes', class: 'cell-clip muted', minor: true, render: (c) => (c.notes || '').split('\n')[0] },
+  { key: 'sites', label: 'Sites', align: 'num', width: '90', sort: (c) => c.site_count, render: (c) => c.site_count ?? 0 },
+  { key: 'contacts', label: 'Contacts', align: 'num', width: '100', minor: true, sort: (c) => c.user_count, render: (c) => c.user_count ?? 0 },
+  {
+    key: 'devices', label: 'Devices', align: 'num', width: '90', sort: (c) => c.device_count,
+    render: (c) => (c.device_count
+      ? html`<a href=${`#/devices?client_id=${encodeURIComponent(c.id)}`} title=${`Show ${c.name}’s devices`}>${c.device_count}</a>`
+      : 0),
+  },
+  { key: 'created', label: 'Added', width: '130', minor: true, sort: (c) => c.created_at, render: (c) => html`<${Time} value=${c.created_at} />` },
 ];
+
+// The server counts devices only once devices exist; until then a "0" would be a claim, not a count.
+const columnsFor = (items) => (items.some((c) => c.device_count != null) ? COLUMNS : COLUMNS.filter((c) => c.key !== 'devices'));
 
 export function ClientsPage({ user }) {
   useTitle('Clients');
@@ -63,11 +72,14 @@ export function ClientsPage({ user }) {
         <${Icon} name="search" />
         <input ref=${search} id="client-search" type="search" class="input" placeholder="Search clients"
           aria-label="Search clients by name" autocomplete="off" value=${q} onInput=${(e) => setQ(e.target.value)} />
-        ${list.loading && count > 0 ? html`<${Spinner} />` : html`<kbd class="search-kbd">/</kbd>`}
+        ${list.loading && count > 0 ? html`<${Spinner} />`
+          : q ? html`<button type="button" class="icon-btn icon-btn-sm search-clear" id="client-search-clear" aria-label="Clear the search"
+              title="Clear the search" onClick=${() => { setQ(''); search.current && search.current.focus(); }}><${Icon} name="x" size=${14} /></button>`
+          : html`<kbd class="search-kbd">/</kbd>`}
       </div>
     </div>
     ${list.error && html`<${LoadError} message=${list.error} onRetry=${list.reload} />`}
-    <${DataTable} id="clients-table" label="Clients" columns=${COLUMNS} rows=${list.items} loading=${list.loading}
+    <${DataTable} id="clients-table" label="Clients" columns=${columnsFor(list.items)} rows=${list.items} loading=${list.loading}
       empty=${empty} rowAttrs=${(c) => ({ 'data-client-id': c.id, class: 'row-link', onClick: rowClick(c.id) })} />
     <${LoadMore} list=${list} />
     ${adding && html`<${AddClientDialog} onClose=${() => setAdding(false)} onAdded=${(c) => {

@@ -1,15 +1,15 @@
 // Owns: the Users page (#/users, admins only): the user table, "Add user" (with a password
 // generator), editing name / role / client, and disabling or enabling a login.
-import { html, useState, useEffect } from '../html.js';
-import { api, path, withQuery } from '../api.js';
-import { useList, useTitle } from '../hooks.js';
+import { html, useState } from '../html.js';
+import { api, path } from '../api.js';
+import { useList, useTitle, useClientOptions } from '../hooks.js';
 import { usePageShortcut } from '../shortcuts.js';
 import { Icon } from '../components/icons.js';
 import { Dialog, ConfirmDialog } from '../components/dialog.js';
 import { DataTable, LoadMore } from '../components/table.js';
 import { Field, Time, Empty, LoadError, PageHead, SubmitButton, RoleBadge, StatusBadge, Spinner } from '../components/ui.js';
 import { notify } from '../components/toast.js';
-import { plural, userClientName, generatePassword, ROLE_LABELS } from '../format.js';
+import { plural, userClientName, generatePassword, initials, MIN_PASSWORD, ROLE_LABELS } from '../format.js';
 
 export function UsersPage({ user: me }) {
   useTitle('Users');
@@ -30,25 +30,36 @@ export function UsersPage({ user: me }) {
 
   const columns = [
     {
-      key: 'login', label: 'Login', sort: (u) => u.login,
-      render: (u) => html`<span class="strong">${u.login}</span>${u.id === me.id && html` <span class="tag">you</span>`}
-        ${u.email && u.email !== u.login && html`<span class="cell-sub">${u.email}</span>`}`,
+      key: 'user', label: 'User', sort: (u) => (u.name || u.login),
+      render: (u) => html`<div class="user-cell">
+        <span class="avatar avatar-sm" aria-hidden="true">${initials(u)}</span>
+        <span class="user-cell-text">
+          <span class="strong">${u.name || u.login}</span>${u.id === me.id && html` <span class="tag">you</span>`}
+          ${u.name && html`<span class="cell-sub">${u.login}</span>`}
+        </span>
+      </div>`,
     },
-    { key: 'name', label: 'Name', sort: (u) => u.name, render: (u) => u.name || html`<span class="muted">—</span>` },
-    { key: 'role', label: 'Role', width: '130', sort: (u) => u.role, render: (u) => html`<${RoleBadge} role=${u.role} />` },
-    { key: 'client', label: 'Client', sort: (u) => userClientName(u), render: (u) => userClientName(u) || html`<span class="muted">—</span>` },
-    { key: 'last', label: 'Last login', width: '130', sort: (u) => u.last_login_at, render: (u) => html`<${Time} value=${u.last_login_at} empty="Never" />` },
+    { key: 'role', label: 'Role', width: '120', sort: (u) => u.role, render: (u) => html`<${RoleBadge} role=${u.role} />` },
+    {
+      key: 'client', label: 'Client', sort: (u) => userClientName(u),
+      render: (u) => (u.client_id != null
+        ? html`<a href=${`#/clients/${encodeURIComponent(u.client_id)}`}>${userClientName(u) || `Client ${u.client_id}`}</a>`
+        : html`<span class="muted">—</span>`),
+    },
+    { key: 'last', label: 'Last login', width: '130', minor: true, sort: (u) => u.last_login_at, render: (u) => html`<${Time} value=${u.last_login_at} empty="Never" />` },
     { key: 'status', label: 'Status', width: '100', sort: (u) => (u.disabled ? 1 : 0), render: (u) => html`<${StatusBadge} disabled=${u.disabled} />` },
     {
-      key: 'actions', label: html`<span class="sr-only">Actions</span>`, width: '180', class: 'actions',
+      key: 'actions', label: html`<span class="sr-only">Actions</span>`, width: '160', class: 'actions',
       render: (u) => html`<div class="row-actions">
         <button type="button" class="btn btn-sm btn-ghost" data-action="edit-user" aria-label=${`Edit ${u.login}`}
-          onClick=${() => setDialog({ kind: 'edit', user: u })}><${Icon} name="edit" />Edit</button>
-        ${u.id !== me.id && (u.disabled
-          ? html`<button type="button" class="btn btn-sm" data-action="enable-user" disabled=${enabling === u.id}
-              onClick=${() => enable(u)}>${enabling === u.id && html`<${Spinner} />`}Enable</button>`
-          : html`<button type="button" class="btn btn-sm btn-danger-ghost" data-action="disable-user"
-              onClick=${() => setDialog({ kind: 'disable', user: u })}>Disable</button>`)}
+          onClick=${() => setDialog({ kind: 'edit', user: u })}><${Icon} name="edit" /><span class="btn-label">Edit</span></button>
+        ${u.id === me.id
+          ? html`<span class="row-action-slot" aria-hidden="true"></span>`
+          : u.disabled
+            ? html`<button type="button" class="btn btn-sm row-action-slot" data-action="enable-user" disabled=${enabling === u.id}
+                aria-label=${`Enable ${u.login}`} onClick=${() => enable(u)}>${enabling === u.id && html`<${Spinner} />`}Enable</button>`
+            : html`<button type="button" class="btn btn-sm btn-danger-ghost row-action-slot" data-action="disable-user"
+                aria-label=${`Disable ${u.login}`} onClick=${() => setDialog({ kind: 'disable', user: u })}>Disable</button>`}
       </div>`,
     },
   ];
@@ -77,17 +88,6 @@ export function UsersPage({ user: me }) {
       message="They are logged out at once and cannot log in or use their API keys until you enable them again."
       confirmLabel="Disable user" onClose=${close} onConfirm=${() => setDisabled(dialog.user, true)} />`}
   </section>`;
-}
-
-/** The clients for the client select, fetched when a dialog that needs them opens. */
-function useClientOptions() {
-  const [state, setState] = useState({ loading: true, items: [], error: '' });
-  useEffect(() => {
-    api.get(withQuery('/api/v1/clients', { limit: 500 }))
-      .then((d) => setState({ loading: false, items: d.items, error: '' }))
-      .catch((e) => setState({ loading: false, items: [], error: e.message }));
-  }, []);
-  return state;
 }
 
 function ClientSelect({ id, value, onChange, error }) {
@@ -134,6 +134,7 @@ function AddUserDialog({ onClose, onAdded }) {
     if (!/^[^\s@]+@[^\s@]+$/.test(form.email.trim())) errs.email = 'Enter an e-mail address, e.g. jane@example.com.';
     if (form.role === 'client' && !form.client_id) errs.client_id = 'Choose the client this contact belongs to.';
     if (!form.password) errs.password = 'Enter a password, or press “Generate”.';
+    else if ([...form.password].length < MIN_PASSWORD) errs.password = `The password must be at least ${MIN_PASSWORD} characters long.`;
     setErrors(errs);
     if (Object.keys(errs).length) return;
     setBusy(true);

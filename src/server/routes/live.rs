@@ -18,17 +18,25 @@ pub async fn events(
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let scope = caller.client_scope();
     let rx = state.live.events.subscribe();
-    let stream = futures_util::stream::unfold(rx, move |mut rx| async move {
+    let stopping = state.live.stopping.subscribe();
+    let stream = futures_util::stream::unfold((rx, stopping), move |(mut rx, mut stopping)| async move {
         loop {
-            match rx.recv().await {
+            if *stopping.borrow() {
+                return None;
+            }
+            let next = tokio::select! {
+                next = rx.recv() => next,
+                _ = stopping.changed() => return None,
+            };
+            match next {
                 Ok(e) if scope.is_none_or(|own| own == e.client_id()) => {
                     let data = serde_json::to_string(&e).unwrap_or_default();
-                    return Some((Ok(Event::default().data(data)), rx));
+                    return Some((Ok(Event::default().data(data)), (rx, stopping)));
                 }
                 Ok(_) => continue,
                 // A slow page missed some events: tell it to refresh everything.
                 Err(RecvError::Lagged(_)) => {
-                    return Some((Ok(Event::default().data("{\"type\":\"resync\"}")), rx));
+                    return Some((Ok(Event::default().data("{\"type\":\"resync\"}")), (rx, stopping)));
                 }
                 Err(RecvError::Closed) => return None,
             }
