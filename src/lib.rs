@@ -11,6 +11,7 @@ pub mod db;
 pub mod fsutil;
 pub mod monitoring;
 pub mod protocol;
+pub mod rules;
 pub mod server;
 
 /// This build's version, as `/healthz` and `--version` report it.
