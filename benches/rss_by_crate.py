@@ -1,3 +1,11 @@
+#!/usr/bin/env python3
+"""Attributes a process's resident pages of the steward executable to crates.
+
+Usage (as root): python3 benches/rss_by_crate.py PID path/to/unstripped/steward
+Reads /proc/PID/maps and /proc/PID/pagemap, maps each resident page to the ELF symbol at its
+address (nm -n -C), and prints KiB per (permissions, crate), largest first. Build the binary
+with CARGO_PROFILE_RELEASE_STRIP=false cargo build --release so it has symbols.
+"""
 import sys, re, struct, subprocess, bisect, collections
 pid = int(sys.argv[1]); binary = sys.argv[2]
 # ELF segments: file offset -> vaddr
