@@ -22,22 +22,22 @@ pub fn series_id(conn: &Connection, device_id: i64, metric: &str, subject: &str)
     Ok(conn.last_insert_rowid())
 }
 
+/// Folds one value into a rollup table's bucket: min, max, sum and count.
+fn rollup_upsert(table: &str) -> String {
+    format!(
+        "INSERT INTO {table} (series_id, bucket, min, max, sum, count) VALUES (?1, ?2, ?3, ?3, ?3, 1)
+         ON CONFLICT (series_id, bucket) DO UPDATE SET
+           min = min({table}.min, excluded.min), max = max({table}.max, excluded.max),
+           sum = {table}.sum + excluded.sum, count = {table}.count + 1"
+    )
+}
+
 /// Stores one report's points at `ts`, and folds them into the rollups. A sample already stored
 /// for the same series and time is left alone (and not counted twice).
 pub fn record(conn: &Connection, device_id: i64, ts: i64, points: &[Point]) -> Result<(), DbError> {
     let mut insert = conn.prepare_cached("INSERT OR IGNORE INTO samples (series_id, ts, value) VALUES (?1, ?2, ?3)")?;
-    let mut five = conn.prepare_cached(
-        "INSERT INTO rollups_5m (series_id, bucket, min, max, sum, count) VALUES (?1, ?2, ?3, ?3, ?3, 1)
-         ON CONFLICT (series_id, bucket) DO UPDATE SET
-           min = min(rollups_5m.min, excluded.min), max = max(rollups_5m.max, excluded.max),
-           sum = rollups_5m.sum + excluded.sum, count = rollups_5m.count + 1",
-    )?;
-    let mut hour = conn.prepare_cached(
-        "INSERT INTO rollups_1h (series_id, bucket, min, max, sum, count) VALUES (?1, ?2, ?3, ?3, ?3, 1)
-         ON CONFLICT (series_id, bucket) DO UPDATE SET
-           min = min(rollups_1h.min, excluded.min), max = max(rollups_1h.max, excluded.max),
-           sum = rollups_1h.sum + excluded.sum, count = rollups_1h.count + 1",
-    )?;
+    let mut five = conn.prepare_cached(&rollup_upsert("rollups_5m"))?;
+    let mut hour = conn.prepare_cached(&rollup_upsert("rollups_1h"))?;
     for p in points {
         if !p.value.is_finite() {
             continue;
