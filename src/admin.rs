@@ -58,8 +58,8 @@ pub async fn run(
                 .await?;
             let (token, made) = enroll_tokens::create_token(db, client_id, site_id, ttl, uses, None).await?;
             let public_url = config.public_url(config.server.listen);
-            let host = public_url.split("://").nth(1).unwrap_or("").split([':', '/']).next().unwrap_or("").to_owned();
-            let identity = crate::server::tls::load_or_create(&config.tls, &config.server.data_dir, &[host])
+            let hosts: Vec<String> = crate::server::url_host(&public_url).into_iter().collect();
+            let identity = crate::server::tls::load_or_create(&config.tls, &config.server.data_dir, &hosts)
                 .map_err(|e| AdminError::Input(e.to_string()))?
                 .map(|c| TlsIdentity { fingerprint: c.fingerprint, spki_pin: c.spki_pin });
             let command = install_command(&public_url, identity.as_ref(), &token);

@@ -172,23 +172,19 @@ pub async fn enroll(
     Ok(enrollment)
 }
 
-/// A full report: metrics plus, when `full`, inventory, patch state and SMART.
-fn collect_report(collector: &mut Collector, full: bool, patches: bool) -> Report {
-    let metrics = collector.metrics();
-    Report {
-        seq: 0,
-        collected_at: crate::db::now(),
-        metrics,
-        inventory: full.then(|| collector.inventory()),
-        patches: patches.then(|| collector.patches()),
-        smart: full.then(|| collector.smart()),
-    }
+/// A report of the metrics only; inventory, patches and SMART come from the slow collector.
+fn metrics_report(collector: &mut Collector) -> Report {
+    Report { seq: 0, collected_at: crate::db::now(), metrics: collector.metrics(), ..Default::default() }
 }
 
 /// `steward agent once`: one full report, as JSON.
 pub fn once() -> Report {
     let mut collector = Collector::new();
-    collect_report(&mut collector, true, true)
+    let mut report = metrics_report(&mut collector);
+    report.inventory = Some(collector.inventory());
+    report.patches = Some(collector.patches());
+    report.smart = Some(collector.smart());
+    report
 }
 
 /// How `run` behaves; the defaults are what a service uses.
@@ -287,7 +283,7 @@ pub async fn run(
     let mut next_delivery = Instant::now();
     tokio::pin!(stop);
     loop {
-        let mut report = collect_report(&mut collector, false, false);
+        let mut report = metrics_report(&mut collector);
         if let Ok(facts) = slow.try_recv() {
             report.inventory = Some(facts.inventory);
             report.patches = Some(facts.patches);

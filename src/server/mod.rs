@@ -205,7 +205,8 @@ fn print_banner(url: &str, bound: SocketAddr, fingerprint: Option<&str>, admin_p
     let _ = out.flush();
 }
 
-fn url_host(url: &str) -> Option<String> {
+/// The host part of a URL (without brackets for IPv6), for the certificate's names.
+pub fn url_host(url: &str) -> Option<String> {
     let rest = url.split_once("://")?.1;
     let host_port = rest.split('/').next()?;
     let host = if host_port.starts_with('[') {
