@@ -1,8 +1,9 @@
 // Owns: start-up and the app frame. Asks /api/v1/me whether a session exists, shows the login
 // page or the frame (sidebar, top bar with the live-updates indicator, current page), routes on
 // the URL hash (#/dashboard, #/devices?client_id=3, #/devices/7/charts, #/clients, #/clients/12,
-// #/users, #/account), keeps every role on the pages that work for it, and holds the live-updates
-// stream open while someone is logged in.
+// #/maintenance?client_id=3, #/alerts?state=resolved, #/alerts/9, #/rules, #/users, #/account),
+// keeps every role on the pages that work for it, and holds the live-updates stream open while
+// someone is logged in.
 import { html, render, useState, useEffect, useRef, useCallback } from './js/html.js';
 import { api, setCsrfToken, onUnauthorized } from './js/api.js';
 import { toggleTheme, currentTheme } from './js/theme.js';
@@ -22,6 +23,11 @@ import { ClientsPage } from './js/pages/clients.js';
 import { ClientPage } from './js/pages/client.js';
 import { UsersPage } from './js/pages/users.js';
 import { AccountPage } from './js/pages/account.js';
+import { ChannelsPage } from './js/pages/channels.js';
+import { NoticeBell } from './js/components/notices.js';
+import { MaintenancePage } from './js/pages/maintenance.js';
+import { AlertsPage, AlertPage, AlertNavBadge } from './js/pages/alerts.js';
+import { RulesPage } from './js/pages/rules.js';
 
 function parseRoute() {
   const hash = location.hash.replace(/^#\/?/, '');
@@ -37,7 +43,12 @@ function parseRoute() {
   if (parts[0] === 'devices' && parts.length === 3 && DEVICE_TABS.includes(parts[2])) return { name: 'device', id: parts[1], tab: parts[2] };
   if (parts[0] === 'clients' && parts.length === 1) return { name: 'clients' };
   if (parts[0] === 'clients' && parts.length === 2) return { name: 'client', id: parts[1] };
+  if (parts[0] === 'channels' && parts.length === 1) return { name: 'channels' };
   if (parts.length === 1 && (parts[0] === 'users' || parts[0] === 'account')) return { name: parts[0] };
+  if (parts[0] === 'maintenance' && parts.length === 1) return { name: 'maintenance', query };
+  if (parts[0] === 'alerts' && parts.length === 1) return { name: 'alerts', query };
+  if (parts[0] === 'alerts' && parts.length === 2) return { name: 'alert', id: parts[1] };
+  if (parts[0] === 'rules' && parts.length === 1) return { name: 'rules' };
   return { name: 'none' };
 }
 
@@ -52,7 +63,11 @@ function allowed(route, user) {
     case 'clients': return isStaff(user);
     case 'client': return isStaff(user) || route.id === ownClientId(user);
     case 'users': return user.role === 'admin';
+    case 'channels': return isStaff(user); // technicians see channels and deliveries; admins edit
     case 'account': return true;
+    case 'maintenance': return true; // client contacts read their own client's windows
+    case 'alerts': case 'alert': return true; // a client contact sees their own company's alerts
+    case 'rules': return isStaff(user);
     default: return false;
   }
 }
@@ -65,12 +80,16 @@ function homeHash(user) {
 function navItems(user) {
   const items = [];
   if (isStaff(user)) items.push({ key: 'dashboard', href: '#/dashboard', label: 'Dashboard', icon: 'dashboard', routes: ['dashboard'] });
+  items.push({ key: 'alerts', href: '#/alerts', label: 'Alerts', icon: 'alert', routes: ['alerts', 'alert'], badge: AlertNavBadge });
   items.push({ key: 'devices', href: '#/devices', label: 'Devices', icon: 'device', routes: ['devices', 'device'] });
   if (isStaff(user)) items.push({ key: 'clients', href: '#/clients', label: 'Clients', icon: 'clients', routes: ['clients', 'client'] });
   const own = ownClientId(user);
   if (own) {
     items.push({ key: 'client', href: `#/clients/${encodeURIComponent(own)}`, label: userClientName(user) || 'My company', icon: 'clients', routes: ['client'] });
   }
+  items.push({ key: 'maintenance', href: '#/maintenance', label: 'Maintenance', icon: 'clock', routes: ['maintenance'] });
+  if (isStaff(user)) items.push({ key: 'rules', href: '#/rules', label: 'Rules', icon: 'activity', routes: ['rules'] });
+  if (isStaff(user)) items.push({ key: 'channels', href: '#/channels', label: 'Notifications', icon: 'external', routes: ['channels'] });
   if (user.role === 'admin') items.push({ key: 'users', href: '#/users', label: 'Users', icon: 'users', routes: ['users'] });
   items.push({ key: 'account', href: '#/account', label: 'Account', icon: 'account', routes: ['account'] });
   return items;
@@ -181,7 +200,7 @@ function Frame({ user, route, version, onLoggedOut, onHelp }) {
           const active = it.routes.includes(route.name) && (it.key !== 'client' || route.id === ownClientId(user));
           return html`<a key=${it.key} href=${it.href} data-nav=${it.key} class=${active ? 'nav-link active' : 'nav-link'}
               aria-current=${active ? 'page' : undefined}>
-            <${Icon} name=${it.icon} size=${17} /><span class="nav-label">${it.label}</span>
+            <${Icon} name=${it.icon} size=${17} /><span class="nav-label">${it.label}</span>${it.badge && html`<${it.badge} />`}
           </a>`;
         })}
       </nav>
@@ -208,6 +227,11 @@ function routePage(route, user) {
     case 'clients': return html`<${ClientsPage} user=${user} />`;
     case 'client': return html`<${ClientPage} key=${route.id} id=${route.id} user=${user} />`;
     case 'users': return html`<${UsersPage} user=${user} />`;
+    case 'channels': return html`<${ChannelsPage} user=${user} />`;
+    case 'maintenance': return html`<${MaintenancePage} user=${user} query=${route.query} />`;
+    case 'alerts': return html`<${AlertsPage} user=${user} query=${route.query} />`;
+    case 'alert': return html`<${AlertPage} key=${route.id} id=${route.id} user=${user} />`;
+    case 'rules': return html`<${RulesPage} user=${user} />`;
     default: return html`<${AccountPage} user=${user} />`;
   }
 }
@@ -216,7 +240,15 @@ function Breadcrumbs({ route, user }) {
   const crumb = useCrumb();
   const section = {
     dashboard: 'Dashboard', devices: 'Devices', clients: 'Clients', client: 'Clients', users: 'Users', account: 'Account',
+    channels: 'Notifications',
+    maintenance: 'Maintenance', alerts: 'Alerts', rules: 'Rules',
   }[route.name] || '';
+  if (route.name === 'alert') {
+    return html`<ol class="crumbs">
+      <li><a href="#/alerts">Alerts</a></li>
+      <li aria-current="page">${crumb || html`<${Spinner} />`}</li>
+    </ol>`;
+  }
   if (route.name === 'device') {
     return html`<ol class="crumbs">
       <li><a href="#/devices">Devices</a></li>
@@ -256,6 +288,7 @@ function TopBar({ user, route, onLoggedOut }) {
   return html`<header class="topbar">
     <${Breadcrumbs} route=${route} user=${user} />
     <div class="topbar-right">
+      <${NoticeBell} user=${user} />
       <${LiveIndicator} />
       <button type="button" class="icon-btn" id="theme-toggle" onClick=${toggleTheme} data-theme-now=${theme}
         aria-label=${`Switch to ${nextTheme} theme`} title=${`Switch to ${nextTheme} theme`}>

@@ -5,6 +5,10 @@
 //! and checks that it says exactly what `Config::default()` says, so the two cannot drift apart.
 //! Unknown keys and bad values are refused with a sentence naming the key (and the line, for the
 //! file), never ignored: a typo in a config file should not silently run with a default.
+//!
+//! The server reads the file once at start, except `[notifications]`: the notifier watches the
+//! file and swaps in a new `[notifications]` section when an edit parses and validates
+//! (`crate::notify::reload`), so SMTP settings can be fixed without dropping agents' connections.
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -39,7 +43,11 @@ pub struct Config {
     pub auth: AuthConfig,
     pub monitoring: MonitoringConfig,
     pub retention: RetentionConfig,
+    pub notifications: NotificationsConfig,
     pub log: LogConfig,
+    /// The file this was loaded from (absolute), so the server can watch it; not a config key.
+    #[serde(skip)]
+    pub file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -181,6 +189,97 @@ impl RetentionConfig {
     }
 }
 
+/// How the connection to the SMTP server is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpSecurity {
+    /// Plain connection upgraded with STARTTLS, which must succeed (usually port 587).
+    Starttls,
+    /// TLS from the first byte (usually port 465).
+    Tls,
+    /// No encryption: only for a relay on the same machine or a trusted network.
+    None,
+}
+
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NotificationsConfig {
+    /// SMTP server for e-mail channels; empty: e-mail notices wait (and retry) until it is set.
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    pub smtp_security: SmtpSecurity,
+    /// Login for the SMTP server; empty: send without logging in.
+    pub smtp_username: String,
+    pub smtp_password: String,
+    /// Sender, e.g. "Steward <steward@example.com>"; empty: steward@<host of server.public_url>.
+    pub smtp_from: String,
+    /// A notice that could not be delivered for this long is given up.
+    pub retry_for: HumanDuration,
+    /// Longest wait between two attempts at one notice.
+    pub max_backoff: HumanDuration,
+}
+
+impl Default for NotificationsConfig {
+    fn default() -> Self {
+        NotificationsConfig {
+            smtp_host: String::new(),
+            smtp_port: 587,
+            smtp_security: SmtpSecurity::Starttls,
+            smtp_username: String::new(),
+            smtp_password: String::new(),
+            smtp_from: String::new(),
+            retry_for: HumanDuration::secs(24 * 3600),
+            max_backoff: HumanDuration::secs(600),
+        }
+    }
+}
+
+/// Written by hand so the SMTP password never reaches a log line.
+impl fmt::Debug for NotificationsConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NotificationsConfig")
+            .field("smtp_host", &self.smtp_host)
+            .field("smtp_port", &self.smtp_port)
+            .field("smtp_security", &self.smtp_security)
+            .field("smtp_username", &self.smtp_username)
+            .field("smtp_password", &if self.smtp_password.is_empty() { "" } else { "(set)" })
+            .field("smtp_from", &self.smtp_from)
+            .field("retry_for", &self.retry_for)
+            .field("max_backoff", &self.max_backoff)
+            .finish()
+    }
+}
+
+impl NotificationsConfig {
+    /// Checks what serde cannot: a usable sender address and host, and non-zero periods.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.smtp_host.chars().any(|c| c.is_whitespace() || c.is_control() || c == '/') {
+            return Err(format!("notifications.smtp_host must be a host name or address, not {:?}", self.smtp_host));
+        }
+        if self.smtp_port == 0 {
+            return Err("notifications.smtp_port must be between 1 and 65535".into());
+        }
+        if !self.smtp_from.is_empty() && self.smtp_from.parse::<lettre::message::Mailbox>().is_err() {
+            return Err(format!(
+                "notifications.smtp_from must be an address such as \"Steward <steward@example.com>\", not {:?}",
+                self.smtp_from
+            ));
+        }
+        if self.smtp_password.is_empty() != self.smtp_username.is_empty() {
+            return Err(
+                "notifications.smtp_username and smtp_password must be set together (or both left empty)".into()
+            );
+        }
+        if self.max_backoff.0 < Duration::from_secs(1) {
+            return Err("notifications.max_backoff must be at least 1s".into());
+        }
+        if self.retry_for.0.is_zero() {
+            return Err("notifications.retry_for must be longer than zero".into());
+        }
+        Ok(())
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LogFormat {
@@ -210,7 +309,11 @@ impl Config {
             Some(path) => {
                 let text = std::fs::read_to_string(path)
                     .map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
-                Config::from_toml(&text).map_err(|message| ConfigError::File { path: path.to_owned(), message })?
+                let mut config =
+                    Config::from_toml(&text).map_err(|message| ConfigError::File { path: path.to_owned(), message })?;
+                // Absolute, so a watcher finds it whatever the working directory is later.
+                config.file = Some(std::path::absolute(path).unwrap_or_else(|_| path.to_owned()));
+                config
             }
             None => Config::default(),
         };
@@ -238,6 +341,8 @@ impl Config {
             return Ok(());
         }
         overrides.sort();
+        // Not a key, so the round trip through a TOML table below would lose it.
+        let file = self.file.clone();
         for (var, section, key, value) in overrides {
             let mut table = toml::Table::try_from(&*self).expect("config serializes to a table");
             let Some(toml::Value::Table(section_table)) = table.get_mut(&section) else {
@@ -270,6 +375,7 @@ impl Config {
                 var: var.clone(),
                 message: format!("{section}.{key}: {}", e.message()),
             })?;
+            self.file = file.clone();
         }
         Ok(())
     }
@@ -330,7 +436,7 @@ impl Config {
                 "retention: keep rollup_1h at least as long as rollup_5m, and rollup_5m at least as long as raw".into(),
             );
         }
-        Ok(())
+        self.notifications.validate()
     }
 }
 
@@ -543,6 +649,47 @@ mod tests {
         assert!(err.to_string().contains("not a duration"), "{err}");
         let err = c.apply_env([("STEWARD_TLS__MODE".into(), "maybe".into())]).unwrap_err();
         assert!(err.to_string().contains("tls.mode"), "{err}");
+    }
+
+    #[test]
+    fn notification_settings_layer_and_are_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("steward.toml");
+        std::fs::write(&path, "[notifications]\nsmtp_host = \"mail.example.com\"\nsmtp_security = \"none\"\n").unwrap();
+        let c = Config::load(
+            Some(&path),
+            [
+                ("STEWARD_NOTIFICATIONS__MAX_BACKOFF".to_string(), "1s".to_string()),
+                ("STEWARD_NOTIFICATIONS__SMTP_PORT".to_string(), "2525".to_string()),
+            ],
+        )
+        .unwrap();
+        assert_eq!(c.notifications.smtp_host, "mail.example.com");
+        assert_eq!(c.notifications.smtp_security, SmtpSecurity::None);
+        assert_eq!((c.notifications.smtp_port, c.notifications.max_backoff), (2525, HumanDuration::secs(1)));
+        assert_eq!(c.file.as_deref(), Some(path.as_path()), "the file is remembered through the env overrides");
+        c.validate().unwrap();
+        assert!(
+            !format!(
+                "{:?}",
+                Config {
+                    notifications: NotificationsConfig {
+                        smtp_username: "u".into(),
+                        smtp_password: "hunter22".into(),
+                        ..c.notifications.clone()
+                    },
+                    ..c.clone()
+                }
+            )
+            .contains("hunter22"),
+            "the password stays out of logs"
+        );
+
+        let mut bad = c.clone();
+        bad.notifications.smtp_from = "not an address".into();
+        assert!(bad.validate().unwrap_err().contains("notifications.smtp_from"));
+        let err = Config::from_toml("[notifications]\nsmtp_security = \"ssl\"\n").unwrap_err();
+        assert!(err.contains("notifications.smtp_security"), "{err}");
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod config;
 pub mod db;
 pub mod fsutil;
 pub mod monitoring;
+pub mod notify;
 pub mod protocol;
 pub mod rules;
 pub mod server;

@@ -73,6 +73,29 @@ pub struct CheckInResponse {
     /// Reports in this batch that were new (the rest the server already had).
     pub stored: usize,
     pub interval_secs: u64,
+    /// Processes and services the rules want this device to watch; reported in `Metrics::watched`.
+    #[serde(default)]
+    pub watch: Watch,
+}
+
+/// What the server asks an agent to keep an eye on.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Watch {
+    #[serde(default)]
+    pub processes: Vec<String>,
+    #[serde(default)]
+    pub services: Vec<String>,
+}
+
+/// Whether a watched process or service was running at collection time.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Watched {
+    /// "process" or "service".
+    pub kind: String,
+    pub name: String,
+    pub running: bool,
 }
 
 /// One check-in's worth of facts about a machine.
@@ -114,6 +137,9 @@ pub struct Metrics {
     pub temperatures: Vec<Temperature>,
     pub top_cpu: Vec<Process>,
     pub top_mem: Vec<Process>,
+    /// The processes and services the server asked to watch.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub watched: Vec<Watched>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
-use crate::protocol::{CheckIn, CheckInResponse, EnrollRequest, EnrollResponse, Report};
+use crate::protocol::{CheckIn, CheckInResponse, EnrollRequest, EnrollResponse, Report, Watch};
 
 use self::collect::Collector;
 use self::spool::{Bounds, Spool};
@@ -131,7 +131,7 @@ pub async fn enroll(
     };
     let request = EnrollRequest {
         token: token.trim().to_owned(),
-        machine_id: collect::machine_id(),
+        machine_id: machine_id(),
         hostname: collect::hostname(),
         os: collect::os_description(),
         agent_version: crate::VERSION.to_owned(),
@@ -172,6 +172,17 @@ pub async fn enroll(
     Ok(enrollment)
 }
 
+/// This machine's identity for enrollment: `/etc/machine-id`, unless `STEWARD_MACHINE_ID` says
+/// otherwise. The override is for machines cloned from one image, which share a machine id and
+/// would otherwise enroll as one device.
+fn machine_id() -> String {
+    std::env::var("STEWARD_MACHINE_ID")
+        .ok()
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(collect::machine_id)
+}
+
 /// A report of the metrics only; inventory, patches and SMART come from the slow collector.
 fn metrics_report(collector: &mut Collector) -> Report {
     Report { seq: 0, collected_at: crate::db::now(), metrics: collector.metrics(), ..Default::default() }
@@ -210,6 +221,7 @@ async fn deliver(
     spool: &mut Spool,
     interval: &mut Duration,
     pinned_interval: bool,
+    watch: &mut Option<Watch>,
 ) -> Result<Delivery, AgentError> {
     let url = format!("{}/agent/v1/checkin", e.server);
     let mut batch = BATCH;
@@ -229,6 +241,7 @@ async fn deliver(
                 Err(err) => return Ok(Delivery::Later(format!("unreadable answer: {err}"))),
             };
             spool.acknowledge(answer.acked_seq, dropped)?;
+            *watch = Some(answer.watch);
             if !pinned_interval && answer.interval_secs > 0 {
                 *interval = Duration::from_secs(answer.interval_secs);
             }
@@ -293,7 +306,13 @@ pub async fn run(
         tracing::debug!(seq, "report spooled");
 
         if Instant::now() >= next_delivery {
-            match deliver(&client, &enrollment, &mut spool, &mut interval, pinned_interval).await? {
+            let mut watch = None;
+            let delivered =
+                deliver(&client, &enrollment, &mut spool, &mut interval, pinned_interval, &mut watch).await?;
+            if let Some(watch) = watch {
+                collector.set_watch(watch);
+            }
+            match delivered {
                 Delivery::Done => {
                     if failures > 0 {
                         tracing::info!("the server is reachable again; the spool is delivered");

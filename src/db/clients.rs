@@ -10,6 +10,9 @@ pub struct Client {
     pub id: i64,
     pub name: String,
     pub notes: String,
+    /// IANA name; what the client's windows (and, later, business hours) are read in when no
+    /// site says otherwise.
+    pub timezone: String,
     pub site_count: i64,
     pub user_count: i64,
     pub device_count: i64,
@@ -31,7 +34,7 @@ pub struct Site {
 const CLIENT_COLUMNS: &str = "c.id, c.name, c.notes, c.created_at, c.updated_at,
     (SELECT count(*) FROM sites s WHERE s.client_id = c.id),
     (SELECT count(*) FROM users u WHERE u.client_id = c.id),
-    (SELECT count(*) FROM devices d WHERE d.client_id = c.id)";
+    (SELECT count(*) FROM devices d WHERE d.client_id = c.id), c.timezone";
 
 fn client_from_row(r: &Row) -> rusqlite::Result<Client> {
     Ok(Client {
@@ -43,6 +46,7 @@ fn client_from_row(r: &Row) -> rusqlite::Result<Client> {
         site_count: r.get(5)?,
         user_count: r.get(6)?,
         device_count: r.get(7)?,
+        timezone: r.get(8)?,
     })
 }
 
@@ -106,6 +110,17 @@ pub fn update(
         return Err(DbError::NotFound(format!("There is no client with id {id}.")));
     }
     get(conn, id)?.ok_or_else(|| DbError::NotFound(format!("There is no client with id {id}.")))
+}
+
+/// Sets a client's time zone (an IANA name the caller has checked).
+pub fn set_timezone(conn: &Connection, id: i64, timezone: &str, now: i64) -> Result<Client, DbError> {
+    let changed =
+        conn.execute("UPDATE clients SET timezone = ?2, updated_at = ?3 WHERE id = ?1", params![id, timezone, now])?;
+    let not_found = || DbError::NotFound(format!("There is no client with id {id}."));
+    if changed == 0 {
+        return Err(not_found());
+    }
+    get(conn, id)?.ok_or_else(not_found)
 }
 
 fn name_taken(e: DbError, message: String) -> DbError {

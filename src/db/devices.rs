@@ -82,6 +82,8 @@ pub struct Ingested {
     pub stored: usize,
     /// The device was offline and is back.
     pub came_online: bool,
+    /// The sequence numbers stored by this check-in, in order.
+    pub new_seqs: Vec<u64>,
 }
 
 /// Stores the reports of a check-in that are new (sequence number above the last stored one) and
@@ -93,15 +95,16 @@ pub fn ingest(conn: &Connection, device_id: i64, c: &CheckIn, now: i64) -> Resul
             Ok((r.get(0)?, r.get(1)?))
         })?;
     let mut acked = last_seq as u64;
-    let mut stored = 0;
+    let mut new_seqs = Vec::new();
     for report in &c.reports {
         if report.seq <= acked {
             continue;
         }
         store_report(conn, device_id, report, now)?;
         acked = report.seq;
-        stored += 1;
+        new_seqs.push(report.seq);
     }
+    let stored = new_seqs.len();
     conn.execute(
         "UPDATE devices SET last_seen = ?2, last_seq = ?3, online = 1, agent_version = ?4,
          dropped_reports = dropped_reports + ?5 WHERE id = ?1",
@@ -119,7 +122,7 @@ pub fn ingest(conn: &Connection, device_id: i64, c: &CheckIn, now: i64) -> Resul
     if !online {
         event(conn, device_id, now, "online", "")?;
     }
-    Ok(Ingested { acked_seq: acked, stored, came_online: !online })
+    Ok(Ingested { acked_seq: acked, stored, came_online: !online, new_seqs })
 }
 
 fn store_report(conn: &Connection, device_id: i64, r: &Report, now: i64) -> Result<(), DbError> {

@@ -8,7 +8,12 @@ use rusqlite::Connection;
 use super::DbError;
 
 /// Migrations in order; index 0 brings an empty database to version 1.
-const MIGRATIONS: &[&str] = &[include_str!("../../schema.sql"), include_str!("sql/0002_fleet.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../schema.sql"),
+    include_str!("sql/0002_fleet.sql"),
+    include_str!("sql/0003_rules.sql"),
+    include_str!("sql/0004_notifications.sql"),
+];
 
 /// The schema version this binary writes.
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

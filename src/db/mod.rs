@@ -7,13 +7,17 @@
 //! which is what makes "acknowledged" mean "on disk". Reads run on separate connections in
 //! `spawn_blocking`, so neither reads nor writes ever block the async runtime.
 
+pub mod alerts;
 pub mod api_keys;
 pub mod audit;
 pub mod clients;
 pub mod devices;
 pub mod enroll_tokens;
+pub mod maintenance;
 pub mod metrics;
 pub mod migrations;
+pub mod notifications;
+pub mod rules;
 pub mod sessions;
 pub mod users;
 

@@ -78,6 +78,13 @@ fn report(r: &Report, now: i64) -> Result<(), String> {
             non_negative(&format!("metrics.{name}[{i}].cpu_pct"), p.cpu_pct)?;
         }
     }
+    count("metrics.watched", m.watched.len(), limits::WATCHED)?;
+    for (i, w) in m.watched.iter().enumerate() {
+        nonempty_text(&format!("metrics.watched[{i}].name"), &w.name)?;
+        if w.kind != "process" && w.kind != "service" {
+            return Err(format!("metrics.watched[{i}].kind: {:?} is neither \"process\" nor \"service\"", w.kind));
+        }
+    }
     if let Some(inv) = &r.inventory {
         for (name, v) in [
             ("hostname", &inv.hostname),

@@ -9,11 +9,7 @@
 
 use crate::protocol::SmartDisk;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Severity {
-    Warning,
-    Critical,
-}
+pub use super::Severity;
 
 /// One thing wrong with a disk.
 #[derive(Debug, Clone, PartialEq)]

@@ -31,6 +31,17 @@ pub enum LiveEvent {
         device_id: i64,
         client_id: i64,
     },
+    /// An alert opened, changed severity, was acknowledged or resolved.
+    AlertChanged {
+        alert_id: i64,
+        device_id: i64,
+        client_id: i64,
+    },
+    /// A new in-app notice. `client_id` is 0 for one about no client in particular.
+    Notice {
+        notice_id: i64,
+        client_id: i64,
+    },
 }
 
 impl LiveEvent {
@@ -41,7 +52,9 @@ impl LiveEvent {
             | LiveEvent::DeviceOnline { client_id, .. }
             | LiveEvent::DeviceOffline { client_id, .. }
             | LiveEvent::DeviceEnrolled { client_id, .. }
-            | LiveEvent::DeviceChanged { client_id, .. } => *client_id,
+            | LiveEvent::DeviceChanged { client_id, .. }
+            | LiveEvent::AlertChanged { client_id, .. }
+            | LiveEvent::Notice { client_id, .. } => *client_id,
         }
     }
 }

@@ -80,6 +80,7 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()> + Send + 'st
     let hostnames: Vec<String> = url_host(&public_url).into_iter().collect();
     let cert = tls::load_or_create(&config.tls, &config.server.data_dir, &hostnames)?;
 
+    let offline_after = config.monitoring.offline_after.0.as_secs() as i64;
     let state = AppState {
         db: db.clone(),
         secure_cookies: config.tls.mode != TlsMode::Off || public_url.starts_with("https://"),
@@ -87,20 +88,29 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()> + Send + 'st
         login_throttle: Arc::new(LoginThrottle::new(config.auth.max_failed_logins, config.auth.lockout_window.0)),
         config: Arc::new(config),
         live: Arc::new(Live::default()),
+        engine: Arc::new(crate::rules::engine::Engine::new(offline_after, &public_url)),
+        notifications: Arc::new(crate::notify::Notifications::default()),
         tls_identity: cert
             .as_ref()
             .map(|c| Arc::new(TlsIdentity { fingerprint: c.fingerprint.clone(), spki_pin: c.spki_pin.clone() })),
     };
+    let seeded = db.write(|c| crate::db::rules::seed_defaults(c, now())).await?;
+    if seeded > 0 {
+        tracing::info!(rules = seeded, "default alert rules added");
+    }
+    state.engine.reload(&db).await?;
     let app = router(state.clone());
 
     print_banner(&public_url, bound, cert.as_ref().map(|c| c.fingerprint.as_str()), first_admin.as_deref());
     tracing::info!(%bound, url = %public_url, "Steward is serving");
 
-    let background = [
+    let mut background = vec![
         tokio::spawn(housekeeping(db.clone())),
         tokio::spawn(monitor::offline_timer(state.clone())),
         tokio::spawn(monitor::pruner(state.clone())),
+        tokio::spawn(monitor::renotifier(state.clone())),
     ];
+    background.extend(crate::notify::start(&state));
     let handle = axum_server::Handle::new();
     let grace = state.config.http.shutdown_grace.0;
     {
@@ -258,6 +268,10 @@ pub fn router(state: AppState) -> Router {
         .route("/enroll-tokens/{id}", axum::routing::delete(enroll_tokens::revoke))
         .route("/events", get(live_routes::events))
         .route("/openapi.json", get(openapi::openapi))
+        .merge(routes::rules::routes())
+        .merge(routes::alerts::routes())
+        .merge(routes::maintenance::routes())
+        .merge(routes::channels::routes())
         .fallback(api_not_found)
         // `layer`, not `route_layer`: unknown paths under /api/v1 also need a caller, so the
         // API's shape is not visible to strangers.

@@ -1,9 +1,13 @@
-//! Background work of the fleet: marks devices offline when their check-ins stop, and prunes
-//! metric history past its retention.
+//! Background work of the fleet: marks devices offline when their check-ins stop (and evaluates
+//! the offline rules in the same transaction), finishes timer holds, re-notifies unacknowledged
+//! alerts, and prunes metric history past its retention.
 
 use std::time::Duration;
 
-use crate::db::{devices, metrics, now};
+use crate::db::{devices, metrics, now, rules as stored_rules};
+use crate::rules::engine;
+
+use super::routes::agent::announce;
 
 use super::live::LiveEvent;
 use super::state::AppState;
@@ -21,32 +25,63 @@ pub async fn offline_timer(state: AppState) {
     loop {
         tick.tick().await;
         let t = now();
-        // Look first on a read connection; take the write lock only when someone went quiet.
-        let due = state.db.read(devices::oldest_online_seen).await;
-        if !matches!(due, Ok(Some(seen)) if seen < t - offline_after) {
+        // Look first on a read connection; take the write lock only when someone went quiet or
+        // a timer hold is due.
+        let due = state.db.read(move |c| Ok((devices::oldest_online_seen(c)?, stored_rules::next_due(c)?))).await;
+        let (quiet, hold_due) = match due {
+            Ok((seen, hold)) => (seen.is_some_and(|s| s < t - offline_after), hold.is_some_and(|h| h <= t)),
+            Err(_) => (false, false),
+        };
+        if !quiet && !hold_due {
             continue;
         }
+        let ctx = state.engine.context();
         let went = state
             .db
             .write(move |c| {
                 let ids = devices::mark_offline(c, t - offline_after, t)?;
                 let mut out = Vec::with_capacity(ids.len());
+                let mut outcome = engine::Outcome::default();
                 for id in ids {
                     let client_id: i64 =
                         c.query_row("SELECT client_id FROM devices WHERE id = ?1", [id], |r| r.get(0))?;
                     out.push((id, client_id));
+                    let o = engine::on_offline(c, &ctx, id, t)?;
+                    outcome.alerts.extend(o.alerts);
+                    outcome.notices += o.notices;
                 }
-                Ok(out)
+                let o = engine::on_timer(c, &ctx, t)?;
+                outcome.alerts.extend(o.alerts);
+                outcome.notices += o.notices;
+                Ok((out, outcome))
             })
             .await;
         match went {
-            Ok(list) => {
+            Ok((list, outcome)) => {
                 for (device_id, client_id) in list {
                     tracing::info!(device_id, "device went offline");
                     state.live.send(LiveEvent::DeviceOffline { device_id, client_id });
                 }
+                announce(&state, &outcome);
             }
             Err(e) => tracing::warn!(error = %e, "offline check failed"),
+        }
+    }
+}
+
+/// How often unacknowledged alerts are looked at for a reminder (one indexed query).
+const RENOTIFY_TICK: Duration = Duration::from_secs(5);
+
+/// Reminds about unacknowledged alerts after their rule's re-notify interval.
+pub async fn renotifier(state: AppState) {
+    let mut tick = tokio::time::interval(RENOTIFY_TICK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        tick.tick().await;
+        let ctx = state.engine.context();
+        match state.db.write(move |c| engine::renotify(c, &ctx, now())).await {
+            Ok(outcome) => announce(&state, &outcome),
+            Err(e) => tracing::warn!(error = %e, "re-notifying alerts failed"),
         }
     }
 }

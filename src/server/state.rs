@@ -18,6 +18,10 @@ pub struct AppState {
     pub secure_cookies: bool,
     pub login_throttle: Arc<LoginThrottle>,
     pub live: Arc<Live>,
+    /// Rules and maintenance windows in force, and the evaluation around them.
+    pub engine: Arc<crate::rules::engine::Engine>,
+    /// The notifier (outbox delivery, channel settings).
+    pub notifications: Arc<crate::notify::Notifications>,
     /// The TLS certificate's identity, for install commands; `None` when TLS is off.
     pub tls_identity: Option<Arc<TlsIdentity>>,
 }

@@ -602,3 +602,303 @@ async fn add_device_dialog_makes_a_token_with_an_install_command() {
     browser.wait_gone("#add-device-dialog").await;
     browser.close().await;
 }
+
+#[tokio::test]
+async fn admin_schedules_edits_and_deletes_a_maintenance_window_and_sets_the_client_time_zone() {
+    let server = TestServer::start();
+    let admin = server.admin().await;
+    let (status, contoso) =
+        admin.post("/api/v1/clients", json!({ "name": "Contoso", "timezone": "Europe/Berlin" })).await;
+    assert_eq!(status, 201, "{contoso}");
+    let contoso = contoso["id"].as_i64().unwrap();
+    // A window on right now, whose name looks like markup.
+    let local = |hours: i64| {
+        let t = jiff::Timestamp::now().checked_add(jiff::SignedDuration::from_hours(hours)).unwrap();
+        t.to_zoned(jiff::tz::TimeZone::UTC).strftime("%Y-%m-%dT%H:%M").to_string()
+    };
+    let reboot = "Reboot <b>now</b>";
+    let (status, body) = admin
+        .post(
+            "/api/v1/maintenance-windows",
+            json!({ "name": reboot, "scope": "global",
+                    "schedule": { "kind": "once", "starts": local(-1), "ends": local(1) } }),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+
+    let browser = Browser::start().await;
+    browser.log_in(&server, "admin", &server.admin_password).await;
+    browser.click("#nav [data-nav=maintenance]").await;
+    let rows = "#windows-table tbody tr[data-window-id]";
+    let row = browser.wait_for_text(rows, "Active now").await;
+    assert!(row.contains(reboot) && row.contains("All devices"), "the window on now, its name as text: {row}");
+    assert_eq!(browser.count("#windows-table b").await, 0, "no markup made");
+
+    // Without a name the dialog says so next to the field.
+    browser.click("#add-window").await;
+    browser.client.wait().at_most(PATIENCE).for_element(Locator::Css("dialog#window-dialog[open]")).await.unwrap();
+    browser.click("#window-submit").await;
+    browser.wait_for_text("#mw-name-error", "Enter a name").await;
+
+    // A weekly window for Contoso: the time zone follows the client's until one is picked.
+    browser.fill("#mw-name", "Patch night").await;
+    browser.client.find(Locator::Css("#mw-scope")).await.unwrap().select_by_value("client").await.unwrap();
+    let option = format!("#mw-client option[value='{contoso}']");
+    browser.wait_until("the clients loaded", &format!("return !!document.querySelector({})", json!(option))).await;
+    browser.client.find(Locator::Css("#mw-client")).await.unwrap().select_by_value(&contoso.to_string()).await.unwrap();
+    browser
+        .wait_until("Contoso's time zone", "return document.querySelector('#mw-timezone').value === 'Europe/Berlin'")
+        .await;
+    browser.wait_for_text("#mw-preview", "Sundays 22:00–01:00 Europe/Berlin").await;
+
+    // A duration of nothing is refused by the server, and the dialog shows it at the duration.
+    browser.fill("#mw-duration", "0").await;
+    browser.fill("#mw-duration-minutes", "0").await;
+    browser.click("#window-submit").await;
+    browser.wait_for_text("#mw-duration-error", "duration_minutes").await;
+    let (_, stored) = admin.get("/api/v1/maintenance-windows").await;
+    assert_eq!(stored["items"].as_array().unwrap().len(), 1, "nothing stored: {stored}");
+
+    browser.fill("#mw-duration", "3").await;
+    browser.click("#window-submit").await;
+    browser.wait_gone("#window-dialog").await;
+    let patch_row = format!("{rows}:not([data-active=true])");
+    let row = browser.wait_for_text(&patch_row, "Patch night").await;
+    assert!(row.contains("Client Contoso") && row.contains("Sundays 22:00–01:00 Europe/Berlin"), "{row}");
+    let (_, stored) = admin.get(&format!("/api/v1/maintenance-windows?client_id={contoso}")).await;
+    let window = &stored["items"][0];
+    assert_eq!(window["timezone"], "Europe/Berlin", "{stored}");
+    assert_eq!(
+        window["schedule"],
+        json!({ "kind": "weekly", "days": ["sun"], "start": "22:00", "duration_minutes": 180 })
+    );
+
+    // Edit: add Mondays.
+    browser.click(&format!("{patch_row} [data-action=edit-window]")).await;
+    browser.click("#mw-days [data-day=mon]").await;
+    browser.wait_for_text("#mw-preview", "Mondays and Sundays 22:00–01:00").await;
+    browser.click("#window-submit").await;
+    browser.wait_gone("#window-dialog").await;
+    browser.wait_for_text(&patch_row, "Mondays and Sundays").await;
+    let (_, saved) = admin.get(&format!("/api/v1/maintenance-windows/{}", window["id"])).await;
+    assert_eq!(saved["schedule"]["days"], json!(["mon", "sun"]), "{saved}");
+
+    // Delete, after a confirmation.
+    browser.click(&format!("{patch_row} [data-action=delete-window]")).await;
+    browser.click("#confirm-ok").await;
+    browser.wait_count(rows, 1).await;
+    let (status, _) = admin.get(&format!("/api/v1/maintenance-windows/{}", window["id"])).await;
+    assert_eq!(status, 404, "deleted on the server too");
+
+    // The client's own time zone, on the client page.
+    browser.client.goto(&format!("{}/#/clients/{contoso}", server.url)).await.unwrap();
+    browser.wait_for_text("#client-timezone", "Europe/Berlin").await;
+    browser.click("#edit-client").await;
+    let zone =
+        browser.client.wait().at_most(PATIENCE).for_element(Locator::Css("#client-edit-timezone")).await.unwrap();
+    zone.select_by_value("America/New_York").await.unwrap();
+    browser.click("#client-edit-save").await;
+    browser.wait_for_text("#client-timezone", "America/New York").await;
+    let (_, client) = admin.get(&format!("/api/v1/clients/{contoso}")).await;
+    assert_eq!(client["timezone"], "America/New_York");
+    browser.close().await;
+}
+
+// The alerts and rules pages. Ids they use: #nav-alert-count (the nav's unacknowledged badge),
+// #alerts-table (rows tr[data-alert-id][data-state], tr[data-current] under the j/k cursor,
+// input[data-action=select-alert]), #alert-tab-<state>, #ack-selected, #alert-state and
+// #alert-history on one alert's page, #alert-count-<critical|warning|unacknowledged> and
+// #dashboard-alerts on the dashboard, #device-alerts-table on the device page; #rules-table
+// (rows tr[data-rule-id]), #add-rule, and in #rule-dialog: #rule-<field> inputs,
+// #rule-<field>-error, #rule-preview-summary (data-state, data-devices, data-alerting), #rule-submit.
+const ALERT_ROWS: &str = "#alerts-table tbody tr[data-alert-id]";
+
+/// Types `text` over a field's text. WebDriver's clear() empties the field without an input
+/// event, so the page still holds the old text, and a re-render in between (a preview answer
+/// arriving) puts it back before the new keys land; here the page hears the field emptied.
+async fn retype(browser: &Browser, css: &str, text: &str) {
+    let script = format!(
+        "const e = document.querySelector({}); e.value = ''; e.dispatchEvent(new Event('input', {{ bubbles: true }})); return true",
+        json!(css)
+    );
+    browser.js(&script).await;
+    browser.client.find(Locator::Css(css)).await.unwrap().send_keys(text).await.unwrap();
+}
+
+#[tokio::test]
+async fn an_offline_alert_shows_up_live_is_acknowledged_by_keyboard_and_resolves_live() {
+    let temp = tempfile::tempdir().unwrap();
+    let server = TestServer::start_in(&temp.path().join("data"), &[("STEWARD_MONITORING__OFFLINE_AFTER", "3s")]);
+    let admin = server.admin().await;
+    let (_, token) = client_and_token(&admin, "Bakery", json!({})).await;
+    let mut agent = TestAgent::enroll_as(&server, token["token"].as_str().unwrap(), "browser-alerts-bakery");
+    agent.start("1s");
+    let device_id = agent.device_id();
+    let hostname = first_check_in(&admin, device_id, 60).await["hostname"].as_str().unwrap().to_owned();
+
+    let browser = Browser::start().await;
+    browser.log_in(&server, "admin", &server.admin_password).await;
+    browser.js("window.__marker = 1; return true").await;
+    browser.click("#nav [data-nav=alerts]").await;
+    browser.wait_for_text("#page-title", "Alerts").await;
+    let empty = browser.wait_for_text("#alerts-table", "No open alerts.").await;
+    assert!(empty.contains("Everything the rules watch is fine."), "the empty list says what it means: {empty}");
+    browser
+        .wait_until("the live indicator on", "return document.querySelector('#live-indicator').dataset.live === 'on'")
+        .await;
+    assert_eq!(browser.count("#nav-alert-count").await, 0, "no badge while nothing is open");
+
+    // The agent stops: the offline alert appears on the open page by itself.
+    agent.kill();
+    let row = browser.wait_for_text(ALERT_ROWS, "Device offline").await;
+    for part in [hostname.as_str(), "Bakery", "Warning", "Open", "no check-in"] {
+        assert!(row.contains(part), "the alert's row shows {part:?}: {row}");
+    }
+    browser.wait_for_text("#nav-alert-count", "1").await;
+    browser.wait_for_text("#alert-tab-unacknowledged", "1").await;
+    let (_, open) = admin.get(&format!("/api/v1/alerts?device_id={device_id}&state=open")).await;
+    let alert_id = open["items"][0]["id"].as_i64().expect("the API has the open alert");
+
+    // j moves onto it, x selects it, a acknowledges the selection.
+    browser.press('j').await;
+    browser.wait_count(&format!("{ALERT_ROWS}[data-current=true][data-alert-id='{alert_id}']"), 1).await;
+    browser.press('x').await;
+    browser
+        .wait_until(
+            "the row's checkbox ticked",
+            "const c = document.querySelector('#alerts-table input[data-action=select-alert]'); return !!c && c.checked",
+        )
+        .await;
+    browser.wait_for_text("#ack-selected", "Acknowledge selected (1)").await;
+    browser.press('a').await;
+    browser.wait_count(&format!("{ALERT_ROWS}[data-state=acknowledged]"), 1).await;
+    let (_, acked) = admin.get(&format!("/api/v1/alerts/{alert_id}")).await;
+    assert_eq!(acked["state"], "acknowledged", "{acked}");
+    let by = acked["acknowledged_by"].as_str().unwrap().to_owned();
+    let row = browser.text_of(ALERT_ROWS).await;
+    assert!(row.contains("Acknowledged") && row.contains(&by), "acknowledged, by whom: {row}");
+    browser.wait_gone("#nav-alert-count").await;
+    browser.wait_for_text("#alert-tab-unacknowledged", "0").await;
+
+    // The dashboard counts it: one warning open, none unacknowledged, and lists it.
+    browser.click("#nav [data-nav=dashboard]").await;
+    browser
+        .wait_until(
+            "one open warning",
+            "return document.querySelector('#alert-count-warning')?.textContent.trim() === '1'",
+        )
+        .await;
+    assert_eq!(browser.text_of("#alert-count-critical").await, "0");
+    assert_eq!(browser.text_of("#alert-count-unacknowledged").await, "0");
+    let listed = browser.wait_for_text(&format!("#dashboard-alerts tr[data-alert-id='{alert_id}']"), &hostname).await;
+    assert!(listed.contains("no check-in"), "the dashboard says what is wrong: {listed}");
+
+    // Its own page, from the dashboard: the facts and the history so far.
+    browser.click(&format!("#dashboard-alerts tr[data-alert-id='{alert_id}'] a[href='#/alerts/{alert_id}']")).await;
+    browser.wait_for_text("#alert-state", "Acknowledged").await;
+    let history = browser.text_of("#alert-history").await;
+    assert!(history.contains("Opened") && history.contains(&format!("Acknowledged by {by}")), "history: {history}");
+
+    // Every state on the list page; the agent comes back and the row turns resolved by itself.
+    browser.client.goto(&format!("{}/#/alerts?state=all", server.url)).await.unwrap();
+    browser.wait_for_text(ALERT_ROWS, "Acknowledged").await;
+    browser.js("window.__marker = 2; return true").await;
+    agent.start("1s");
+    browser.wait_count(&format!("{ALERT_ROWS}[data-state=resolved]"), 1).await;
+    assert!(browser.text_of(ALERT_ROWS).await.contains("Resolved"));
+    browser.click("#alert-tab-open").await;
+    browser.wait_for_text("#alerts-table", "No open alerts").await;
+    assert_eq!(browser.js("return window.__marker").await, json!(2), "the list was never reloaded");
+
+    // The device's Alerts tab lists it, resolved.
+    browser.client.goto(&format!("{}/#/devices/{device_id}/alerts", server.url)).await.unwrap();
+    let row = browser.wait_for_text(&format!("#device-alerts-table tr[data-alert-id='{alert_id}']"), "Resolved").await;
+    assert!(row.contains("Device offline"), "{row}");
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn admin_adds_a_rule_in_the_editor_fixing_a_bad_level_with_the_preview_counting_devices() {
+    let server = TestServer::start();
+    let admin = server.admin().await;
+    let (client_id, token) = client_and_token(&admin, "Contoso", json!({})).await;
+    let mut agent = TestAgent::enroll_as(&server, token["token"].as_str().unwrap(), "browser-rules-contoso");
+    agent.start("1s");
+    first_check_in(&admin, agent.device_id(), 60).await;
+    let (_, before) = admin.get("/api/v1/rules").await;
+    let rules_before = before["items"].as_array().unwrap().len();
+
+    let browser = Browser::start().await;
+    browser.log_in(&server, "admin", &server.admin_password).await;
+    browser.click("#nav [data-nav=rules]").await;
+    browser.wait_for_text("#rules-table", "Device offline").await;
+    let shipped = browser.texts("#rules-table tr[data-rule-id] td[data-col=levels]").await;
+    assert!(
+        shipped.iter().any(|t| t == "warning > 90 %, critical > 95 %, clear < 88 %, for 10m"),
+        "the shipped disk rule in words: {shipped:?}"
+    );
+
+    browser.press('n').await;
+    browser.client.wait().at_most(PATIENCE).for_element(Locator::Css("dialog#rule-dialog[open]")).await.unwrap();
+    browser.fill("#rule-name", "Memory watch").await;
+    browser
+        .wait_until("the metric catalog", "return !!document.querySelector('#rule-metric option[value=mem_used_pct]')")
+        .await;
+    browser.client.find(Locator::Css("#rule-metric")).await.unwrap().select_by_value("mem_used_pct").await.unwrap();
+    browser.client.find(Locator::Css("#rule-scope")).await.unwrap().select_by_value("client").await.unwrap();
+    let option = format!("#rule-client option[value='{client_id}']");
+    browser.wait_until("the clients", &format!("return !!document.querySelector({})", json!(option))).await;
+    browser
+        .client
+        .find(Locator::Css("#rule-client"))
+        .await
+        .unwrap()
+        .select_by_value(&client_id.to_string())
+        .await
+        .unwrap();
+
+    // A critical level past 100 % is refused next to that field, and nothing is stored.
+    browser.fill("#rule-warning", "1").await;
+    browser.fill("#rule-critical", "150").await;
+    browser.click("#rule-submit").await;
+    browser.wait_for_text("#rule-critical-error", "percentage").await;
+    browser.wait_count("#rule-submit[aria-busy=false]", 1).await; // the save's answer, not only the preview's
+    browser.wait_for_text("#rule-critical-error", "percentage").await;
+    assert_eq!(browser.count("dialog#rule-dialog[open]").await, 1, "the dialog stays open to fix it");
+    let (_, stored) = admin.get("/api/v1/rules").await;
+    assert_eq!(stored["items"].as_array().unwrap().len(), rules_before, "nothing stored: {stored}");
+
+    // Fixed: the error goes, and the preview counts the client's one device, alerting now (memory > 1 %).
+    retype(&browser, "#rule-critical", "99").await;
+    browser.wait_gone("#rule-critical-error").await;
+    browser
+        .wait_until(
+            "a preview of one device alerting",
+            "const p = document.querySelector('#rule-preview-summary');
+             return !!p && p.dataset.state === 'ready' && p.dataset.devices === '1' && p.dataset.alerting === '1'",
+        )
+        .await;
+    let summary = browser.text_of("#rule-preview-summary").await;
+    assert!(summary.contains("Applies to 1 device, 1 would alert now, 0 use a more specific"), "{summary}");
+    browser.wait_for_text("#rule-preview-table", "Warning").await;
+
+    browser.click("#rule-submit").await;
+    browser.wait_gone("#rule-dialog").await;
+    browser.wait_for_text("#rules-table", "Memory watch").await;
+    let rows = browser.texts("#rules-table tr[data-rule-id]").await;
+    let ours =
+        rows.iter().find(|r| r.contains("Memory watch")).unwrap_or_else(|| panic!("the new rule is listed: {rows:?}"));
+    assert!(
+        ours.contains("Client Contoso") && ours.contains("warning > 1 %, critical > 99 %, for 5m"),
+        "its scope and levels in words: {ours}"
+    );
+    let (_, stored) = admin.get("/api/v1/rules").await;
+    let saved = stored["items"].as_array().unwrap().iter().find(|r| r["name"] == "Memory watch").cloned();
+    let saved = saved.unwrap_or_else(|| panic!("stored: {stored}"));
+    assert_eq!(saved["scope"], json!({ "scope": "client", "client_id": client_id }));
+    assert_eq!(
+        saved["condition"],
+        json!({ "kind": "threshold", "metric": "mem_used_pct", "op": "above", "warning": 1.0, "critical": 99.0 })
+    );
+    browser.close().await;
+}

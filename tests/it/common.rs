@@ -291,6 +291,32 @@ impl TestAgent {
         TestAgent { state_dir, child: None, _temp: temp }
     }
 
+    /// Like `enroll`, as a machine with its own machine id, so several agents on this one
+    /// machine are several devices.
+    pub fn enroll_as(server: &TestServer, token: &str, machine_id: &str) -> TestAgent {
+        let temp = tempfile::tempdir().unwrap();
+        let state_dir = temp.path().join("agent");
+        let state = state_dir.to_str().unwrap();
+        let (code, out, err) = steward(
+            &[
+                "agent",
+                "enroll",
+                "--server",
+                &server.url,
+                "--token",
+                token,
+                "--fingerprint",
+                &server.fingerprint,
+                "--state-dir",
+                state,
+            ],
+            None,
+            &[("STEWARD_MACHINE_ID", machine_id)],
+        );
+        assert_eq!(code, 0, "enroll failed: {out}{err}");
+        TestAgent { state_dir, child: None, _temp: temp }
+    }
+
     /// Starts `steward agent run` at `interval` (e.g. "1s").
     pub fn start(&mut self, interval: &str) {
         assert!(self.child.is_none(), "agent already running");

@@ -9,4 +9,7 @@ mod cli;
 mod common;
 mod durability;
 mod fleet;
+mod maintenance;
+mod notify;
+mod rules;
 mod tls;

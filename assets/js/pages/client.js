@@ -1,5 +1,6 @@
-// Owns: one client's page (#/clients/{id}): its name and notes (editable by admins) and its
-// sites table with the "Add site" / "Edit site" dialog.
+// Owns: one client's page (#/clients/{id}): its name, notes and time zone (editable by admins),
+// a link to its maintenance windows, and its sites table with the "Add site" / "Edit site" dialog.
+// Also the list of time zones the zone selects offer (shared with the maintenance page).
 import { html, useState, useEffect, useCallback, useMemo } from '../html.js';
 import { api, path } from '../api.js';
 import { useTitle, useSetCrumb, useNow } from '../hooks.js';
@@ -53,7 +54,8 @@ export function ClientPage({ id, user }) {
     <${PageHead} title=${client.name}
       sub=${html`${plural(client.site_count ?? sites.length, 'site')}${client.user_count != null && ` · ${plural(client.user_count, 'contact')}`}${
         client.device_count != null && html` · <a href=${`#/devices?client_id=${encodeURIComponent(client.id)}`} id="client-devices-link">${
-          plural(client.device_count, 'device')}</a>`} · added <${Time} value=${client.created_at} />`}>
+          plural(client.device_count, 'device')}</a>`}${client.timezone && html` · <span id="client-timezone" title="The client’s time zone">${
+          zoneLabel(client.timezone)}</span>`} · <a href=${`#/maintenance?client_id=${encodeURIComponent(client.id)}`} id="client-maintenance-link">maintenance windows</a> · added <${Time} value=${client.created_at} />`}>
       ${isAdmin && !editing && html`<button type="button" class="btn" id="edit-client" onClick=${() => setEditing(true)}>
         <${Icon} name="edit" />Edit client
       </button>`}
@@ -110,22 +112,31 @@ function SitesTable({ sites, isAdmin, onEdit }) {
 }
 
 function ClientEditForm({ client, onCancel, onSaved }) {
+  const zones = useMemo(timeZones, []);
   const [name, setName] = useState(client.name);
   const [notes, setNotes] = useState(client.notes || '');
+  const [timezone, setTimezone] = useState(client.timezone || 'UTC');
   const [busy, setBusy] = useState(false);
   const [nameError, setNameError] = useState('');
+  const [zoneError, setZoneError] = useState('');
   const [error, setError] = useState('');
   const submit = async (e) => {
     e.preventDefault();
     setNameError('');
+    setZoneError('');
     setError('');
     if (!name.trim()) { setNameError('Enter the client’s name.'); return; }
     setBusy(true);
+    const body = { name: name.trim(), notes };
+    // The zone goes along only when it changed: saving a new name does not rewrite it.
+    if (timezone !== (client.timezone || 'UTC')) body.timezone = timezone;
     try {
-      onSaved(await api.patch(path`/api/v1/clients/${client.id}`, { name: name.trim(), notes }));
+      onSaved(await api.patch(path`/api/v1/clients/${client.id}`, body));
     } catch (err) {
       setBusy(false);
-      if (err.status === 409 || (err.detail && err.detail.field === 'name')) setNameError(err.message);
+      const field = err.detail && err.detail.field;
+      if (err.status === 409 || field === 'name') setNameError(err.message);
+      else if (field === 'timezone') setZoneError(err.message);
       else setError(err.message);
     }
   };
@@ -139,6 +150,13 @@ function ClientEditForm({ client, onCancel, onSaved }) {
     <${Field} label="Notes" id="client-edit-notes" optional>
       <textarea id="client-edit-notes" class="input" rows="6" value=${notes} onInput=${(e) => setNotes(e.target.value)}></textarea>
     <//>
+    <${Field} label="Time zone" id="client-edit-timezone" error=${zoneError}
+        hint="New maintenance windows of this client start in it when their site has none.">
+      <select id="client-edit-timezone" class="input" value=${timezone} onChange=${(e) => setTimezone(e.target.value)}>
+        ${!zones.includes(timezone) && html`<option value=${timezone}>${zoneLabel(timezone)}</option>`}
+        ${zones.map((z) => html`<option key=${z} value=${z}>${zoneLabel(z)}</option>`)}
+      </select>
+    <//>
     ${error && html`<p class="form-error" id="client-edit-error" role="alert"><${Icon} name="alert" />${error}</p>`}
     <div class="form-actions">
       <${SubmitButton} id="client-edit-save" busy=${busy} label="Save" busyLabel="Saving…" />
@@ -147,7 +165,8 @@ function ClientEditForm({ client, onCancel, onSaved }) {
   </form>`;
 }
 
-function timeZones() {
+/** IANA zone names the browser knows, UTC first, then by name. */
+export function timeZones() {
   let zones = [];
   try { zones = Intl.supportedValuesOf('timeZone'); } catch { zones = []; }
   const local = Intl.DateTimeFormat().resolvedOptions().timeZone;

@@ -1,6 +1,7 @@
 // Owns: the Dashboard (#/dashboard, staff): the fleet's counts, online/offline by client, the
 // fullest disks, pending security updates and the latest check-ins, all from one
-// GET /api/v1/dashboard, refreshed live (at most once a second) as devices report.
+// GET /api/v1/dashboard, refreshed live (at most once a second) as devices report; and the open
+// alerts by severity with the latest few, re-read live as alerts change.
 import { html, useState, useEffect, useCallback, useRef } from '../html.js';
 import { api } from '../api.js';
 import { useTitle } from '../hooks.js';
@@ -10,6 +11,7 @@ import { Time, Empty, Loading, LoadError, PageHead } from '../components/ui.js';
 import { StatusDot, UsageBar, Tile } from '../components/fleet.js';
 import { plural } from '../format.js';
 import { AddDeviceDialog } from './devices.js';
+import { useAlertCounts, alertsHash, alertHref, alertWhat, SeverityBadge } from './alerts.js';
 
 const deviceHref = (d) => `#/devices/${encodeURIComponent(d.id)}`;
 const devicesHref = (params) => `#/devices?${new URLSearchParams(params)}`;
@@ -76,6 +78,7 @@ export function DashboardPage({ user }) {
         </div>`
       : html`<div class="dash-grid">
           <div class="dash-col">
+            <${OpenAlerts} />
             <${ByClient} rows=${data.by_client} />
             <${FullestDisks} rows=${data.fullest_disks} />
           </div>
@@ -176,5 +179,42 @@ function PendingSecurity({ rows }) {
           </td>
         </tr>`)}</tbody>
       </table>`}
+  <//>`;
+}
+
+/** Open alerts by severity, each a link to the alerts page filtered so, and the latest few. */
+function OpenAlerts() {
+  const counts = useAlertCounts();
+  const [latest, setLatest] = useState(null);
+  const seq = useRef(0);
+  const load = useCallback(() => {
+    const mine = ++seq.current;
+    api.get('/api/v1/alerts?state=open&limit=5')
+      .then((d) => { if (mine === seq.current) setLatest(d.items); })
+      .catch(() => { if (mine === seq.current) setLatest((l) => l || []); });
+  }, []);
+  useEffect(() => { load(); }, [load]);
+  useLiveRefresh((e) => e.type === 'alert_changed', load);
+  const n = (k) => (counts ? counts[k] : '—');
+  return html`<${Panel} id="dashboard-alerts" title="Open alerts" sub=${html`<a href="#/alerts">All alerts</a>`}>
+    <div class="alert-tiles">
+      <${Tile} id="alert-count-critical" label="Critical" value=${n('critical')} tone=${counts && counts.critical ? 'bad' : undefined}
+        href=${alertsHash({ severity: 'critical' })} />
+      <${Tile} id="alert-count-warning" label="Warning" value=${n('warning')} tone=${counts && counts.warning ? 'warn' : undefined}
+        href=${alertsHash({ severity: 'warning' })} />
+      <${Tile} id="alert-count-unacknowledged" label="Unacknowledged" value=${n('unacknowledged')}
+        href=${alertsHash({ state: 'unacknowledged' })} />
+    </div>
+    ${latest === null ? html`<${Loading} />`
+      : latest.length === 0
+        ? html`<p class="muted ok-note" id="dashboard-alerts-empty"><${Icon} name="check" /> No open alerts. Everything the rules watch is fine.</p>`
+        : html`<table class="mini-table">
+          <tbody>${latest.map((a) => html`<tr key=${a.id} data-alert-id=${a.id} data-state=${a.state}>
+            <td class="nowrap"><${SeverityBadge} severity=${a.severity} /></td>
+            <td><a class="cell-link" href=${deviceHref({ id: a.device_id })}>${a.hostname}</a>
+              <a class="cell-sub" href=${alertHref(a.id)} title=${alertWhat(a)}>${alertWhat(a)}</a></td>
+            <td class="num nowrap"><${Time} value=${a.opened_at} /></td>
+          </tr>`)}</tbody>
+        </table>`}
   <//>`;
 }

@@ -1,7 +1,8 @@
-// Owns: the device page's tabs other than Charts: Overview (the latest report), Inventory,
-// Software (searchable), Patches, Disk health (SMART) and Events. Each reads the device detail it
+// Owns: the device page's tabs other than Charts: Overview (the latest report), Alerts (open
+// first, then recently resolved, live), Inventory, Software (searchable), Patches, Disk health
+// (SMART) and Events. Each reads the device detail it
 // is given (re-read live by the page) or fetches its own list.
-import { html, useState, useEffect, useRef } from '../html.js';
+import { html, useState, useEffect, useRef, useCallback } from '../html.js';
 import { api, path, withQuery } from '../api.js';
 import { useDebounced } from '../hooks.js';
 import { usePageShortcut } from '../shortcuts.js';
@@ -10,6 +11,9 @@ import { DataTable } from '../components/table.js';
 import { Time, Empty, LoadError, Spinner } from '../components/ui.js';
 import { UsageBar, Tile } from '../components/fleet.js';
 import { pct, bytes, rate, celsius, duration, num, hours, plural } from '../format.js';
+import { useLiveRefresh } from '../live.js';
+import { notify } from '../components/toast.js';
+import { SeverityBadge, StateBadge, alertHref, alertWhat, alertsHash } from './alerts.js';
 
 const dash = html`<span class="muted">—</span>`;
 const orDash = (v) => (v == null || v === '' ? dash : v);
@@ -393,5 +397,79 @@ export function EventsTab({ device: d, eventsVersion }) {
     <${DataTable} id="events-table" label="Device events" columns=${columns} rows=${state.items} loading=${state.loading}
       rowKey=${(e) => `${e.at}\u0000${e.kind}\u0000${e.detail}`}
       empty=${html`<${Empty} icon="list" title="No events yet.">Enrollment, going offline and coming back are recorded here.<//>`} />
+  </div>`;
+}
+
+// ---------- Alerts ----------
+
+const RECENT_RESOLVED = 20;
+
+/** The device's open alerts and its latest resolved ones, re-read live as its alerts change. */
+export function useDeviceAlerts(deviceId) {
+  const [state, setState] = useState({ loading: true, open: [], resolved: [], error: '' });
+  const seq = useRef(0);
+  const load = useCallback(() => {
+    const mine = ++seq.current;
+    Promise.all([
+      api.get(withQuery('/api/v1/alerts', { device_id: deviceId, state: 'open', limit: 200 })),
+      api.get(withQuery('/api/v1/alerts', { device_id: deviceId, state: 'resolved', limit: RECENT_RESOLVED })),
+    ]).then(([open, resolved]) => {
+      if (mine === seq.current) setState({ loading: false, open: open.items, resolved: resolved.items, error: '' });
+    }).catch((e) => {
+      if (mine === seq.current) setState((s) => ({ ...s, loading: false, error: e.message }));
+    });
+  }, [deviceId]);
+  useEffect(() => { load(); }, [load]);
+  useLiveRefresh((e) => e.type === 'alert_changed' && String(e.device_id) === String(deviceId), load);
+  return { ...state, reload: load };
+}
+
+export function AlertsTab({ device: d, user, alerts }) {
+  const staff = user.role === 'admin' || user.role === 'technician';
+  const [busy, setBusy] = useState(null);
+  const acknowledge = async (a) => {
+    setBusy(a.id);
+    try {
+      await api.post(path`/api/v1/alerts/${a.id}/acknowledge`);
+      notify.ok('Alert acknowledged.');
+    } catch (e) {
+      notify.error(e.message);
+    } finally {
+      setBusy(null);
+      alerts.reload();
+    }
+  };
+  const rows = [...alerts.open, ...alerts.resolved];
+  const columns = [
+    { key: 'severity', label: 'Severity', width: '88', render: (a) => html`<${SeverityBadge} severity=${a.severity} />` },
+    { key: 'state', label: 'State', width: '120', render: (a) => html`<${StateBadge} alert=${a} />` },
+    { key: 'rule', label: 'Rule', class: 'cell-clip-md', render: (a) => html`<span title=${a.rule_name}>${a.rule_name}</span>` },
+    { key: 'summary', label: 'Summary', class: 'cell-clip', render: (a) => html`<a class="alert-summary" href=${alertHref(a.id)} title=${alertWhat(a)}>${alertWhat(a)}</a>` },
+    { key: 'opened', label: 'Opened', width: '100', render: (a) => html`<${Time} value=${a.opened_at} />` },
+    {
+      key: 'since', label: 'Resolved / acknowledged', width: '190', minor: true,
+      render: (a) => (a.resolved_at ? html`Resolved <${Time} value=${a.resolved_at} />`
+        : a.acknowledged_at ? html`By ${a.acknowledged_by || 'someone'} <${Time} value=${a.acknowledged_at} />`
+          : html`<span class="muted">—</span>`),
+    },
+  ];
+  if (staff) {
+    columns.push({
+      key: 'actions', label: html`<span class="sr-only">Actions</span>`, width: '130', class: 'actions',
+      render: (a) => a.state === 'open' && html`<button type="button" class="btn btn-sm" data-action="acknowledge" disabled=${busy === a.id}
+        onClick=${() => acknowledge(a)}>${busy === a.id ? html`<${Spinner} />` : html`<${Icon} name="check" />`}<span class="btn-label">Acknowledge</span></button>`,
+    });
+  }
+  const open = alerts.open.length;
+  return html`<div id="device-alerts">
+    <div class="toolbar">
+      <span class="muted" id="device-alerts-count">${alerts.loading && !rows.length ? ''
+        : `${open ? plural(open, 'open alert') : 'No open alerts'}${alerts.resolved.length ? ` · ${alerts.resolved.length} recently resolved` : ''}`}</span>
+      <a class="toolbar-end" href=${alertsHash({ state: 'all', device_id: String(d.id) })}>All of this device’s alerts</a>
+    </div>
+    ${alerts.error && html`<${LoadError} message=${alerts.error} onRetry=${alerts.reload} />`}
+    <${DataTable} id="device-alerts-table" label="This device's alerts" columns=${columns} rows=${rows} loading=${alerts.loading}
+      rowAttrs=${(a) => ({ 'data-alert-id': a.id, 'data-state': a.state, class: a.state === 'resolved' ? 'row-muted' : '' })}
+      empty=${html`<${Empty} icon="check" title="No alerts on this device.">Everything the rules watch is fine here.<//>`} />
   </div>`;
 }

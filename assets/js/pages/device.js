@@ -1,6 +1,6 @@
 // Owns: one device's page (#/devices/{id}[/{tab}]): the header (hostname, online badge, client,
-// site, OS, agent, last seen, tags with the staff's tag editor) and the tabs: Overview, Charts,
-// Inventory, Software, Patches, Disk health, Events. The detail is re-read live, at most once a
+// site, OS, agent, last seen, tags with the staff's tag editor) and the tabs: Overview, Alerts,
+// Charts, Inventory, Software, Patches, Disk health, Events. The detail is re-read live, at most once a
 // second, when the device checks in or changes; the Charts tab appends the new points itself.
 import { html, useState, useEffect, useCallback, useRef } from '../html.js';
 import { api, path } from '../api.js';
@@ -9,12 +9,12 @@ import { useLiveRefresh } from '../live.js';
 import { Icon } from '../components/icons.js';
 import { Time, Empty, Loading, LoadError, Spinner } from '../components/ui.js';
 import { OnlineBadge } from '../components/fleet.js';
-import { OverviewTab, InventoryTab, SoftwareTab, PatchesTab, SmartTab, EventsTab } from './device-tabs.js';
+import { OverviewTab, InventoryTab, SoftwareTab, PatchesTab, SmartTab, EventsTab, AlertsTab, useDeviceAlerts } from './device-tabs.js';
 import { ChartsTab } from './device-charts.js';
 
-export const DEVICE_TABS = ['overview', 'charts', 'inventory', 'software', 'patches', 'disks', 'events'];
+export const DEVICE_TABS = ['overview', 'alerts', 'charts', 'inventory', 'software', 'patches', 'disks', 'events'];
 const TAB_LABELS = {
-  overview: 'Overview', charts: 'Charts', inventory: 'Inventory', software: 'Software',
+  overview: 'Overview', alerts: 'Alerts', charts: 'Charts', inventory: 'Inventory', software: 'Software',
   patches: 'Patches', disks: 'Disk health', events: 'Events',
 };
 
@@ -26,6 +26,7 @@ export function DevicePage({ id, tab, user }) {
   const again = useRef(false);
   const latest = useRef(0); // only the answer to the latest request (or a newer edit) counts
   const [eventsVersion, setEventsVersion] = useState(0);
+  const alerts = useDeviceAlerts(id);
 
   // A live refresh while one is on its way runs once more after it, so no change is missed.
   const load = useCallback((quiet = false) => {
@@ -68,18 +69,19 @@ export function DevicePage({ id, tab, user }) {
     latest.current += 1;
     setState((s) => ({ ...s, device: { ...s.device, ...summary } }));
   };
-  const props = { device, user, eventsVersion };
+  const props = { device, user, eventsVersion, alerts };
   return html`<section class="page" id="device-page" data-device-id=${device.id}>
     <${DeviceHead} device=${device} user=${user} onSaved=${replace} />
     <nav class="tabs" role="tablist" aria-label="Device views" id="device-tabs">
       ${DEVICE_TABS.map((t) => html`<a key=${t} role="tab" id=${`tab-${t}`} data-tab=${t}
           href=${`#/devices/${encodeURIComponent(device.id)}${t === 'overview' ? '' : `/${t}`}`}
           class=${t === tab ? 'tab active' : 'tab'} aria-selected=${t === tab ? 'true' : 'false'}>
-        ${TAB_LABELS[t]}${tabCount(t, device)}
+        ${TAB_LABELS[t]}${tabCount(t, device, alerts)}
       </a>`)}
     </nav>
     <div class="tab-panel" role="tabpanel" aria-labelledby=${`tab-${tab}`} id="tab-panel" data-tab=${tab}>
       ${tab === 'overview' && html`<${OverviewTab} ...${props} />`}
+      ${tab === 'alerts' && html`<${AlertsTab} ...${props} />`}
       ${tab === 'charts' && html`<${ChartsTab} ...${props} />`}
       ${tab === 'inventory' && html`<${InventoryTab} ...${props} />`}
       ${tab === 'software' && html`<${SoftwareTab} ...${props} />`}
@@ -91,7 +93,11 @@ export function DevicePage({ id, tab, user }) {
 }
 
 /** A small count or warning beside a tab's name, when it tells something at a glance. */
-function tabCount(tab, d) {
+function tabCount(tab, d, alerts) {
+  if (tab === 'alerts' && alerts.open.length) {
+    const critical = alerts.open.some((a) => a.severity === 'critical');
+    return html`<span class=${critical ? 'tab-count tab-count-bad' : 'tab-count tab-count-warn'} id="device-alert-count">${alerts.open.length}</span>`;
+  }
   if (tab === 'software' && d.software_count) return html`<span class="tab-count">${d.software_count}</span>`;
   if (tab === 'patches' && d.patches && d.patches.known && d.patches.security > 0) {
     return html`<span class="tab-count tab-count-warn">${d.patches.security}</span>`;

@@ -23,7 +23,7 @@ use sysinfo::{ProcessRefreshKind, ProcessesToUpdate, System};
 
 use crate::agent::platform::{self, NetCounters};
 use crate::protocol::{
-    Filesystem, Interface, Inventory, Metrics, PatchState, Process, SmartReport, Temperature, limits,
+    Filesystem, Interface, Inventory, Metrics, PatchState, Process, SmartReport, Temperature, Watch, Watched, limits,
 };
 
 pub use packages::{parse_dpkg, parse_rpm};
@@ -44,6 +44,8 @@ pub struct Collector {
     /// Interface counters at the previous `metrics()` call; None before the first.
     last_net: Option<(Instant, Vec<NetCounters>)>,
     filesystems: platform::FilesystemProbe,
+    /// What the server asked to watch (from the last check-in's answer).
+    watch: Watch,
 }
 
 impl Default for Collector {
@@ -59,7 +61,30 @@ impl Collector {
                 |e| tracing::warn!(error = %e, "sysinfo is not supported here; CPU and process figures will be empty"),
             )
             .ok();
-        Collector { system, last_net: None, filesystems: platform::FilesystemProbe::new() }
+        Collector { system, last_net: None, filesystems: platform::FilesystemProbe::new(), watch: Watch::default() }
+    }
+
+    /// Sets the processes and services reported in `Metrics::watched` from now on.
+    pub fn set_watch(&mut self, watch: Watch) {
+        if watch != self.watch {
+            tracing::info!(processes = ?watch.processes, services = ?watch.services, "watching");
+            self.watch = watch;
+        }
+    }
+
+    fn watched(&self) -> Vec<Watched> {
+        let mut out = Vec::new();
+        if let Some(sys) = &self.system {
+            for name in &self.watch.processes {
+                let running = sys.processes().values().any(|p| {
+                    p.name().to_string_lossy() == *name
+                        || p.exe().and_then(|e| e.file_name()).is_some_and(|f| f.to_string_lossy() == *name)
+                });
+                out.push(Watched { kind: "process".into(), name: name.clone(), running });
+            }
+        }
+        out.extend(services_active(&self.watch.services));
+        out
     }
 
     /// Metrics now. CPU % and network rates are measured since the previous call; the first call
@@ -109,6 +134,7 @@ impl Collector {
             temperatures: platform::temperatures(),
             top_cpu,
             top_mem,
+            watched: self.watched(),
         };
         bound_metrics(&mut metrics);
         metrics
@@ -251,6 +277,32 @@ struct Sample {
     pid: u32,
     cpu_pct: f64,
     mem_bytes: u64,
+}
+
+/// Whether each systemd unit is active, by one `systemctl is-active` call (one line per unit, in
+/// order). Without systemd, nothing is reported: no verdict rather than a false "not running".
+fn services_active(names: &[String]) -> Vec<Watched> {
+    if names.is_empty() {
+        return Vec::new();
+    }
+    let Some(systemctl) = command::find_program("systemctl") else { return Vec::new() };
+    let mut args = vec!["is-active", "--"];
+    args.extend(names.iter().map(String::as_str));
+    // is-active exits non-zero when any unit is inactive; its lines are still the answer.
+    let Ok(out) = command::run(&systemctl, &args, Duration::from_secs(10)) else { return Vec::new() };
+    let states: Vec<&str> = out.stdout.lines().map(str::trim).collect();
+    if states.len() != names.len() {
+        return Vec::new();
+    }
+    names
+        .iter()
+        .zip(states)
+        .map(|(name, state)| Watched {
+            kind: "service".into(),
+            name: name.clone(),
+            running: matches!(state, "active" | "reloading" | "activating"),
+        })
+        .collect()
 }
 
 /// The busiest processes by CPU and by memory.

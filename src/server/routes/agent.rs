@@ -11,6 +11,7 @@ use crate::auth::{constant_time_eq, random_token, sha256};
 use crate::db::{devices, enroll_tokens, now};
 use crate::monitoring::validate;
 use crate::protocol::{CheckIn, CheckInResponse, EnrollRequest, EnrollResponse, limits};
+use crate::rules::engine;
 use crate::server::error::{ApiError, ApiResult, Json};
 use crate::server::live::{Live, LiveEvent};
 use crate::server::state::AppState;
@@ -87,15 +88,22 @@ pub async fn check_in(
     validate::check_in(&checkin, now())
         .map_err(|reason| refuse(ApiError::bad_request(format!("The check-in is not valid: {reason}"))))?;
     let reports = checkin.reports.len();
-    let (ingested, client_id) = state
+    let ctx = state.engine.context();
+    let (ingested, client_id, outcome, watch) = state
         .db
         .write(move |c| {
-            let ingested = devices::ingest(c, device_id, &checkin, now())?;
+            let t = now();
+            let ingested = devices::ingest(c, device_id, &checkin, t)?;
             let client_id: i64 =
                 c.query_row("SELECT client_id FROM devices WHERE id = ?1", [device_id], |r| r.get(0))?;
-            Ok((ingested, client_id))
+            // Evaluated in the same transaction: acknowledged means stored and evaluated.
+            let new: Vec<&crate::protocol::Report> =
+                checkin.reports.iter().filter(|r| ingested.new_seqs.binary_search(&r.seq).is_ok()).collect();
+            let (outcome, watch) = engine::on_check_in(c, &ctx, device_id, &new, checkin.dropped, t)?;
+            Ok((ingested, client_id, outcome, watch))
         })
         .await?;
+    announce(&state, &outcome);
     Live::add(&live.checkins, 1);
     Live::add(&live.reports_stored, ingested.stored as u64);
     Live::add(&live.reports_repeated, (reports - ingested.stored) as u64);
@@ -110,8 +118,20 @@ pub async fn check_in(
             acked_seq: ingested.acked_seq,
             stored: ingested.stored,
             interval_secs: state.config.monitoring.checkin_interval.0.as_secs(),
+            watch,
         }),
     ))
+}
+
+/// After an evaluation committed: live updates for the alerts it changed, and the notifier woken
+/// for the notices it queued.
+pub fn announce(state: &AppState, outcome: &engine::Outcome) {
+    for &(alert_id, device_id, client_id) in &outcome.alerts {
+        state.live.send(LiveEvent::AlertChanged { alert_id, device_id, client_id });
+    }
+    if outcome.notices > 0 {
+        state.notifications.wake.notify_one();
+    }
 }
 
 /// Answers `GET /agent/v1/ping` for an agent checking its credentials and the pinned certificate.

@@ -1,5 +1,6 @@
 //! Clients (customer companies) and their sites. Staff see every client; a client contact sees
-//! only their own. Admins add and edit.
+//! only their own. Admins add and edit, including the client's time zone, which the client's
+//! maintenance windows start in when no site gives one.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -46,6 +47,8 @@ pub struct NewClient {
     name: String,
     #[serde(default)]
     notes: String,
+    /// IANA name; UTC when not given.
+    timezone: Option<String>,
 }
 
 pub async fn create(
@@ -56,12 +59,16 @@ pub async fn create(
     caller.require_admin()?;
     let name = required_text("name", &req.name, NAME_MAX)?;
     let notes = optional_text("notes", &req.notes, NOTES_MAX)?;
+    let zone = req.timezone.map(|z| timezone("timezone", &z)).transpose()?;
     let by = caller.user.id;
     let client = state
         .db
         .write(move |c| {
             let t = now();
-            let client = clients::insert(c, &name, &notes, t)?;
+            let mut client = clients::insert(c, &name, &notes, t)?;
+            if let Some(zone) = &zone {
+                client = clients::set_timezone(c, client.id, zone, t)?;
+            }
             audit::record(c, t, Some(by), "client.created", &client.id.to_string(), &client.name)?;
             Ok(client)
         })
@@ -92,6 +99,7 @@ pub async fn get(State(state): State<AppState>, caller: Caller, Path(id): Path<i
 pub struct ClientChanges {
     name: Option<String>,
     notes: Option<String>,
+    timezone: Option<String>,
 }
 
 pub async fn update(
@@ -103,12 +111,16 @@ pub async fn update(
     caller.require_admin()?;
     let name = req.name.map(|n| required_text("name", &n, NAME_MAX)).transpose()?;
     let notes = req.notes.map(|n| optional_text("notes", &n, NOTES_MAX)).transpose()?;
+    let zone = req.timezone.map(|z| timezone("timezone", &z)).transpose()?;
     let by = caller.user.id;
     let client = state
         .db
         .write(move |c| {
             let t = now();
-            let client = clients::update(c, id, name.as_deref(), notes.as_deref(), t)?;
+            let mut client = clients::update(c, id, name.as_deref(), notes.as_deref(), t)?;
+            if let Some(zone) = &zone {
+                client = clients::set_timezone(c, id, zone, t)?;
+            }
             audit::record(c, t, Some(by), "client.updated", &id.to_string(), &client.name)?;
             Ok(client)
         })

@@ -1,15 +1,19 @@
 //! The HTTP routes, one file per resource, and what they share: paging and field checks.
 
 pub mod agent;
+pub mod alerts;
 pub mod api_keys;
+pub mod channels;
 pub mod clients;
 pub mod devices;
 pub mod downloads;
 pub mod enroll_tokens;
 pub mod health;
 pub mod live;
+pub mod maintenance;
 pub mod openapi;
 pub mod prometheus;
+pub mod rules;
 pub mod session;
 pub mod users;
 

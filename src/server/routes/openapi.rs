@@ -7,7 +7,31 @@ use serde_json::{Map, Value, json};
 use crate::server::error::Json;
 
 /// (method, path, summary, request body schema, success status, response schema)
-type Operation = (&'static str, &'static str, &'static str, Option<&'static str>, u16, Option<&'static str>);
+pub type Operation = (&'static str, &'static str, &'static str, Option<&'static str>, u16, Option<&'static str>);
+
+/// Query parameters of one operation: ((method, path), [(name, JSON type)]).
+pub type QueryParams = ((&'static str, &'static str), &'static [(&'static str, &'static str)]);
+
+/// What a route module adds to the description: its operations, the query parameters of each
+/// (name, JSON type), and its schemas. Paths listed in `paged` also take `?limit=&cursor=`.
+pub struct ApiDoc {
+    pub operations: &'static [Operation],
+    pub query: &'static [QueryParams],
+    pub paged: &'static [&'static str],
+    pub schemas: fn() -> Value,
+}
+
+/// Every module's part of the description.
+fn parts() -> Vec<&'static ApiDoc> {
+    vec![&super::rules::API, &super::alerts::API, &super::maintenance::API, &super::channels::API]
+}
+
+/// The shape of a list answer of `item`s.
+pub fn page_of(item: &str) -> Value {
+    json!({ "type": "object", "required": ["items", "next_cursor"], "properties": {
+        "items": { "type": "array", "items": { "$ref": format!("#/components/schemas/{item}") } },
+        "next_cursor": { "type": ["string", "null"], "description": "Pass as ?cursor= for the next page" } } })
+}
 
 pub const OPERATIONS: &[Operation] = &[
     ("get", "/api/v1/me", "The caller, and the CSRF token of a browser session", None, 200, Some("Me")),
@@ -32,7 +56,7 @@ pub const OPERATIONS: &[Operation] = &[
     (
         "patch",
         "/api/v1/clients/{id}",
-        "Rename a client or edit its notes (admin)",
+        "Rename a client, edit its notes or set its time zone (admin)",
         Some("ClientChanges"),
         200,
         Some("Client"),
@@ -132,7 +156,7 @@ pub const OPERATIONS: &[Operation] = &[
     (
         "get",
         "/api/v1/events",
-        "Server-sent events: check_in, device_online, device_offline, device_enrolled, device_changed",
+        "Server-sent events: check_in, device_online, device_offline, device_enrolled, device_changed, alert_changed, notice",
         None,
         200,
         None,
@@ -143,11 +167,7 @@ pub const OPERATIONS: &[Operation] = &[
 fn schemas() -> Value {
     let ts = json!({ "type": "string", "format": "date-time" });
     let ts_or_null = json!({ "type": ["string", "null"], "format": "date-time" });
-    let page = |item: &str| {
-        json!({ "type": "object", "required": ["items", "next_cursor"], "properties": {
-            "items": { "type": "array", "items": { "$ref": format!("#/components/schemas/{item}") } },
-            "next_cursor": { "type": ["string", "null"], "description": "Pass as ?cursor= for the next page" } } })
-    };
+    let page = page_of;
     json!({
         "Error": { "type": "object", "required": ["error"], "properties": {
             "error": { "type": "string", "description": "What was wrong, as a sentence" },
@@ -164,13 +184,16 @@ fn schemas() -> Value {
             "properties": { "current_password": { "type": "string" }, "new_password": { "type": "string", "minLength": 10 } } },
         "Client": { "type": "object", "properties": {
             "id": { "type": "integer" }, "name": { "type": "string" }, "notes": { "type": "string" },
+            "timezone": { "type": "string", "description": "IANA name, e.g. Europe/Berlin; new maintenance windows of the client start in it when their site gives none" },
             "site_count": { "type": "integer" }, "user_count": { "type": "integer" }, "created_at": ts, "updated_at": ts } },
         "ClientWithSites": { "allOf": [ { "$ref": "#/components/schemas/Client" }, { "type": "object", "properties": {
             "sites": { "type": "array", "items": { "$ref": "#/components/schemas/Site" } } } } ] },
         "NewClient": { "type": "object", "required": ["name"], "additionalProperties": false, "properties": {
-            "name": { "type": "string", "maxLength": 200 }, "notes": { "type": "string" } } },
+            "name": { "type": "string", "maxLength": 200 }, "notes": { "type": "string" },
+            "timezone": { "type": "string", "description": "IANA name, e.g. Europe/Berlin (default UTC)" } } },
         "ClientChanges": { "type": "object", "additionalProperties": false, "properties": {
-            "name": { "type": "string", "maxLength": 200 }, "notes": { "type": "string" } } },
+            "name": { "type": "string", "maxLength": 200 }, "notes": { "type": "string" },
+            "timezone": { "type": "string", "description": "IANA name, e.g. Europe/Berlin" } } },
         "Site": { "type": "object", "properties": {
             "id": { "type": "integer" }, "client_id": { "type": "integer" }, "name": { "type": "string" },
             "address": { "type": "string" }, "timezone": { "type": "string", "description": "IANA name, e.g. Europe/Berlin" },
@@ -238,7 +261,15 @@ fn schemas() -> Value {
 
 pub fn document() -> Value {
     let mut paths = Map::new();
-    for &(method, path, summary, body, status, response) in OPERATIONS {
+    let parts = parts();
+    let mut schemas = schemas();
+    for part in &parts {
+        if let Value::Object(more) = (part.schemas)() {
+            schemas.as_object_mut().expect("schemas are an object").extend(more);
+        }
+    }
+    let operations = OPERATIONS.iter().chain(parts.iter().flat_map(|p| p.operations.iter()));
+    for &(method, path, summary, body, status, response) in operations {
         let mut op = json!({ "summary": summary, "responses": {} });
         let mut ok = json!({ "description": "Success" });
         if let Some(schema) = response {
@@ -257,7 +288,7 @@ pub fn document() -> Value {
             params.push(json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }));
         }
         let paged = ["/api/v1/clients", "/api/v1/users", "/api/v1/devices"];
-        if method == "get" && paged.contains(&path) {
+        if method == "get" && (paged.contains(&path) || parts.iter().any(|p| p.paged.contains(&path))) {
             params.push(json!({ "name": "limit", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 500, "default": 50 } }));
             params.push(json!({ "name": "cursor", "in": "query", "schema": { "type": "string" } }));
         }
@@ -276,7 +307,11 @@ pub fn document() -> Value {
             }
             ("get", "/api/v1/devices/{id}/software") => &[("q", "string")],
             ("get", "/api/v1/enroll-tokens") => &[("client_id", "integer")],
-            _ => &[],
+            _ => parts
+                .iter()
+                .flat_map(|p| p.query.iter())
+                .find(|(key, _)| *key == (method, path))
+                .map_or(&[][..], |(_, q)| *q),
         };
         params.extend(extra.iter().map(|(n, k)| query(n, k)));
         if !params.is_empty() {
@@ -295,7 +330,7 @@ pub fn document() -> Value {
             "securitySchemes": {
                 "apiKey": { "type": "http", "scheme": "bearer" },
                 "session": { "type": "apiKey", "in": "cookie", "name": "steward_session" } },
-            "schemas": schemas() },
+            "schemas": schemas },
         "security": [ { "apiKey": [] }, { "session": [] } ],
         "paths": paths,
     })

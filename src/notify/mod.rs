@@ -1,0 +1,224 @@
+//! Notifications: what the rule engine (and later the ticket queue) tells people, and how it
+//! reaches them. A notice is written to the outbox in the same transaction as the change that
+//! caused it, one row per channel that wants it; the notifier delivers the outbox with retries.
+//!
+//! - `enqueue` (here): the rule engine's one call, inside its own transaction.
+//! - `worker`: the delivery loop: due rows, a few at a time, retries with backoff, give-up.
+//! - `payload`: what each kind of channel receives (pure, unit-tested).
+//! - `email`: the SMTP side, built from the `[notifications]` settings.
+//! - `reload`: watches the config file and swaps in new `[notifications]` settings.
+//!
+//! Why an outbox rather than sending from the engine: a notice accepted in the same commit as its
+//! alert survives a crash, a restart and a receiver that is down for hours, and the engine never
+//! waits on a slow webhook. The price is at-least-once delivery: a crash between a receiver's
+//! answer and our record of it sends that notice again, so webhooks carry `X-Steward-Delivery`
+//! (the outbox id) and e-mails a Message-ID made from it, for receivers to drop a repeat.
+
+pub mod email;
+pub mod payload;
+mod reload;
+mod worker;
+
+use std::sync::{Arc, RwLock};
+
+use rusqlite::{Connection, params};
+use serde::{Deserialize, Serialize};
+
+use crate::config::NotificationsConfig;
+use crate::db::DbError;
+use crate::rules::Severity;
+
+/// Why a notice is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Event {
+    /// An alert opened.
+    Opened,
+    /// An open alert's severity changed.
+    Severity,
+    /// An alert still unresolved after its rule's re-notify interval.
+    Renotify,
+    /// An alert resolved (recovery notice).
+    Resolved,
+    /// The "send test" button.
+    Test,
+}
+
+impl Event {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Event::Opened => "opened",
+            Event::Severity => "severity",
+            Event::Renotify => "renotify",
+            Event::Resolved => "resolved",
+            Event::Test => "test",
+        }
+    }
+}
+
+/// One notice, with everything a person needs to act on it without opening Steward.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Message {
+    pub event: Event,
+    pub severity: Severity,
+    /// One line, e.g. "CRITICAL: disk / at 96.2 % on web-01 (Acme)".
+    pub title: String,
+    /// A few lines of detail.
+    pub body: String,
+    pub alert_id: Option<i64>,
+    pub rule: String,
+    pub client_id: Option<i64>,
+    pub client: String,
+    pub device_id: Option<i64>,
+    pub device: String,
+    /// What the alert is about on the device: a mount point, a disk, a process; may be empty.
+    pub subject: String,
+    pub value: Option<f64>,
+    pub threshold: Option<f64>,
+    /// A link into the UI.
+    pub link: String,
+    /// RFC 3339 UTC.
+    pub at: String,
+}
+
+/// Queues `message` for every enabled channel that wants it: severity at or above the channel's
+/// minimum, and the channel is for every client or for this message's client. Returns how many
+/// deliveries were queued. Runs inside the caller's transaction.
+pub fn enqueue(conn: &Connection, message: &Message, now: i64) -> Result<usize, DbError> {
+    let json = serde_json::to_string(message).map_err(|e| DbError::Conflict(e.to_string()))?;
+    let severities: &[&str] = match message.severity {
+        Severity::Warning => &["warning"],
+        Severity::Critical => &["warning", "critical"],
+    };
+    let mut n = 0;
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO outbox (channel_id, alert_id, event, message_json, created_at, next_attempt_at)
+         SELECT id, ?1, ?2, ?3, ?4, ?4 FROM channels
+         WHERE enabled = 1 AND min_severity IN (SELECT value FROM json_each(?5))
+           AND (client_id IS NULL OR client_id = ?6)",
+    )?;
+    let wanted = serde_json::to_string(severities).map_err(|e| DbError::Conflict(e.to_string()))?;
+    n += stmt.execute(params![message.alert_id, message.event.as_str(), json, now, wanted, message.client_id])?;
+    Ok(n)
+}
+
+/// What kind of receiver a channel is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChannelKind {
+    /// SMTP; the target is comma-separated addresses.
+    Email,
+    /// Generic JSON POST of the `Message` plus `delivery_id`.
+    Webhook,
+    /// A Slack incoming webhook (or a Slack-compatible one: Mattermost, Rocket.Chat).
+    Slack,
+    /// A Microsoft Teams workflow webhook (Adaptive Card).
+    Teams,
+    /// The bell in Steward's own UI.
+    InApp,
+}
+
+impl ChannelKind {
+    pub const ALL: [ChannelKind; 5] =
+        [ChannelKind::Email, ChannelKind::Webhook, ChannelKind::Slack, ChannelKind::Teams, ChannelKind::InApp];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChannelKind::Email => "email",
+            ChannelKind::Webhook => "webhook",
+            ChannelKind::Slack => "slack",
+            ChannelKind::Teams => "teams",
+            ChannelKind::InApp => "in_app",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ChannelKind> {
+        ChannelKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// Kinds whose target is an http(s) URL.
+    pub fn takes_url(self) -> bool {
+        matches!(self, ChannelKind::Webhook | ChannelKind::Slack | ChannelKind::Teams)
+    }
+}
+
+/// The `[notifications]` settings in force, and the SMTP transport built from them. Swapped as
+/// a whole on reload, so one delivery never mixes old and new settings.
+pub struct Settings {
+    pub config: NotificationsConfig,
+    pub mail: email::Mailer,
+}
+
+impl Settings {
+    pub fn new(config: &NotificationsConfig, public_url: &str) -> Settings {
+        Settings { config: config.clone(), mail: email::Mailer::new(config, public_url) }
+    }
+}
+
+/// The notifier's handle in the server's state.
+pub struct Notifications {
+    /// Woken after a transaction queued notices, so they go out at once rather than at the next poll.
+    pub wake: tokio::sync::Notify,
+    /// Read for every delivery, written only on a config reload.
+    settings: RwLock<Arc<Settings>>,
+}
+
+impl Default for Notifications {
+    /// The built-in defaults; `start` installs the configured settings before any delivery.
+    fn default() -> Self {
+        Notifications {
+            wake: tokio::sync::Notify::new(),
+            settings: RwLock::new(Arc::new(Settings::new(&NotificationsConfig::default(), ""))),
+        }
+    }
+}
+
+impl Notifications {
+    /// The settings in force now.
+    pub fn settings(&self) -> Arc<Settings> {
+        self.settings.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Puts `settings` in force for every delivery that starts from now on.
+    pub fn install(&self, settings: Settings) {
+        *self.settings.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(settings);
+    }
+}
+
+/// Starts the notifier's background work: outbox delivery and, when the server was started with
+/// a config file, watching it. Installs the configured settings first (the state is built with
+/// the defaults, before the public URL is known).
+pub fn start(state: &crate::server::state::AppState) -> Vec<tokio::task::JoinHandle<()>> {
+    state.notifications.install(Settings::new(&state.config.notifications, &state.public_url));
+    let mut tasks = vec![tokio::spawn(worker::run(state.clone()))];
+    if let Some(file) = state.config.file.clone() {
+        tasks.push(tokio::spawn(reload::watch(state.clone(), file)));
+    }
+    tasks
+}
+
+/// The notice the "send test" button sends: shaped like a real alert notice, with example
+/// values in every field, so the receiving end shows what a real one will look like.
+pub fn test_message(channel_name: &str, client: Option<(i64, &str)>, by: &str, public_url: &str, at: &str) -> Message {
+    let client_name = client.map_or("Example client", |(_, name)| name);
+    Message {
+        event: Event::Test,
+        severity: Severity::Critical,
+        title: format!("TEST: disk / at 96.5 % on example-pc ({client_name})"),
+        body: format!(
+            "This is a test notice to the channel \"{channel_name}\", sent by {by}. \
+             A real notice looks like this, with the alert's own values."
+        ),
+        alert_id: None,
+        rule: "Disk usage (example)".into(),
+        client_id: client.map(|(id, _)| id),
+        client: client_name.into(),
+        device_id: None,
+        device: "example-pc".into(),
+        subject: "/".into(),
+        value: Some(96.5),
+        threshold: Some(90.0),
+        link: format!("{}/#/channels", public_url.trim_end_matches('/')),
+        at: at.into(),
+    }
+}

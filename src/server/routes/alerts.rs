@@ -1,0 +1,236 @@
+//! `/api/v1/alerts`: what the rule engine found. Staff see and acknowledge every alert; a client
+//! contact sees their own company's. Alerts resolve by themselves when the condition clears.
+
+use axum::Router;
+use axum::extract::State;
+use axum::routing::{get, post};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::openapi::{ApiDoc, page_of};
+use super::{Page, PageParams, page};
+use crate::db::alerts::{self, Alert, AlertFilter};
+use crate::db::now;
+use crate::rules::Severity;
+use crate::server::auth::Caller;
+use crate::server::error::{ApiError, ApiResult, Json, Path, Query};
+use crate::server::live::LiveEvent;
+use crate::server::state::AppState;
+
+pub const API: ApiDoc = ApiDoc {
+    operations: &[
+        ("get", "/api/v1/alerts", "Alerts, newest first, with filters", None, 200, Some("AlertPage")),
+        ("get", "/api/v1/alerts/counts", "Open alerts by severity (?client_id=)", None, 200, Some("AlertCounts")),
+        ("get", "/api/v1/alerts/{id}", "One alert with its history", None, 200, Some("AlertDetail")),
+        (
+            "post",
+            "/api/v1/alerts/{id}/acknowledge",
+            "Acknowledge an open alert: someone is on it, reminders stop (staff)",
+            None,
+            200,
+            Some("Alert"),
+        ),
+        ("post", "/api/v1/alerts/{id}/unacknowledge", "Take back an acknowledgement (staff)", None, 200, Some("Alert")),
+        (
+            "post",
+            "/api/v1/alerts/acknowledge",
+            "Acknowledge many open alerts at once (staff)",
+            Some("AlertIds"),
+            200,
+            Some("AlertBulkResult"),
+        ),
+    ],
+    query: &[
+        (
+            ("get", "/api/v1/alerts"),
+            &[
+                ("state", "string"),
+                ("severity", "string"),
+                ("client_id", "integer"),
+                ("device_id", "integer"),
+                ("rule_id", "integer"),
+                ("q", "string"),
+            ],
+        ),
+        (("get", "/api/v1/alerts/counts"), &[("client_id", "integer")]),
+    ],
+    paged: &["/api/v1/alerts"],
+    schemas,
+};
+
+fn schemas() -> Value {
+    let ts = json!({ "type": ["string", "null"], "format": "date-time" });
+    json!({
+        "Alert": { "type": "object", "properties": {
+            "id": { "type": "integer" },
+            "state": { "type": "string", "enum": ["open", "acknowledged", "resolved"] },
+            "severity": { "type": "string", "enum": ["warning", "critical"] },
+            "rule_id": { "type": ["integer", "null"] }, "rule_name": { "type": "string" },
+            "device_id": { "type": "integer" }, "hostname": { "type": "string" },
+            "client_id": { "type": "integer" }, "client": { "type": "string" },
+            "subject": { "type": "string", "description": "What on the device: a mount point, a disk serial, ..." },
+            "summary": { "type": "string" }, "value": { "type": ["number", "null"] }, "threshold": { "type": ["number", "null"] },
+            "flapping": { "type": "boolean" }, "opened_at": ts, "updated_at": ts, "acknowledged_at": ts,
+            "acknowledged_by": { "type": ["string", "null"] }, "resolved_at": ts, "resolution": { "type": "string" },
+            "ticket_id": { "type": ["integer", "null"] } } },
+        "AlertDetail": { "allOf": [ { "$ref": "#/components/schemas/Alert" }, { "type": "object", "properties": {
+            "events": { "type": "array", "items": { "type": "object", "properties": {
+                "at": ts, "kind": { "type": "string" }, "detail": { "type": "string" }, "user": { "type": ["string", "null"] } } } } } } ] },
+        "AlertCounts": { "type": "object", "properties": {
+            "critical": { "type": "integer" }, "warning": { "type": "integer" }, "unacknowledged": { "type": "integer" } } },
+        "AlertIds": { "type": "object", "required": ["ids"], "additionalProperties": false, "properties": {
+            "ids": { "type": "array", "items": { "type": "integer" }, "maxItems": 500 } } },
+        "AlertBulkResult": { "type": "object", "properties": { "changed": { "type": "array", "items": { "type": "integer" } } } },
+        "AlertPage": page_of("Alert"),
+    })
+}
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/alerts", get(list))
+        .route("/alerts/counts", get(counts))
+        .route("/alerts/acknowledge", post(acknowledge_many))
+        .route("/alerts/{id}", get(one))
+        .route("/alerts/{id}/acknowledge", post(acknowledge))
+        .route("/alerts/{id}/unacknowledge", post(unacknowledge))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListParams {
+    limit: Option<u32>,
+    cursor: Option<String>,
+    state: Option<String>,
+    severity: Option<String>,
+    client_id: Option<i64>,
+    device_id: Option<i64>,
+    rule_id: Option<i64>,
+    q: Option<String>,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(p): Query<ListParams>,
+) -> ApiResult<Json<Page<Alert>>> {
+    let paging = PageParams { limit: p.limit, cursor: p.cursor };
+    let limit = paging.limit()?;
+    let before: Option<i64> = match paging.after()? {
+        Some(c) => {
+            Some(c.parse().map_err(|_| ApiError::bad_field("cursor", "cursor is not one this server gave out."))?)
+        }
+        None => None,
+    };
+    let states = ["open", "unacknowledged", "acknowledged", "resolved", "all"];
+    if let Some(s) = p.state.as_deref().filter(|s| !states.contains(s)) {
+        return Err(ApiError::bad_field("state", format!("state {s:?} is not one of {}.", states.join(", "))));
+    }
+    let severity = match p.severity.as_deref() {
+        None | Some("") => None,
+        Some(s) => Some(Severity::parse(s).ok_or_else(|| {
+            ApiError::bad_field("severity", format!("severity {s:?} is neither warning nor critical."))
+        })?),
+    };
+    let mut client_id = p.client_id;
+    if let Some(own) = caller.client_scope() {
+        if client_id.is_some_and(|c| c != own) {
+            return Ok(Json(Page { items: Vec::new(), next_cursor: None }));
+        }
+        client_id = Some(own);
+    }
+    let filter = AlertFilter {
+        state: p.state.filter(|s| s != "all"),
+        severity,
+        client_id,
+        device_id: p.device_id,
+        rule_id: p.rule_id,
+        search: p.q.map(|q| q.trim().to_owned()).filter(|q| !q.is_empty()),
+    };
+    let rows = state.db.read(move |c| alerts::list(c, &filter, before, limit)).await?;
+    let keyed: Vec<(String, Alert)> = rows.into_iter().map(|a| (a.id.to_string(), a)).collect();
+    let p = page(keyed, limit, |(k, _)| k);
+    Ok(Json(Page { items: p.items.into_iter().map(|(_, a)| a).collect(), next_cursor: p.next_cursor }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CountParams {
+    client_id: Option<i64>,
+}
+
+pub async fn counts(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(p): Query<CountParams>,
+) -> ApiResult<Json<alerts::OpenCounts>> {
+    let client = caller.client_scope().or(p.client_id);
+    Ok(Json(state.db.read(move |c| alerts::open_counts(c, client)).await?))
+}
+
+/// An alert the caller may see; others are "not found".
+async fn visible(state: &AppState, caller: &Caller, id: i64) -> ApiResult<Alert> {
+    let found = state.db.read(move |c| alerts::get(c, id)).await?;
+    found
+        .filter(|a| caller.client_scope().is_none_or(|own| own == a.client_id))
+        .ok_or_else(|| ApiError::not_found(format!("There is no alert with id {id}.")))
+}
+
+pub async fn one(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
+    let alert = visible(&state, &caller, id).await?;
+    let events = state.db.read(move |c| alerts::events(c, id)).await?;
+    let mut body = serde_json::to_value(alert).map_err(ApiError::internal)?;
+    body["events"] = json!(events);
+    Ok(Json(body))
+}
+
+type Change = fn(&rusqlite::Connection, &[i64], i64, i64) -> Result<Vec<(i64, i64, i64)>, crate::db::DbError>;
+
+async fn change(state: &AppState, caller: &Caller, ids: Vec<i64>, f: Change) -> ApiResult<Vec<i64>> {
+    caller.require_staff()?;
+    let by = caller.user.id;
+    let changed = state.db.write(move |c| f(c, &ids, by, now())).await?;
+    for &(alert_id, device_id, client_id) in &changed {
+        state.live.send(LiveEvent::AlertChanged { alert_id, device_id, client_id });
+    }
+    Ok(changed.into_iter().map(|(a, _, _)| a).collect())
+}
+
+pub async fn acknowledge(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<Json<Alert>> {
+    let alert = visible(&state, &caller, id).await?;
+    if alert.state != "open" {
+        return Err(ApiError::conflict(format!("Alert {id} is {}, not open.", alert.state)));
+    }
+    change(&state, &caller, vec![id], alerts::acknowledge).await?;
+    Ok(Json(visible(&state, &caller, id).await?))
+}
+
+pub async fn unacknowledge(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Alert>> {
+    let alert = visible(&state, &caller, id).await?;
+    if alert.state != "acknowledged" {
+        return Err(ApiError::conflict(format!("Alert {id} is {}, not acknowledged.", alert.state)));
+    }
+    change(&state, &caller, vec![id], alerts::unacknowledge).await?;
+    Ok(Json(visible(&state, &caller, id).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertIds {
+    ids: Vec<i64>,
+}
+
+pub async fn acknowledge_many(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(req): Json<AlertIds>,
+) -> ApiResult<Json<Value>> {
+    if req.ids.is_empty() || req.ids.len() > 500 {
+        return Err(ApiError::bad_field("ids", "ids must list between 1 and 500 alerts."));
+    }
+    let changed = change(&state, &caller, req.ids, alerts::acknowledge).await?;
+    Ok(Json(json!({ "changed": changed })))
+}

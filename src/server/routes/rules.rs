@@ -1,0 +1,517 @@
+//! `/api/v1/rules`: alert rules. Staff read them; admins write them. A preview shows, before
+//! saving, which devices a rule would apply to (after overrides) and which would alert right now.
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::openapi::{ApiDoc, page_of};
+use super::{Page, PageParams, page, required_text};
+use crate::config::HumanDuration;
+use crate::db::{DbError, audit, now, rfc3339, rules as stored};
+use crate::rules::condition::Condition;
+use crate::rules::engine::{self, Book};
+use crate::rules::scope::{DeviceFacts, Scope};
+use crate::rules::{Rule, Severity};
+use crate::server::auth::Caller;
+use crate::server::error::{ApiError, ApiResult, Json, Path, Query};
+use crate::server::state::AppState;
+
+use super::agent::announce;
+
+pub const API: ApiDoc = ApiDoc {
+    operations: &[
+        ("get", "/api/v1/rules", "Alert rules, oldest first (staff)", None, 200, Some("RulePage")),
+        ("post", "/api/v1/rules", "Add an alert rule (admin)", Some("RuleFields"), 201, Some("Rule")),
+        (
+            "post",
+            "/api/v1/rules/preview",
+            "Which devices a draft rule would apply to, and which would alert now (staff)",
+            Some("RuleFields"),
+            200,
+            Some("RulePreview"),
+        ),
+        ("get", "/api/v1/rules/{id}", "One alert rule (staff)", None, 200, Some("Rule")),
+        (
+            "patch",
+            "/api/v1/rules/{id}",
+            "Change an alert rule (admin); its alerts follow at the next check-in",
+            Some("RuleChanges"),
+            200,
+            Some("Rule"),
+        ),
+        ("delete", "/api/v1/rules/{id}", "Delete an alert rule (admin); its open alerts resolve", None, 204, None),
+    ],
+    query: &[(("get", "/api/v1/rules"), &[("q", "string"), ("kind", "string"), ("enabled", "boolean")])],
+    paged: &["/api/v1/rules"],
+    schemas,
+};
+
+fn schemas() -> Value {
+    let scope = json!({ "type": "object", "required": ["scope"], "description": "Where the rule applies; the most specific rule of a kind wins (device > tag > site > client > global)",
+        "properties": { "scope": { "type": "string", "enum": ["global", "client", "site", "device", "tag"] },
+            "client_id": { "type": "integer" }, "site_id": { "type": "integer" }, "device_id": { "type": "integer" }, "tag": { "type": "string" } } });
+    let condition = json!({ "type": "object", "required": ["kind"], "description":
+        "kind threshold {metric, op: above|below, warning, critical, clear, subject}; offline {severity}; \
+         disk_forecast {window_hours, warning_days, critical_days}; smart; security_updates {warning_days, critical_days}; \
+         process {name, severity}; service {name, severity}; spool_dropped {severity}",
+        "properties": { "kind": { "type": "string", "enum": ["threshold", "offline", "disk_forecast", "smart", "security_updates", "process", "service", "spool_dropped"] } } });
+    let duration = json!({ "type": "string", "description": "e.g. 90s, 10m, 4h, 1d; 0s for none" });
+    json!({
+        "Rule": { "type": "object", "properties": {
+            "id": { "type": "integer" }, "name": { "type": "string" }, "enabled": { "type": "boolean" },
+            "scope": scope, "scope_label": { "type": "string" }, "condition": condition, "kind_key": { "type": "string" },
+            "hold": duration, "clear_hold": duration, "renotify": duration,
+            "builtin": { "type": ["string", "null"] }, "open_alerts": { "type": "integer" },
+            "created_at": { "type": "string", "format": "date-time" }, "updated_at": { "type": "string", "format": "date-time" } } },
+        "RuleFields": { "type": "object", "required": ["name", "condition"], "additionalProperties": false, "properties": {
+            "name": { "type": "string", "maxLength": 200 }, "enabled": { "type": "boolean", "default": true },
+            "scope": scope, "condition": condition, "hold": duration, "clear_hold": duration, "renotify": duration,
+            "id": { "type": "integer", "description": "Preview only: the rule being edited" } } },
+        "RuleChanges": { "type": "object", "additionalProperties": false, "properties": {
+            "name": { "type": "string" }, "enabled": { "type": "boolean" }, "scope": scope, "condition": condition,
+            "hold": duration, "clear_hold": duration, "renotify": duration } },
+        "RulePreview": { "type": "object", "properties": {
+            "devices": { "type": "integer", "description": "Devices the rule applies to" },
+            "alerting": { "type": "integer", "description": "Of those, how many cross a level now" },
+            "shadowed": { "type": "integer", "description": "Devices where a more specific rule of the same kind wins" },
+            "items": { "type": "array", "items": { "type": "object", "properties": {
+                "device_id": { "type": "integer" }, "hostname": { "type": "string" }, "client": { "type": "string" },
+                "applies": { "type": "boolean" }, "shadowed_by": { "type": ["string", "null"] },
+                "now": { "type": "array", "items": { "type": "object", "properties": {
+                    "subject": { "type": "string" }, "level": { "type": ["string", "null"] }, "summary": { "type": "string" } } } } } } } } },
+        "RulePage": page_of("Rule"),
+    })
+}
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/rules", get(list).post(create))
+        .route("/rules/preview", post(preview))
+        .route("/rules/{id}", get(one).patch(update).delete(remove))
+}
+
+/// A rule as the API shows it.
+#[derive(Debug, Serialize)]
+pub struct RuleView {
+    id: i64,
+    name: String,
+    enabled: bool,
+    scope: Scope,
+    scope_label: String,
+    condition: Condition,
+    kind_key: String,
+    hold: String,
+    clear_hold: String,
+    renotify: String,
+    builtin: Option<String>,
+    open_alerts: i64,
+    created_at: String,
+    updated_at: String,
+}
+
+fn duration_text(secs: i64) -> String {
+    HumanDuration::secs(secs.max(0) as u64).to_string()
+}
+
+fn view(conn: &rusqlite::Connection, r: Rule) -> Result<RuleView, DbError> {
+    let (created, updated) = stored::times(conn, r.id)?.unwrap_or_default();
+    let open_alerts: i64 =
+        conn.query_row("SELECT count(*) FROM alerts WHERE rule_id = ?1 AND state != 'resolved'", [r.id], |row| {
+            row.get(0)
+        })?;
+    Ok(RuleView {
+        id: r.id,
+        scope_label: scope_label(conn, &r.scope)?,
+        kind_key: r.condition.kind_key(),
+        name: r.name,
+        enabled: r.enabled,
+        scope: r.scope,
+        condition: r.condition,
+        hold: duration_text(r.hold_secs),
+        clear_hold: duration_text(r.clear_hold_secs),
+        renotify: duration_text(r.renotify_secs),
+        builtin: r.builtin,
+        open_alerts,
+        created_at: rfc3339(created),
+        updated_at: rfc3339(updated),
+    })
+}
+
+/// "All devices", "Client Acme", "Site Acme / Berlin office", "Device web-01", "Tag backup-server".
+fn scope_label(conn: &rusqlite::Connection, s: &Scope) -> Result<String, DbError> {
+    let name = |sql: &str, id: i64| -> Result<String, DbError> {
+        use rusqlite::OptionalExtension;
+        Ok(conn.query_row(sql, [id], |r| r.get::<_, String>(0)).optional()?.unwrap_or_else(|| format!("#{id} (gone)")))
+    };
+    Ok(match s {
+        Scope::Global => "All devices".to_owned(),
+        Scope::Client { client_id } => {
+            format!("Client {}", name("SELECT name FROM clients WHERE id = ?1", *client_id)?)
+        }
+        Scope::Site { site_id } => format!(
+            "Site {}",
+            name(
+                "SELECT c.name || ' / ' || s.name FROM sites s JOIN clients c ON c.id = s.client_id WHERE s.id = ?1",
+                *site_id
+            )?
+        ),
+        Scope::Device { device_id } => {
+            format!("Device {}", name("SELECT hostname FROM devices WHERE id = ?1", *device_id)?)
+        }
+        Scope::Tag { tag } => format!("Tag {tag}"),
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListParams {
+    limit: Option<u32>,
+    cursor: Option<String>,
+    q: Option<String>,
+    kind: Option<String>,
+    enabled: Option<bool>,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(p): Query<ListParams>,
+) -> ApiResult<Json<Page<RuleView>>> {
+    caller.require_staff()?;
+    let paging = PageParams { limit: p.limit, cursor: p.cursor };
+    let limit = paging.limit()?;
+    let after: Option<i64> = match paging.after()? {
+        Some(c) => {
+            Some(c.parse().map_err(|_| ApiError::bad_field("cursor", "cursor is not one this server gave out."))?)
+        }
+        None => None,
+    };
+    let q = p.q.map(|q| q.trim().to_lowercase()).filter(|q| !q.is_empty());
+    let rows = state
+        .db
+        .read(move |c| {
+            let mut out = Vec::new();
+            for r in stored::all(c)? {
+                let keep = after.is_none_or(|a| r.id > a)
+                    && p.enabled.is_none_or(|e| r.enabled == e)
+                    && p.kind.as_deref().is_none_or(|k| r.condition.kind_key().split(':').next() == Some(k))
+                    && q.as_deref()
+                        .is_none_or(|q| r.name.to_lowercase().contains(q) || r.condition.kind_key().contains(q));
+                if keep {
+                    out.push(view(c, r)?);
+                    if out.len() > limit {
+                        break;
+                    }
+                }
+            }
+            Ok(out)
+        })
+        .await?;
+    let keyed: Vec<(String, RuleView)> = rows.into_iter().map(|r| (r.id.to_string(), r)).collect();
+    let p = page(keyed, limit, |(k, _)| k);
+    Ok(Json(Page { items: p.items.into_iter().map(|(_, r)| r).collect(), next_cursor: p.next_cursor }))
+}
+
+/// A rule as a person sends it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleFields {
+    #[serde(default)]
+    id: Option<i64>,
+    name: String,
+    #[serde(default = "yes")]
+    enabled: bool,
+    #[serde(default = "global")]
+    scope: Scope,
+    condition: Value,
+    #[serde(default)]
+    hold: Option<String>,
+    #[serde(default)]
+    clear_hold: Option<String>,
+    #[serde(default)]
+    renotify: Option<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+fn global() -> Scope {
+    Scope::Global
+}
+
+/// Parses a duration field; at most 90 days.
+fn duration(field: &str, v: Option<&str>, default: i64) -> Result<i64, ApiError> {
+    let Some(text) = v else { return Ok(default) };
+    let d: HumanDuration = text.parse().map_err(|_| {
+        ApiError::bad_field(field, format!("{field} {text:?} is not a duration such as 90s, 10m, 4h or 1d."))
+    })?;
+    let secs = d.0.as_secs() as i64;
+    if secs > 90 * 86_400 {
+        return Err(ApiError::bad_field(field, format!("{field} must be at most 90 days.")));
+    }
+    Ok(secs)
+}
+
+fn condition(v: Value) -> Result<Condition, ApiError> {
+    let c: Condition = serde_json::from_value(v)
+        .map_err(|e| ApiError::bad_field("condition", format!("The condition is not valid: {e}.")))?;
+    c.validate().map_err(|e| ApiError::bad_field(&format!("condition.{}", e.field), e.message))?;
+    Ok(c)
+}
+
+/// Checks that the scope's client, site or device exists.
+async fn checked_scope(state: &AppState, scope: Scope) -> Result<Scope, ApiError> {
+    let scope = scope.normalized().map_err(|m| ApiError::bad_field("scope.tag", m))?;
+    let (table, id, field) = match &scope {
+        Scope::Client { client_id } => ("clients", *client_id, "scope.client_id"),
+        Scope::Site { site_id } => ("sites", *site_id, "scope.site_id"),
+        Scope::Device { device_id } => ("devices", *device_id, "scope.device_id"),
+        _ => return Ok(scope),
+    };
+    let exists = state
+        .db
+        .read(move |c| {
+            Ok(c.query_row(&format!("SELECT count(*) FROM {table} WHERE id = ?1"), [id], |r| r.get::<_, i64>(0))? > 0)
+        })
+        .await?;
+    if exists {
+        Ok(scope)
+    } else {
+        Err(ApiError::bad_field(field, format!("There is no {} with id {id}.", &table[..table.len() - 1])))
+    }
+}
+
+async fn rule_from(state: &AppState, f: RuleFields, id: i64, builtin: Option<String>) -> Result<Rule, ApiError> {
+    let name = required_text("name", &f.name, 200)?;
+    let condition = condition(f.condition)?;
+    let scope = checked_scope(state, f.scope).await?;
+    Ok(Rule {
+        id,
+        name,
+        enabled: f.enabled,
+        scope,
+        condition,
+        hold_secs: duration("hold", f.hold.as_deref(), 0)?,
+        clear_hold_secs: duration("clear_hold", f.clear_hold.as_deref(), 0)?,
+        renotify_secs: duration("renotify", f.renotify.as_deref(), 0)?,
+        builtin,
+    })
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(f): Json<RuleFields>,
+) -> ApiResult<(StatusCode, Json<RuleView>)> {
+    caller.require_admin()?;
+    if f.id.is_some() {
+        return Err(ApiError::bad_field("id", "id is chosen by the server; leave it out."));
+    }
+    let rule = rule_from(&state, f, 0, None).await?;
+    let by = caller.user.id;
+    let view = state
+        .db
+        .write(move |c| {
+            let t = now();
+            let id = stored::insert(c, &rule, t)?;
+            audit::record(c, t, Some(by), "rule.created", &id.to_string(), &rule.name)?;
+            let saved = stored::get(c, id)?.ok_or_else(|| DbError::NotFound("the rule just added".into()))?;
+            view(c, saved)
+        })
+        .await?;
+    after_change(&state, view.id).await?;
+    Ok((StatusCode::CREATED, Json(view)))
+}
+
+pub async fn one(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<Json<RuleView>> {
+    caller.require_staff()?;
+    let found = state.db.read(move |c| stored::get(c, id)?.map(|r| view(c, r)).transpose()).await?;
+    found.map(Json).ok_or_else(|| ApiError::not_found(format!("There is no rule with id {id}.")))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleChanges {
+    name: Option<String>,
+    enabled: Option<bool>,
+    scope: Option<Scope>,
+    condition: Option<Value>,
+    hold: Option<String>,
+    clear_hold: Option<String>,
+    renotify: Option<String>,
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Json(ch): Json<RuleChanges>,
+) -> ApiResult<Json<RuleView>> {
+    caller.require_admin()?;
+    let mut rule = state
+        .db
+        .read(move |c| stored::get(c, id))
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("There is no rule with id {id}.")))?;
+    if let Some(n) = ch.name {
+        rule.name = required_text("name", &n, 200)?;
+    }
+    if let Some(e) = ch.enabled {
+        rule.enabled = e;
+    }
+    if let Some(s) = ch.scope {
+        rule.scope = checked_scope(&state, s).await?;
+    }
+    if let Some(c) = ch.condition {
+        rule.condition = condition(c)?;
+    }
+    rule.hold_secs = duration("hold", ch.hold.as_deref(), rule.hold_secs)?;
+    rule.clear_hold_secs = duration("clear_hold", ch.clear_hold.as_deref(), rule.clear_hold_secs)?;
+    rule.renotify_secs = duration("renotify", ch.renotify.as_deref(), rule.renotify_secs)?;
+    let by = caller.user.id;
+    let view = state
+        .db
+        .write(move |c| {
+            let t = now();
+            if !stored::update(c, &rule, t)? {
+                return Err(DbError::NotFound(format!("There is no rule with id {id}.")));
+            }
+            audit::record(c, t, Some(by), "rule.updated", &id.to_string(), &rule.name)?;
+            view(c, rule)
+        })
+        .await?;
+    after_change(&state, id).await?;
+    Ok(Json(view))
+}
+
+pub async fn remove(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+    caller.require_admin()?;
+    let by = caller.user.id;
+    let gone = state
+        .db
+        .write(move |c| {
+            let t = now();
+            let name: Option<String> = stored::get(c, id)?.map(|r| r.name);
+            let Some(name) = name else { return Ok(false) };
+            stored::delete(c, id)?;
+            audit::record(c, t, Some(by), "rule.deleted", &id.to_string(), &name)?;
+            Ok(true)
+        })
+        .await?;
+    if !gone {
+        return Err(ApiError::not_found(format!("There is no rule with id {id}.")));
+    }
+    after_change(&state, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// After a rule changed: the engine reloads, and alerts of the rule on devices it no longer
+/// applies to resolve (others follow the new levels at their next check-in). A rule that now
+/// overrides another also retires the other's alerts where it wins.
+async fn after_change(state: &AppState, rule_id: i64) -> ApiResult<()> {
+    state.engine.reload(&state.db).await?;
+    let ctx = state.engine.context();
+    let outcome = state
+        .db
+        .write(move |c| {
+            let t = now();
+            let mut out = engine::reconcile_rule(c, &ctx, rule_id, t)?;
+            let others: Vec<i64> = c
+                .prepare("SELECT DISTINCT rule_id FROM alerts WHERE state != 'resolved' AND rule_id IS NOT NULL AND rule_id != ?1")?
+                .query_map([rule_id], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
+            for other in others {
+                let o = engine::reconcile_rule(c, &ctx, other, t)?;
+                out.alerts.extend(o.alerts);
+            }
+            Ok(out)
+        })
+        .await?;
+    announce(state, &outcome);
+    Ok(())
+}
+
+/// How far a preview looks.
+const PREVIEW_DEVICES: usize = 1000;
+
+pub async fn preview(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(f): Json<RuleFields>,
+) -> ApiResult<Json<Value>> {
+    caller.require_staff()?;
+    let id = f.id.unwrap_or(-1);
+    let draft = rule_from(&state, RuleFields { enabled: true, ..f }, id, None).await?;
+    let book = state.engine.book();
+    let mut rules: Vec<Rule> = book.rules.iter().filter(|r| r.id != id).cloned().collect();
+    rules.push(draft.clone());
+    rules.sort_by_key(|r| if r.id < 0 { i64::MAX } else { r.id });
+    let trial = Book::new(rules, Vec::new());
+    let result = state
+        .db
+        .read(move |c| {
+            let mut stmt = c.prepare(
+                "SELECT d.id, d.client_id, d.site_id, d.hostname, cl.name, l.metrics_json,
+                        (SELECT group_concat(lower(tag), char(31)) FROM device_tags t WHERE t.device_id = d.id)
+                 FROM devices d JOIN clients cl ON cl.id = d.client_id LEFT JOIN device_latest l ON l.device_id = d.id
+                 ORDER BY cl.name, d.hostname LIMIT ?1",
+            )?;
+            let rows = stmt.query_map([PREVIEW_DEVICES as i64], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, Option<i64>>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, Option<String>>(5)?,
+                    r.get::<_, Option<String>>(6)?,
+                ))
+            })?;
+            let (mut applies_n, mut alerting, mut shadowed) = (0, 0, 0);
+            let mut items = Vec::new();
+            for row in rows {
+                let (device_id, client_id, site_id, hostname, client, metrics, tags) = row?;
+                let facts = DeviceFacts {
+                    device_id,
+                    client_id,
+                    site_id,
+                    tags: tags.map(|t| t.split('\u{1f}').map(str::to_owned).collect()).unwrap_or_default(),
+                };
+                if !draft.scope.matches(&facts) {
+                    continue;
+                }
+                let winner = trial
+                    .applicable(&facts)
+                    .into_iter()
+                    .find(|r| r.condition.kind_key() == draft.condition.kind_key())
+                    .map(|r| (r.id, r.name.clone()));
+                let applies = winner.as_ref().is_some_and(|(w, _)| *w == id);
+                let mut now_levels = Vec::new();
+                if applies {
+                    applies_n += 1;
+                    let metrics: Option<crate::protocol::Metrics> = metrics.and_then(|m| serde_json::from_str(&m).ok());
+                    if let Some(readings) = metrics.as_ref().and_then(|m| draft.condition.read_metrics(m)) {
+                        let mut any = false;
+                        for (subject, r) in readings {
+                            any |= r.crossed.is_some();
+                            now_levels.push(json!({ "subject": subject, "level": r.crossed.map(Severity::as_str), "summary": r.summary }));
+                        }
+                        alerting += usize::from(any);
+                    }
+                } else {
+                    shadowed += 1;
+                }
+                items.push(json!({
+                    "device_id": device_id, "hostname": hostname, "client": client, "applies": applies,
+                    "shadowed_by": if applies { None } else { winner.map(|(_, n)| n) }, "now": now_levels,
+                }));
+            }
+            Ok(json!({ "devices": applies_n, "alerting": alerting, "shadowed": shadowed, "items": items }))
+        })
+        .await?;
+    Ok(Json(result))
+}
