@@ -282,7 +282,9 @@ async fn malformed_oversized_and_unauthenticated_check_ins_store_nothing() {
         line.rsplit(' ').next().unwrap().parse::<u64>().unwrap()
     };
     let refused_before = refused().await;
-    let sent = client
+    // A client of its own: the server closes this connection after refusing, and a pooled
+    // connection it closed must not be reused for the requests below.
+    let sent = http_client()
         .post(&url)
         .bearer_auth(&credential)
         .header("content-type", "application/json")
