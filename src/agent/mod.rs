@@ -23,7 +23,8 @@ use self::transport::{format_fingerprint, parse_fingerprint};
 /// Default state folder when run as a service.
 pub const DEFAULT_STATE_DIR: &str = "/var/lib/steward-agent";
 const STATE_FILE: &str = "agent.json";
-const SPOOL_FILE: &str = "spool.db";
+/// The spool folder inside the state folder.
+const SPOOL_DIR: &str = "spool";
 /// How often inventory, SMART and patch state are collected.
 const INVENTORY_EVERY: Duration = Duration::from_secs(6 * 3600);
 /// Reports sent in one check-in.
@@ -91,7 +92,7 @@ impl Enrollment {
 fn open_spool(state_dir: &Path, bounds: Bounds) -> Result<Spool, AgentError> {
     crate::fsutil::create_private_dir(state_dir)
         .map_err(|source| AgentError::Io { path: state_dir.to_owned(), source })?;
-    Ok(Spool::open(&state_dir.join(SPOOL_FILE), bounds)?)
+    Ok(Spool::open(&state_dir.join(SPOOL_DIR), bounds)?)
 }
 
 /// Turns a transport error into a sentence that names the likely cause.
