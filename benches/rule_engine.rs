@@ -106,6 +106,7 @@ fn rules() -> Vec<Rule> {
             clear_hold_secs: 300,
             renotify_secs: 0,
             builtin: None,
+            tickets: Default::default(),
         });
         i += 1;
     }

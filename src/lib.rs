@@ -14,6 +14,7 @@ pub mod notify;
 pub mod protocol;
 pub mod rules;
 pub mod server;
+pub mod tickets;
 
 /// This build's version, as `/healthz` and `--version` report it.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

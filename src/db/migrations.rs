@@ -13,6 +13,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/0002_fleet.sql"),
     include_str!("sql/0003_rules.sql"),
     include_str!("sql/0004_notifications.sql"),
+    include_str!("sql/0005_tickets.sql"),
 ];
 
 /// The schema version this binary writes.

@@ -19,6 +19,7 @@ pub mod migrations;
 pub mod notifications;
 pub mod rules;
 pub mod sessions;
+pub mod tickets;
 pub mod users;
 
 use std::panic::AssertUnwindSafe;

@@ -6,10 +6,10 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use super::DbError;
 use crate::rules::eval::KeyState;
 use crate::rules::scope::Scope;
-use crate::rules::{Rule, defaults};
+use crate::rules::{Rule, TicketPolicy, defaults};
 
-const COLUMNS: &str =
-    "id, name, enabled, scope, scope_id, scope_tag, condition_json, hold_secs, clear_hold_secs, renotify_secs, builtin";
+const COLUMNS: &str = "id, name, enabled, scope, scope_id, scope_tag, condition_json, hold_secs, clear_hold_secs,
+    renotify_secs, builtin, ticket_policy";
 
 fn bad(e: impl std::fmt::Display) -> DbError {
     DbError::Conflict(e.to_string())
@@ -30,6 +30,7 @@ fn from_row(r: &Row) -> rusqlite::Result<Result<Rule, DbError>> {
             clear_hold_secs: r.get(8)?,
             renotify_secs: r.get(9)?,
             builtin: r.get(10)?,
+            tickets: TicketPolicy::parse(&r.get::<_, String>(11)?).unwrap_or_default(),
         }),
         (None, _) => Err(bad(format!("rule {id} has a scope this version does not know"))),
         (_, Err(e)) => Err(bad(format!("rule {id} has a condition this version does not read: {e}"))),
@@ -63,8 +64,8 @@ pub fn insert(conn: &Connection, rule: &Rule, now: i64) -> Result<i64, DbError> 
     let json = serde_json::to_string(&rule.condition).map_err(bad)?;
     conn.execute(
         "INSERT INTO rules (name, enabled, scope, scope_id, scope_tag, kind_key, condition_json, hold_secs,
-                            clear_hold_secs, renotify_secs, builtin, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12)",
+                            clear_hold_secs, renotify_secs, builtin, created_at, updated_at, ticket_policy)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13)",
         params![
             rule.name,
             rule.enabled,
@@ -77,7 +78,8 @@ pub fn insert(conn: &Connection, rule: &Rule, now: i64) -> Result<i64, DbError> 
             rule.clear_hold_secs,
             rule.renotify_secs,
             rule.builtin,
-            now
+            now,
+            rule.tickets.as_str()
         ],
     )?;
     Ok(conn.last_insert_rowid())
@@ -89,7 +91,8 @@ pub fn update(conn: &Connection, rule: &Rule, now: i64) -> Result<bool, DbError>
     let json = serde_json::to_string(&rule.condition).map_err(bad)?;
     let n = conn.execute(
         "UPDATE rules SET name = ?2, enabled = ?3, scope = ?4, scope_id = ?5, scope_tag = ?6, kind_key = ?7,
-                condition_json = ?8, hold_secs = ?9, clear_hold_secs = ?10, renotify_secs = ?11, updated_at = ?12
+                condition_json = ?8, hold_secs = ?9, clear_hold_secs = ?10, renotify_secs = ?11, updated_at = ?12,
+                ticket_policy = ?13
          WHERE id = ?1",
         params![
             rule.id,
@@ -103,7 +106,8 @@ pub fn update(conn: &Connection, rule: &Rule, now: i64) -> Result<bool, DbError>
             rule.hold_secs,
             rule.clear_hold_secs,
             rule.renotify_secs,
-            now
+            now,
+            rule.tickets.as_str()
         ],
     )?;
     Ok(n == 1)
@@ -111,6 +115,13 @@ pub fn update(conn: &Connection, rule: &Rule, now: i64) -> Result<bool, DbError>
 
 pub fn delete(conn: &Connection, id: i64) -> Result<bool, DbError> {
     Ok(conn.execute("DELETE FROM rules WHERE id = ?1", [id])? == 1)
+}
+
+/// Whether alerts of rules that follow the default open tickets (setting `alert_tickets`).
+pub fn alert_tickets_by_default(conn: &Connection) -> Result<bool, DbError> {
+    let v: Option<String> =
+        conn.query_row("SELECT value FROM settings WHERE key = 'alert_tickets'", [], |r| r.get(0)).optional()?;
+    Ok(v.as_deref() != Some("never"))
 }
 
 /// Puts in the shipped rules, once per installation: a default an admin deleted stays deleted.

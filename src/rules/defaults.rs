@@ -3,7 +3,7 @@
 
 use super::condition::{Condition, Op};
 use super::scope::Scope;
-use super::{Rule, Severity};
+use super::{Rule, Severity, TicketPolicy};
 
 const MIN: i64 = 60;
 const DAY: i64 = 86_400;
@@ -20,6 +20,8 @@ pub fn rules() -> Vec<Rule> {
         clear_hold_secs: clear_hold,
         renotify_secs: renotify,
         builtin: Some(key.to_owned()),
+        // A workstation switched off for the night is worth a notice, not a ticket.
+        tickets: if key == "device-offline" { TicketPolicy::Never } else { TicketPolicy::Default },
     };
     let threshold =
         |metric: &str, warning: Option<f64>, critical: Option<f64>, clear: Option<f64>| Condition::Threshold {

@@ -17,7 +17,7 @@ use super::condition::Condition;
 use super::eval::{KeyState, Reading, Transition};
 use super::maintenance::Window;
 use super::scope::{DeviceFacts, Scope, winners};
-use super::{Rule, Severity};
+use super::{Rule, Severity, tickets};
 use crate::db::alerts::{self, Firing};
 use crate::db::{DbError, rfc3339, rules as stored};
 use crate::monitoring::series;
@@ -235,6 +235,7 @@ impl<'a> Run<'a> {
             if let (Some(_), Some(alert)) = (state.firing, state.alert_id)
                 && alerts::resolve(self.conn, alert, "the rule no longer applies to this device", now)?
             {
+                tickets::alert_resolved(self.conn, alert, "the rule no longer applies to this device", now)?;
                 self.changed.push(alert);
             }
         }
@@ -284,6 +285,9 @@ impl<'a> Run<'a> {
             Some(Transition::Open(severity)) => {
                 let id = alerts::open(self.conn, &firing(severity), now)?;
                 state.alert_id = Some(id);
+                let link = format!("{}/#/alerts/{id}", self.ctx.public_url);
+                let opened = tickets::OpenedAlert { id, severity, summary: &summary, link: &link };
+                tickets::alert_opened(self.conn, &opened, rule, &self.device, now)?;
                 self.opened.insert(id);
                 self.changed.push(id);
                 self.notice(id, Event::Opened, rule, subject, severity, &summary, value, threshold);
@@ -291,6 +295,8 @@ impl<'a> Run<'a> {
             Some(Transition::Reopen(severity)) => {
                 let Some(id) = state.alert_id else { return Ok(()) };
                 alerts::reopen(self.conn, id, &firing(severity), now)?;
+                let what = format!("The alert fired again ({summary}); it keeps clearing and coming back.");
+                tickets::alert_changed(self.conn, id, severity, &what, now)?;
                 self.resolved.remove(&id);
                 self.changed.push(id);
                 let flapping = format!("{summary} (flapping: it keeps clearing and coming back)");
@@ -299,12 +305,15 @@ impl<'a> Run<'a> {
             Some(Transition::Severity(severity)) => {
                 let Some(id) = state.alert_id else { return Ok(()) };
                 alerts::change_severity(self.conn, id, &firing(severity), now)?;
+                let what = format!("The alert is now {}: {summary}.", severity.as_str());
+                tickets::alert_changed(self.conn, id, severity, &what, now)?;
                 self.changed.push(id);
                 self.notice(id, Event::Severity, rule, subject, severity, &summary, value, threshold);
             }
             Some(Transition::Resolve) => {
                 let Some(id) = state.alert_id else { return Ok(()) };
                 if alerts::resolve(self.conn, id, &format!("cleared: {summary}"), now)? {
+                    tickets::alert_resolved(self.conn, id, &summary, now)?;
                     self.resolved.insert(id);
                     self.changed.push(id);
                     let severity = alerts::get(self.conn, id)?
@@ -638,6 +647,7 @@ pub fn reconcile_rule(conn: &Connection, ctx: &Context, rule_id: i64, now: i64) 
                 "the rule was deleted"
             };
             if alerts::resolve(conn, alert, reason, now)? {
+                tickets::alert_resolved(conn, alert, reason, now)?;
                 out.alerts.push((alert, device_id, client_id));
             }
             conn.execute("DELETE FROM rule_state WHERE rule_id = ?1 AND device_id = ?2", [rule_id, device_id])?;

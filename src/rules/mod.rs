@@ -15,6 +15,7 @@ pub mod eval;
 pub mod forecast;
 pub mod maintenance;
 pub mod scope;
+pub mod tickets;
 
 use serde::{Deserialize, Serialize};
 
@@ -59,6 +60,39 @@ pub struct Rule {
     pub renotify_secs: i64,
     /// The shipped default this rule started as, if any.
     pub builtin: Option<String>,
+    /// Whether its alerts open tickets.
+    #[serde(default)]
+    pub tickets: TicketPolicy,
+}
+
+/// Whether a rule's alerts open tickets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TicketPolicy {
+    /// As the installation's `alert_tickets` setting says (always, unless changed).
+    #[default]
+    Default,
+    Always,
+    Never,
+}
+
+impl TicketPolicy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TicketPolicy::Default => "default",
+            TicketPolicy::Always => "always",
+            TicketPolicy::Never => "never",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<TicketPolicy> {
+        match s {
+            "default" => Some(TicketPolicy::Default),
+            "always" => Some(TicketPolicy::Always),
+            "never" => Some(TicketPolicy::Never),
+            _ => None,
+        }
+    }
 }
 
 impl Rule {

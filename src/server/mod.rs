@@ -272,6 +272,7 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::alerts::routes())
         .merge(routes::maintenance::routes())
         .merge(routes::channels::routes())
+        .merge(routes::tickets::routes())
         .fallback(api_not_found)
         // `layer`, not `route_layer`: unknown paths under /api/v1 also need a caller, so the
         // API's shape is not visible to strangers.

@@ -12,4 +12,5 @@ mod fleet;
 mod maintenance;
 mod notify;
 mod rules;
+mod tickets;
 mod tls;

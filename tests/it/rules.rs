@@ -541,3 +541,108 @@ async fn an_unacknowledged_alert_is_told_again_after_its_interval_and_an_acknowl
     .await;
     assert_eq!(hook.about(id, "renotify").len(), settled, "no reminders once someone is on it");
 }
+
+async fn tickets_of_device(admin: &Session, device_id: i64) -> Vec<Value> {
+    let (status, page) = admin.get(&format!("/api/v1/tickets?device_id={device_id}&status=all")).await;
+    assert_eq!(status, 200, "{page}");
+    page["items"].as_array().unwrap().clone()
+}
+
+async fn ticket(admin: &Session, id: i64) -> Value {
+    let (status, t) = admin.get(&format!("/api/v1/tickets/{id}")).await;
+    assert_eq!(status, 200, "{t}");
+    t
+}
+
+/// Sets a device's process rule to watch `name` at `severity`.
+async fn watch(admin: &Session, rule_id: i64, name: &str, severity: &str) {
+    let (status, body) = admin
+        .send(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/rules/{rule_id}"),
+            json!({ "condition": { "kind": "process", "name": name, "severity": severity } }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+}
+
+#[tokio::test]
+async fn an_alert_opens_one_ticket_that_follows_it_and_recovery_resolves_it_unless_someone_worked_it() {
+    let server = TestServer::start();
+    let admin = server.admin().await;
+    let (_agent, device_id, _) = online_device(&server, &admin, "Opticians").await;
+    let (status, rule) = admin
+        .post(
+            "/api/v1/rules",
+            json!({ "name": "Backup daemon", "scope": { "scope": "device", "device_id": device_id },
+                    "condition": { "kind": "process", "name": "no-such-backupd", "severity": "warning" } }),
+        )
+        .await;
+    assert_eq!(status, 201, "{rule}");
+    let rule_id = rule["id"].as_i64().unwrap();
+
+    // The alert opens one ticket: from the alert, for this device, priority from severity.
+    let t = eventually(30, "a ticket for the alert", || async {
+        tickets_of_device(&admin, device_id).await.into_iter().next()
+    })
+    .await;
+    let id = t["id"].as_i64().unwrap();
+    assert_eq!(
+        (t["source"].as_str(), t["priority"].as_str(), t["device_id"].as_i64()),
+        (Some("alert"), Some("P3"), Some(device_id)),
+        "{t}"
+    );
+    let alert = alerts_of(&admin, &format!("rule_id={rule_id}&state=open")).await.remove(0);
+    assert_eq!(alert["ticket_id"].as_i64(), Some(id), "the alert links its ticket");
+    assert_eq!(ticket(&admin, id).await["alert_id"].as_i64(), alert["id"].as_i64());
+    assert!(ticket(&admin, id).await["description"].as_str().unwrap().contains("The device when the alert opened"));
+
+    // A severity change comments on the same ticket and raises its priority; no second ticket.
+    watch(&admin, rule_id, "no-such-backupd", "critical").await;
+    eventually(30, "the ticket to follow the severity", || async {
+        (ticket(&admin, id).await["priority"] == "P2").then_some(())
+    })
+    .await;
+    let timeline = ticket(&admin, id).await["timeline"].to_string();
+    assert!(timeline.contains("The alert is now critical"), "{timeline}");
+    assert_eq!(tickets_of_device(&admin, device_id).await.len(), 1, "one ticket per alert");
+
+    // Recovery resolves it, since nobody worked it.
+    watch(&admin, rule_id, "steward", "critical").await;
+    eventually(30, "the ticket to resolve itself", || async {
+        (ticket(&admin, id).await["status"] == "resolved").then_some(())
+    })
+    .await;
+    assert!(ticket(&admin, id).await["timeline"].to_string().contains("Resolved automatically"));
+
+    // A second problem (another rule), and this time a technician answers on the ticket first.
+    let (status, other) = admin
+        .post(
+            "/api/v1/rules",
+            json!({ "name": "Sync daemon", "scope": { "scope": "device", "device_id": device_id },
+                    "condition": { "kind": "process", "name": "no-such-syncd", "severity": "warning" } }),
+        )
+        .await;
+    assert_eq!(status, 201, "{other}");
+    let other_id = other["id"].as_i64().unwrap();
+    let second = eventually(30, "a second ticket", || async {
+        tickets_of_device(&admin, device_id).await.into_iter().find(|t| t["id"].as_i64() != Some(id))
+    })
+    .await;
+    let second_id = second["id"].as_i64().unwrap();
+    let (status, body) = admin
+        .post(&format!("/api/v1/tickets/{second_id}/comments"), json!({ "body": "Looking into it.", "public": true }))
+        .await;
+    assert!(status == 200 || status == 201, "{status} {body}");
+    watch(&admin, other_id, "steward", "warning").await;
+    eventually(30, "the cleared note", || async {
+        ticket(&admin, second_id).await["timeline"].to_string().contains("The condition cleared").then_some(())
+    })
+    .await;
+    assert_ne!(
+        ticket(&admin, second_id).await["status"],
+        "resolved",
+        "a worked ticket is not resolved for the technician"
+    );
+    assert_eq!(tickets_of_device(&admin, device_id).await.len(), 2);
+}

@@ -15,6 +15,7 @@ pub mod openapi;
 pub mod prometheus;
 pub mod rules;
 pub mod session;
+pub mod tickets;
 pub mod users;
 
 use base64::Engine;

@@ -23,7 +23,7 @@ pub struct ApiDoc {
 
 /// Every module's part of the description.
 fn parts() -> Vec<&'static ApiDoc> {
-    vec![&super::rules::API, &super::alerts::API, &super::maintenance::API, &super::channels::API]
+    vec![&super::rules::API, &super::alerts::API, &super::maintenance::API, &super::channels::API, &super::tickets::API]
 }
 
 /// The shape of a list answer of `item`s.

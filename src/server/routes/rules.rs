@@ -15,7 +15,7 @@ use crate::db::{DbError, audit, now, rfc3339, rules as stored};
 use crate::rules::condition::Condition;
 use crate::rules::engine::{self, Book};
 use crate::rules::scope::{DeviceFacts, Scope};
-use crate::rules::{Rule, Severity};
+use crate::rules::{Rule, Severity, TicketPolicy};
 use crate::server::auth::Caller;
 use crate::server::error::{ApiError, ApiResult, Json, Path, Query};
 use crate::server::state::AppState;
@@ -60,20 +60,22 @@ fn schemas() -> Value {
          process {name, severity}; service {name, severity}; spool_dropped {severity}",
         "properties": { "kind": { "type": "string", "enum": ["threshold", "offline", "disk_forecast", "smart", "security_updates", "process", "service", "spool_dropped"] } } });
     let duration = json!({ "type": "string", "description": "e.g. 90s, 10m, 4h, 1d; 0s for none" });
+    let tickets = json!({ "type": "string", "enum": ["default", "always", "never"],
+        "description": "Whether the rule's alerts open tickets; default follows the installation (always)" });
     json!({
         "Rule": { "type": "object", "properties": {
             "id": { "type": "integer" }, "name": { "type": "string" }, "enabled": { "type": "boolean" },
             "scope": scope, "scope_label": { "type": "string" }, "condition": condition, "kind_key": { "type": "string" },
             "hold": duration, "clear_hold": duration, "renotify": duration,
-            "builtin": { "type": ["string", "null"] }, "open_alerts": { "type": "integer" },
+            "builtin": { "type": ["string", "null"] }, "open_alerts": { "type": "integer" }, "tickets": tickets,
             "created_at": { "type": "string", "format": "date-time" }, "updated_at": { "type": "string", "format": "date-time" } } },
         "RuleFields": { "type": "object", "required": ["name", "condition"], "additionalProperties": false, "properties": {
             "name": { "type": "string", "maxLength": 200 }, "enabled": { "type": "boolean", "default": true },
             "scope": scope, "condition": condition, "hold": duration, "clear_hold": duration, "renotify": duration,
-            "id": { "type": "integer", "description": "Preview only: the rule being edited" } } },
+            "tickets": tickets, "id": { "type": "integer", "description": "Preview only: the rule being edited" } } },
         "RuleChanges": { "type": "object", "additionalProperties": false, "properties": {
             "name": { "type": "string" }, "enabled": { "type": "boolean" }, "scope": scope, "condition": condition,
-            "hold": duration, "clear_hold": duration, "renotify": duration } },
+            "hold": duration, "clear_hold": duration, "renotify": duration, "tickets": tickets } },
         "RulePreview": { "type": "object", "properties": {
             "devices": { "type": "integer", "description": "Devices the rule applies to" },
             "alerting": { "type": "integer", "description": "Of those, how many cross a level now" },
@@ -108,6 +110,7 @@ pub struct RuleView {
     clear_hold: String,
     renotify: String,
     builtin: Option<String>,
+    tickets: TicketPolicy,
     open_alerts: i64,
     created_at: String,
     updated_at: String,
@@ -135,6 +138,7 @@ fn view(conn: &rusqlite::Connection, r: Rule) -> Result<RuleView, DbError> {
         clear_hold: duration_text(r.clear_hold_secs),
         renotify: duration_text(r.renotify_secs),
         builtin: r.builtin,
+        tickets: r.tickets,
         open_alerts,
         created_at: rfc3339(created),
         updated_at: rfc3339(updated),
@@ -234,6 +238,8 @@ pub struct RuleFields {
     clear_hold: Option<String>,
     #[serde(default)]
     renotify: Option<String>,
+    #[serde(default)]
+    tickets: TicketPolicy,
 }
 
 fn yes() -> bool {
@@ -299,6 +305,7 @@ async fn rule_from(state: &AppState, f: RuleFields, id: i64, builtin: Option<Str
         clear_hold_secs: duration("clear_hold", f.clear_hold.as_deref(), 0)?,
         renotify_secs: duration("renotify", f.renotify.as_deref(), 0)?,
         builtin,
+        tickets: f.tickets,
     })
 }
 
@@ -343,6 +350,7 @@ pub struct RuleChanges {
     hold: Option<String>,
     clear_hold: Option<String>,
     renotify: Option<String>,
+    tickets: Option<TicketPolicy>,
 }
 
 pub async fn update(
@@ -372,6 +380,9 @@ pub async fn update(
     rule.hold_secs = duration("hold", ch.hold.as_deref(), rule.hold_secs)?;
     rule.clear_hold_secs = duration("clear_hold", ch.clear_hold.as_deref(), rule.clear_hold_secs)?;
     rule.renotify_secs = duration("renotify", ch.renotify.as_deref(), rule.renotify_secs)?;
+    if let Some(t) = ch.tickets {
+        rule.tickets = t;
+    }
     let by = caller.user.id;
     let view = state
         .db

@@ -1,0 +1,535 @@
+//! `/api/v1/tickets`: the ticket queue. Staff see and change every ticket; a client contact sees
+//! and opens their own company's tickets (source "portal") and sees only public comments.
+//!
+//! Changes are versioned: a PATCH names the `version` it read, and a change made meanwhile by
+//! someone else refuses it with 409 and the ticket as it is now, so no update is lost silently.
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use serde::{Deserialize, Deserializer};
+use serde_json::{Value, json};
+
+use super::openapi::{ApiDoc, page_of};
+use super::{Page, PageParams, optional_text, page, required_text};
+use crate::db::tickets::{
+    self, AssigneeFilter, Comment, NewTicket, NewTime, Refusal, Source, Ticket, TicketChanges, TicketFilter, TimeEntry,
+};
+use crate::db::{audit, now};
+use crate::server::auth::{Caller, Via};
+use crate::server::error::{ApiError, ApiResult, Json, Path, Query};
+use crate::server::state::AppState;
+use crate::tickets::sla::{Priority, Status};
+
+pub const API: ApiDoc = ApiDoc {
+    operations: &[
+        (
+            "get",
+            "/api/v1/tickets",
+            "The ticket queue, soonest SLA due first, with filters",
+            None,
+            200,
+            Some("TicketPage"),
+        ),
+        (
+            "post",
+            "/api/v1/tickets",
+            "Open a ticket (client contacts: for their own company)",
+            Some("NewTicket"),
+            201,
+            Some("Ticket"),
+        ),
+        (
+            "get",
+            "/api/v1/tickets/{id}",
+            "One ticket with its timeline and time entries",
+            None,
+            200,
+            Some("TicketDetail"),
+        ),
+        (
+            "patch",
+            "/api/v1/tickets/{id}",
+            "Change a ticket (staff); 409 with the current ticket in detail when `version` is stale",
+            Some("TicketChanges"),
+            200,
+            Some("Ticket"),
+        ),
+        (
+            "post",
+            "/api/v1/tickets/{id}/comments",
+            "Comment on a ticket; the first public comment by staff is the first response",
+            Some("NewComment"),
+            201,
+            Some("TicketComment"),
+        ),
+        (
+            "post",
+            "/api/v1/tickets/{id}/time",
+            "Log time on a ticket (staff)",
+            Some("NewTimeEntry"),
+            201,
+            Some("TimeEntry"),
+        ),
+    ],
+    query: &[(
+        ("get", "/api/v1/tickets"),
+        &[
+            ("status", "string"),
+            ("priority", "string"),
+            ("client_id", "integer"),
+            ("assignee", "string"),
+            ("queue_id", "integer"),
+            ("device_id", "integer"),
+            ("q", "string"),
+        ],
+    )],
+    paged: &["/api/v1/tickets"],
+    schemas,
+};
+
+fn schemas() -> Value {
+    let ts = json!({ "type": ["string", "null"], "format": "date-time" });
+    let id = json!({ "type": ["integer", "null"] });
+    let priority = json!({ "type": "string", "enum": ["P1", "P2", "P3", "P4"] });
+    let status = json!({ "type": "string", "enum": ["new", "open", "pending", "resolved", "closed"] });
+    let sla = json!({ "type": "object", "properties": {
+        "policy_id": id, "first_response_due": ts, "resolution_due": ts,
+                "first_response_met": { "type": "boolean" }, "first_response_breached": { "type": "boolean" },
+                "first_response_warned": { "type": "boolean" }, "resolution_met": { "type": "boolean" },
+                "resolution_breached": { "type": "boolean" }, "resolution_warned": { "type": "boolean" },
+                "first_response_used_seconds": { "type": "integer" }, "resolution_used_seconds": { "type": "integer" } } });
+    let ticket = json!({ "type": "object", "properties": {
+            "id": { "type": "integer", "description": "The ticket number" },
+            "subject": { "type": "string" }, "description": { "type": "string" },
+            "client_id": { "type": "integer" }, "client": { "type": "string" }, "site_id": id,
+            "contact_id": id, "contact": { "type": ["string", "null"] },
+            "source": { "type": "string", "enum": ["alert", "manual", "api", "portal"] },
+            "category": { "type": "string" }, "priority": priority, "status": status,
+            "queue_id": id, "queue": { "type": ["string", "null"] },
+            "assignee_id": id, "assignee": { "type": ["string", "null"], "description": "The assignee's name" },
+            "device_id": { "type": ["integer", "null"], "description": "The first linked device" },
+            "device_ids": { "type": "array", "items": { "type": "integer" } },
+            "alert_id": id, "created_by": id, "created_at": ts, "updated_at": ts,
+            "first_response_at": ts, "resolved_at": ts, "closed_at": ts,
+            "version": { "type": "integer", "description": "Send back with a change" },
+            "sla": sla } });
+    json!({
+        "Ticket": ticket,
+        "TicketDetail": { "allOf": [ { "$ref": "#/components/schemas/Ticket" }, { "type": "object", "properties": {
+            "timeline": { "type": "array", "description": "Comments and events, oldest first", "items": { "type": "object", "properties": {
+                "type": { "type": "string", "enum": ["comment", "event"] }, "at": ts } } },
+            "time_entries": { "type": "array", "items": { "$ref": "#/components/schemas/TimeEntry" } } } } ] },
+        "NewTicket": { "type": "object", "required": ["subject", "priority", "client_id"], "additionalProperties": false, "properties": {
+            "subject": { "type": "string", "maxLength": 300 }, "description": { "type": "string" },
+            "client_id": { "type": "integer" }, "site_id": { "type": "integer" }, "contact_id": { "type": "integer" },
+            "category": { "type": "string" }, "priority": priority, "queue_id": { "type": "integer" },
+            "assignee_id": { "type": "integer" }, "device_ids": { "type": "array", "items": { "type": "integer" } } } },
+        "TicketChanges": { "type": "object", "required": ["version"], "additionalProperties": false, "properties": {
+            "version": { "type": "integer" }, "subject": { "type": "string" }, "description": { "type": "string" },
+            "priority": priority, "status": status, "queue_id": id, "assignee_id": id, "category": { "type": "string" },
+            "contact_id": id, "device_ids": { "type": "array", "items": { "type": "integer" } } } },
+        "NewComment": { "type": "object", "required": ["body"], "additionalProperties": false, "properties": {
+            "body": { "type": "string" }, "public": { "type": "boolean", "default": false,
+                "description": "Seen by the client; client contacts' comments are always public" } } },
+        "TicketComment": { "type": "object", "properties": {
+            "id": { "type": "integer" }, "author_id": id, "author": { "type": ["string", "null"] },
+            "body": { "type": "string" }, "public": { "type": "boolean" }, "created_at": ts } },
+        "NewTimeEntry": { "type": "object", "required": ["minutes"], "additionalProperties": false, "properties": {
+            "minutes": { "type": "integer", "minimum": 1, "maximum": 1440 }, "billable": { "type": "boolean", "default": true },
+            "note": { "type": "string" }, "date": { "type": "string", "format": "date", "description": "Default: today (UTC)" } } },
+        "TimeEntry": { "type": "object", "properties": {
+            "id": { "type": "integer" }, "user_id": id, "user": { "type": ["string", "null"] },
+            "minutes": { "type": "integer" }, "billable": { "type": "boolean" }, "note": { "type": "string" },
+            "date": { "type": "string", "format": "date" }, "created_at": ts } },
+        "TicketPage": page_of("Ticket"),
+    })
+}
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/tickets", get(list).post(create))
+        .route("/tickets/{id}", get(one).patch(update))
+        .route("/tickets/{id}/comments", post(comment))
+        .route("/tickets/{id}/time", post(log_time))
+}
+
+/// Turns a refusal decided in the write transaction into the API's answer.
+fn refused(r: Refusal) -> ApiError {
+    match r {
+        Refusal::Field { field, message } => ApiError::bad_field(field, message),
+        Refusal::NotFound(id) => ApiError::not_found(format!("There is no ticket with id {id}.")),
+        Refusal::Stale(current) => {
+            let mut e = ApiError::conflict(format!(
+                "Ticket {} was changed by someone else (it is at version {} now); the detail shows it as it \
+                 is. Apply your change to that and send it with that version.",
+                current.id, current.version
+            ));
+            e.detail = serde_json::to_value(current).ok();
+            e
+        }
+    }
+}
+
+fn priority(v: &str) -> Result<Priority, ApiError> {
+    Priority::parse(v)
+        .ok_or_else(|| ApiError::bad_field("priority", format!("priority {v:?} is not one of P1, P2, P3, P4.")))
+}
+
+fn status(field: &str, v: &str) -> Result<Status, ApiError> {
+    Status::parse(v.trim()).ok_or_else(|| {
+        ApiError::bad_field(field, format!("{field} {v:?} is not one of new, open, pending, resolved, closed."))
+    })
+}
+
+fn device_ids(ids: &[i64]) -> Result<(), ApiError> {
+    if ids.len() > 50 {
+        return Err(ApiError::bad_field("device_ids", "device_ids may list at most 50 devices."));
+    }
+    Ok(())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListParams {
+    limit: Option<u32>,
+    cursor: Option<String>,
+    status: Option<String>,
+    priority: Option<String>,
+    client_id: Option<i64>,
+    assignee: Option<String>,
+    queue_id: Option<i64>,
+    device_id: Option<i64>,
+    q: Option<String>,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(p): Query<ListParams>,
+) -> ApiResult<Json<Page<Ticket>>> {
+    let paging = PageParams { limit: p.limit, cursor: p.cursor };
+    let limit = paging.limit()?;
+    let after = match paging.after()? {
+        Some(c) => Some(
+            c.split_once(':')
+                .and_then(|(due, id)| Some((due.parse::<i64>().ok()?, id.parse::<i64>().ok()?)))
+                .ok_or_else(|| ApiError::bad_field("cursor", "cursor is not one this server gave out."))?,
+        ),
+        None => None,
+    };
+    // "active" is every status whose clocks may still run: the usual queue.
+    let statuses = match p.status.as_deref().map(str::trim) {
+        None | Some("") | Some("all") => Vec::new(),
+        Some("active") => vec![Status::New, Status::Open, Status::Pending],
+        Some(list) => list.split(',').map(|s| status("status", s)).collect::<Result<_, _>>()?,
+    };
+    let priority = p.priority.as_deref().filter(|s| !s.is_empty()).map(priority).transpose()?;
+    let assignee = match p.assignee.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some("me") => Some(AssigneeFilter::User(caller.user.id)),
+        Some("unassigned") => Some(AssigneeFilter::Unassigned),
+        Some(id) => Some(AssigneeFilter::User(id.parse().map_err(|_| {
+            ApiError::bad_field("assignee", format!("assignee {id:?} is neither a user id, \"me\" nor \"unassigned\"."))
+        })?)),
+    };
+    let mut client_id = p.client_id;
+    if let Some(own) = caller.client_scope() {
+        if client_id.is_some_and(|c| c != own) {
+            return Ok(Json(Page { items: Vec::new(), next_cursor: None }));
+        }
+        client_id = Some(own);
+    }
+    let filter = TicketFilter {
+        statuses,
+        priority,
+        client_id,
+        assignee,
+        queue_id: p.queue_id,
+        device_id: p.device_id,
+        search: p.q.map(|q| q.trim().to_owned()).filter(|q| !q.is_empty()),
+    };
+    let rows = state.db.read(move |c| tickets::list(c, &filter, after, limit)).await?;
+    let keyed: Vec<(String, Ticket)> = rows.into_iter().map(|t| (format!("{}:{}", t.sort_due, t.id), t)).collect();
+    let p = page(keyed, limit, |(k, _)| k);
+    Ok(Json(Page { items: p.items.into_iter().map(|(_, t)| t).collect(), next_cursor: p.next_cursor }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewTicketRequest {
+    subject: Option<String>,
+    #[serde(default)]
+    description: String,
+    client_id: Option<i64>,
+    site_id: Option<i64>,
+    contact_id: Option<i64>,
+    #[serde(default)]
+    category: String,
+    priority: Option<String>,
+    queue_id: Option<i64>,
+    assignee_id: Option<i64>,
+    #[serde(default)]
+    device_ids: Vec<i64>,
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(req): Json<NewTicketRequest>,
+) -> ApiResult<(StatusCode, Json<Ticket>)> {
+    let subject = required_text("subject", req.subject.as_deref().unwrap_or(""), 300)?;
+    let description = optional_text("description", &req.description, 20_000)?;
+    let category = optional_text("category", &req.category, 100)?;
+    let priority = priority(
+        req.priority
+            .as_deref()
+            .ok_or_else(|| ApiError::bad_field("priority", "priority is required: one of P1, P2, P3, P4."))?,
+    )?;
+    device_ids(&req.device_ids)?;
+    let portal = caller.client_scope();
+    let client_id = match (portal, req.client_id) {
+        (Some(own), Some(c)) if c != own => {
+            return Err(ApiError::bad_field("client_id", "client_id: you may only open tickets for your own company."));
+        }
+        (Some(own), _) => own,
+        (None, Some(c)) => c,
+        (None, None) => {
+            return Err(ApiError::bad_field("client_id", "client_id is required: the client the ticket is for."));
+        }
+    };
+    if portal.is_some() {
+        for (field, given) in [
+            ("queue_id", req.queue_id.is_some()),
+            ("assignee_id", req.assignee_id.is_some()),
+            ("contact_id", req.contact_id.is_some()),
+        ] {
+            if given {
+                return Err(ApiError::bad_field(
+                    field,
+                    format!("{field} is set by the MSP's staff, not in the portal."),
+                ));
+            }
+        }
+    }
+    let source = match (&caller.via, portal) {
+        (_, Some(_)) => Source::Portal,
+        (Via::ApiKey { .. }, None) => Source::Api,
+        (Via::Session { .. }, None) => Source::Manual,
+    };
+    let user = caller.user.clone();
+    let ticket = state
+        .db
+        .write(move |c| {
+            let t = now();
+            let contact_id = match portal {
+                Some(own) => Some(tickets::contact_for_user(c, user.id, own, &user.name, &user.email, t)?),
+                None => req.contact_id,
+            };
+            let new = NewTicket {
+                subject,
+                description,
+                client_id,
+                site_id: req.site_id,
+                contact_id,
+                source,
+                category,
+                priority,
+                queue_id: req.queue_id,
+                assignee_id: req.assignee_id,
+                alert_id: None,
+                device_ids: req.device_ids,
+                created_by: Some(user.id),
+            };
+            let created = tickets::create(c, &new, t)?;
+            if let Ok(ticket) = &created {
+                audit::record(c, t, Some(user.id), "ticket.created", &ticket.id.to_string(), &ticket.subject)?;
+            }
+            Ok(created)
+        })
+        .await?
+        .map_err(refused)?;
+    Ok((StatusCode::CREATED, Json(ticket)))
+}
+
+/// A ticket the caller may see; others are "not found".
+async fn visible(state: &AppState, caller: &Caller, id: i64) -> ApiResult<Ticket> {
+    let found = state.db.read(move |c| tickets::get(c, id)).await?;
+    found
+        .filter(|t| caller.client_scope().is_none_or(|own| own == t.client_id))
+        .ok_or_else(|| ApiError::not_found(format!("There is no ticket with id {id}.")))
+}
+
+/// Events a client contact sees: the ticket's opening and its status changes.
+const CLIENT_EVENTS: &[&str] = &["created", "status"];
+
+pub async fn one(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
+    let ticket = visible(&state, &caller, id).await?;
+    let staff = caller.client_scope().is_none();
+    let (comments, events, time) = state
+        .db
+        .read(move |c| {
+            let events = tickets::events(c, id)?;
+            let time = if staff { tickets::time_entries(c, id)? } else { Vec::new() };
+            Ok((tickets::comments(c, id, staff)?, events, time))
+        })
+        .await?;
+    let mut timeline: Vec<(String, u8, i64, Value)> = Vec::new();
+    for e in events.into_iter().filter(|e| staff || CLIENT_EVENTS.contains(&e.kind.as_str())) {
+        let mut v = serde_json::to_value(&e).map_err(ApiError::internal)?;
+        v["type"] = json!("event");
+        timeline.push((e.at, 0, e.id, v));
+    }
+    for m in comments {
+        let mut v = serde_json::to_value(&m).map_err(ApiError::internal)?;
+        v["type"] = json!("comment");
+        v["at"] = json!(m.created_at);
+        timeline.push((m.created_at, 1, m.id, v));
+    }
+    // RFC 3339 UTC texts of one format sort as time; at the same second, events before comments.
+    timeline.sort_by(|a, b| (&a.0, a.1, a.2).cmp(&(&b.0, b.1, b.2)));
+    let mut body = serde_json::to_value(ticket).map_err(ApiError::internal)?;
+    body["timeline"] = Value::Array(timeline.into_iter().map(|(_, _, _, v)| v).collect());
+    body["time_entries"] = json!(time);
+    Ok(Json(body))
+}
+
+/// Deserializes a present field, `null` included, as `Some`: with `#[serde(default)]`, an absent
+/// field stays `None`, so `Option<Option<T>>` tells "leave it" from "clear it".
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TicketPatch {
+    version: Option<i64>,
+    subject: Option<String>,
+    description: Option<String>,
+    priority: Option<String>,
+    status: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    queue_id: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "present")]
+    assignee_id: Option<Option<i64>>,
+    category: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    contact_id: Option<Option<i64>>,
+    device_ids: Option<Vec<i64>>,
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Json(req): Json<TicketPatch>,
+) -> ApiResult<Json<Ticket>> {
+    caller.require_staff()?;
+    let version = req.version.ok_or_else(|| {
+        ApiError::bad_field("version", "version is required: the version of the ticket this change is based on.")
+    })?;
+    if let Some(d) = &req.device_ids {
+        device_ids(d)?;
+    }
+    let changes = TicketChanges {
+        subject: req.subject.as_deref().map(|s| required_text("subject", s, 300)).transpose()?,
+        description: req.description.as_deref().map(|s| optional_text("description", s, 20_000)).transpose()?,
+        priority: req.priority.as_deref().map(priority).transpose()?,
+        status: req.status.as_deref().map(|s| status("status", s)).transpose()?,
+        queue_id: req.queue_id,
+        assignee_id: req.assignee_id,
+        category: req.category.as_deref().map(|s| optional_text("category", s, 100)).transpose()?,
+        contact_id: req.contact_id,
+        device_ids: req.device_ids,
+    };
+    let by = caller.user.id;
+    let ticket = state
+        .db
+        .write(move |c| {
+            let t = now();
+            let updated = tickets::update(c, id, version, &changes, Some(by), t)?;
+            if let Ok(ticket) = &updated
+                && ticket.version != version
+            {
+                let detail = format!("version {} -> {}", version, ticket.version);
+                audit::record(c, t, Some(by), "ticket.updated", &id.to_string(), &detail)?;
+            }
+            Ok(updated)
+        })
+        .await?
+        .map_err(refused)?;
+    Ok(Json(ticket))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewComment {
+    body: Option<String>,
+    #[serde(default)]
+    public: bool,
+}
+
+pub async fn comment(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Json(req): Json<NewComment>,
+) -> ApiResult<(StatusCode, Json<Comment>)> {
+    let body = required_text("body", req.body.as_deref().unwrap_or(""), 50_000)?;
+    visible(&state, &caller, id).await?;
+    let staff = caller.client_scope().is_none();
+    // What a client contact writes is what the client says: always public.
+    let public = req.public || !staff;
+    let by = caller.user.id;
+    let comment = state.db.write(move |c| tickets::add_comment(c, id, Some(by), staff, &body, public, now())).await?;
+    Ok((StatusCode::CREATED, Json(comment)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewTimeEntry {
+    minutes: Option<i64>,
+    #[serde(default = "yes")]
+    billable: bool,
+    #[serde(default)]
+    note: String,
+    date: Option<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+pub async fn log_time(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Json(req): Json<NewTimeEntry>,
+) -> ApiResult<(StatusCode, Json<TimeEntry>)> {
+    caller.require_staff()?;
+    let minutes = match req.minutes {
+        Some(m @ 1..=1440) => m,
+        Some(m) => return Err(ApiError::bad_field("minutes", format!("minutes must be from 1 to 1440, not {m}."))),
+        None => return Err(ApiError::bad_field("minutes", "minutes is required: the time spent, from 1 to 1440.")),
+    };
+    let note = optional_text("note", &req.note, 2_000)?;
+    let date = match req.date.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+        Some(d) => d
+            .parse::<jiff::civil::Date>()
+            .map_err(|_| ApiError::bad_field("date", format!("date {d:?} is not a date such as \"2026-11-28\".")))?
+            .to_string(),
+        None => jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date().to_string(),
+    };
+    visible(&state, &caller, id).await?;
+    let by = caller.user.id;
+    let entry = state
+        .db
+        .write(move |c| {
+            let entry =
+                NewTime { ticket_id: id, user_id: by, minutes, billable: req.billable, note: &note, date: &date };
+            tickets::add_time(c, &entry, now())
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(entry)))
+}

@@ -1,0 +1,347 @@
+//! The ticket queue through the API: opening, listing and reading tickets with their SLA due
+//! times, versioned updates under contention, field checks, what client contacts see, and the
+//! timeline of comments, events and time.
+
+use std::sync::Arc;
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::common::{Session, TestServer};
+
+async fn client(admin: &Session, name: &str) -> i64 {
+    let (status, c) = admin.post("/api/v1/clients", json!({ "name": name })).await;
+    assert_eq!(status, 201, "{c}");
+    c["id"].as_i64().unwrap()
+}
+
+async fn open(s: &Session, body: Value) -> Value {
+    let (status, t) = s.post("/api/v1/tickets", body).await;
+    assert_eq!(status, 201, "{t}");
+    t
+}
+
+async fn patch(s: &Session, id: i64, body: Value) -> (u16, Value) {
+    s.send(Method::PATCH, &format!("/api/v1/tickets/{id}"), body).await
+}
+
+fn unix(rfc3339: &str) -> i64 {
+    rfc3339.parse::<jiff::Timestamp>().unwrap().as_second()
+}
+
+/// When a budget of `minutes` business minutes, started at `start`, runs out on the default
+/// calendar (Monday to Friday, 08:00 to 17:00 UTC, no holidays), counted by hand: walk the
+/// business hours forward day by day.
+fn due_on_default_calendar(start: i64, minutes: i64) -> i64 {
+    let (open, close) = (8 * 3600, 17 * 3600);
+    let mut left = minutes * 60;
+    let mut t = start;
+    loop {
+        let day = t.div_euclid(86_400);
+        let weekday = (day + 3).rem_euclid(7); // 1970-01-01 was a Thursday; 0 is Monday
+        let (day_start, tod) = (day * 86_400, t.rem_euclid(86_400));
+        if weekday < 5 && tod < close {
+            let from = tod.max(open);
+            let available = close - from;
+            if left <= available {
+                return day_start + from + left;
+            }
+            left -= available;
+        }
+        t = day_start + 86_400;
+    }
+}
+
+fn ids(page: &Value) -> Vec<i64> {
+    page["items"].as_array().unwrap().iter().map(|t| t["id"].as_i64().unwrap()).collect()
+}
+
+#[tokio::test]
+async fn tickets_are_opened_listed_and_read_with_their_sla_due_times() {
+    let server = TestServer::start();
+    let admin = server.admin().await;
+    let acme = client(&admin, "Acme").await;
+    let (_, me) = admin.get("/api/v1/me").await;
+    let admin_id = me["user"]["id"].as_i64().unwrap();
+
+    let printer = open(
+        &admin,
+        json!({ "subject": "Printer jams", "priority": "P2", "client_id": acme, "description": "Tray 2, every page" }),
+    )
+    .await;
+    let id = printer["id"].as_i64().unwrap();
+    assert_eq!(printer["status"], "new");
+    assert_eq!(printer["priority"], "P2");
+    assert_eq!(printer["client_id"], acme);
+    assert_eq!(printer["device_id"], Value::Null);
+    assert_eq!(printer["assignee"], Value::Null);
+    assert_eq!(printer["source"], "manual");
+    assert_eq!(printer["version"], 1);
+    // The default policy gives a P2 60 business minutes to the first response and 8 hours to the
+    // resolution on the default calendar.
+    let created = unix(printer["created_at"].as_str().unwrap());
+    let sla = &printer["sla"];
+    assert_eq!(unix(sla["first_response_due"].as_str().unwrap()), due_on_default_calendar(created, 60), "{sla}");
+    assert_eq!(unix(sla["resolution_due"].as_str().unwrap()), due_on_default_calendar(created, 480), "{sla}");
+    assert!(sla["first_response_due"].as_str().unwrap().ends_with('Z'), "timestamps are RFC 3339 UTC");
+
+    let (status, one) = admin.get(&format!("/api/v1/tickets/{id}")).await;
+    assert_eq!(status, 200);
+    for field in ["id", "status", "priority", "client_id", "device_id", "assignee", "sla", "version"] {
+        assert_eq!(one[field], printer[field], "{field}");
+    }
+    assert_eq!(one["timeline"][0]["type"], "event");
+    assert_eq!(one["timeline"][0]["kind"], "created");
+
+    let vpn = open(
+        &admin,
+        json!({ "subject": "VPN down for everyone", "priority": "P1", "client_id": acme, "assignee_id": admin_id }),
+    )
+    .await;
+    let vpn_id = vpn["id"].as_i64().unwrap();
+    assert_eq!(vpn["assignee_id"], admin_id);
+    assert_eq!(vpn["assignee"], me["user"]["name"].as_str().filter(|n| !n.is_empty()).unwrap_or("admin"));
+
+    // The queue: soonest SLA due first (the P1's 30 minutes before the P2's 60).
+    let (status, all) = admin.get("/api/v1/tickets").await;
+    assert_eq!(status, 200);
+    assert_eq!(ids(&all), [vpn_id, id]);
+    assert_eq!(all["next_cursor"], Value::Null);
+    assert_eq!(ids(&admin.get("/api/v1/tickets?assignee=me").await.1), [vpn_id]);
+    assert_eq!(ids(&admin.get("/api/v1/tickets?assignee=unassigned").await.1), [id]);
+    assert_eq!(ids(&admin.get("/api/v1/tickets?priority=P2").await.1), [id]);
+    assert_eq!(ids(&admin.get("/api/v1/tickets?q=tray%202").await.1), [id], "search covers the description");
+    assert_eq!(ids(&admin.get("/api/v1/tickets?status=new,open").await.1), [vpn_id, id]);
+    assert!(ids(&admin.get("/api/v1/tickets?status=closed").await.1).is_empty());
+    assert!(ids(&admin.get(&format!("/api/v1/tickets?client_id={}", acme + 1)).await.1).is_empty());
+
+    let (_, first) = admin.get("/api/v1/tickets?limit=1").await;
+    assert_eq!(ids(&first), [vpn_id]);
+    let cursor = first["next_cursor"].as_str().expect("a second page");
+    let (_, second) = admin.get(&format!("/api/v1/tickets?limit=1&cursor={cursor}")).await;
+    assert_eq!(ids(&second), [id]);
+    assert_eq!(second["next_cursor"], Value::Null);
+}
+
+#[tokio::test]
+async fn fifty_parallel_updates_are_each_applied_or_refused_and_none_is_lost() {
+    let server = TestServer::start();
+    let admin = Arc::new(server.admin().await);
+    let acme = client(&admin, "Acme").await;
+    let id = open(&admin, json!({ "subject": "Contended", "priority": "P3", "client_id": acme })).await["id"]
+        .as_i64()
+        .unwrap();
+
+    let mut tasks = Vec::new();
+    for i in 0..50 {
+        let admin = admin.clone();
+        tasks.push(tokio::spawn(async move {
+            let (_, read) = admin.get(&format!("/api/v1/tickets/{id}")).await;
+            let version = read["version"].as_i64().unwrap();
+            let subject = format!("change {i}");
+            let (status, body) = patch(&admin, id, json!({ "version": version, "subject": subject })).await;
+            (version, subject, status, body)
+        }));
+    }
+    let mut applied = Vec::new();
+    for task in tasks {
+        let (sent, subject, status, body) = task.await.unwrap();
+        match status {
+            200 => {
+                assert_eq!(body["version"], sent + 1, "an applied change moves the version on by one");
+                assert_eq!(body["subject"], subject.as_str());
+                applied.push((body["version"].as_i64().unwrap(), subject));
+            }
+            409 => {
+                assert_eq!(body["detail"]["id"], id, "{body}");
+                assert!(body["detail"]["version"].as_i64().unwrap() > sent, "the current ticket is newer: {body}");
+            }
+            other => panic!("a change must be applied or refused, not {other}: {body}"),
+        }
+    }
+    assert!(!applied.is_empty());
+    applied.sort();
+    let versions: Vec<i64> = applied.iter().map(|(v, _)| *v).collect();
+    let expected: Vec<i64> = (2..2 + applied.len() as i64).collect();
+    assert_eq!(versions, expected, "each applied change has its own version");
+
+    let (_, last) = admin.get(&format!("/api/v1/tickets/{id}")).await;
+    assert_eq!(last["version"], 1 + applied.len() as i64);
+    assert_eq!(last["subject"], applied.last().unwrap().1.as_str(), "the last applied change is what stands");
+    let changes: Vec<&Value> = last["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["type"] == "event" && e["kind"] == "subject")
+        .collect();
+    assert_eq!(changes.len(), applied.len(), "one event per applied change, none for a refused one");
+    let recorded: Vec<&str> = changes.iter().map(|e| e["new_value"].as_str().unwrap()).collect();
+    let sent: Vec<&str> = applied.iter().map(|(_, s)| s.as_str()).collect();
+    assert_eq!(recorded, sent, "the history lists the applied changes in order");
+}
+
+#[tokio::test]
+async fn stale_writes_get_the_current_ticket_and_bad_fields_are_named_with_nothing_stored() {
+    let server = TestServer::start();
+    let admin = server.admin().await;
+    let acme = client(&admin, "Acme").await;
+    let t = open(&admin, json!({ "subject": "Slow PC", "priority": "P3", "client_id": acme })).await;
+    let id = t["id"].as_i64().unwrap();
+
+    let (status, opened) = patch(&admin, id, json!({ "version": 1, "status": "open" })).await;
+    assert_eq!((status, opened["version"].as_i64()), (200, Some(2)), "{opened}");
+    // A second technician still holds version 1.
+    let (status, stale) = patch(&admin, id, json!({ "version": 1, "priority": "P1" })).await;
+    assert_eq!(status, 409, "{stale}");
+    assert!(stale["error"].as_str().unwrap().contains("version 2"), "{stale}");
+    assert_eq!(stale["detail"]["version"], 2);
+    assert_eq!(stale["detail"]["status"], "open");
+    assert_eq!(stale["detail"]["priority"], "P3", "the stale change was not applied");
+
+    let bad_creates = [
+        (json!({ "priority": "P2", "client_id": acme }), "subject"),
+        (json!({ "subject": "  ", "priority": "P2", "client_id": acme }), "subject"),
+        (json!({ "subject": "x", "priority": "P9", "client_id": acme }), "priority"),
+        (json!({ "subject": "x", "client_id": acme }), "priority"),
+        (json!({ "subject": "x", "priority": "P2" }), "client_id"),
+        (json!({ "subject": "x", "priority": "P2", "client_id": 999 }), "client_id"),
+        (json!({ "subject": "x", "priority": "P2", "client_id": acme, "device_ids": [999] }), "device_ids"),
+        (json!({ "subject": "x", "priority": "P2", "client_id": acme, "assignee_id": 999 }), "assignee_id"),
+        (json!({ "subject": "x", "priority": "P2", "client_id": acme, "queue_id": 999 }), "queue_id"),
+        (json!({ "subject": "x", "priority": "P2", "client_id": acme, "site_id": 999 }), "site_id"),
+    ];
+    for (body, field) in bad_creates {
+        let (status, e) = admin.post("/api/v1/tickets", body.clone()).await;
+        assert_eq!((status, e["detail"]["field"].as_str()), (400, Some(field)), "{body} -> {e}");
+        assert!(e["error"].as_str().unwrap().contains(field), "the sentence names {field}: {e}");
+    }
+    let bad_patches = [
+        (json!({ "status": "pending" }), "version"),
+        (json!({ "version": 2, "status": "done" }), "status"),
+        (json!({ "version": 2, "priority": "urgent" }), "priority"),
+        (json!({ "version": 2, "subject": "" }), "subject"),
+        (json!({ "version": 2, "assignee_id": 999 }), "assignee_id"),
+        (json!({ "version": 2, "contact_id": 999 }), "contact_id"),
+        (json!({ "version": 2, "status": "pending", "device_ids": [999] }), "device_ids"),
+    ];
+    for (body, field) in bad_patches {
+        let (status, e) = patch(&admin, id, body.clone()).await;
+        assert_eq!((status, e["detail"]["field"].as_str()), (400, Some(field)), "{body} -> {e}");
+    }
+    let bad_time = [
+        (json!({ "minutes": 0 }), "minutes"),
+        (json!({}), "minutes"),
+        (json!({ "minutes": 5, "date": "yesterday" }), "date"),
+    ];
+    for (body, field) in bad_time {
+        let (status, e) = admin.post(&format!("/api/v1/tickets/{id}/time"), body.clone()).await;
+        assert_eq!((status, e["detail"]["field"].as_str()), (400, Some(field)), "{body} -> {e}");
+    }
+    let (status, e) = admin.post(&format!("/api/v1/tickets/{id}/comments"), json!({ "body": " " })).await;
+    assert_eq!((status, e["detail"]["field"].as_str()), (400, Some("body")));
+
+    let (_, all) = admin.get("/api/v1/tickets").await;
+    assert_eq!(ids(&all), [id], "no refused ticket was stored");
+    let (_, now) = admin.get(&format!("/api/v1/tickets/{id}")).await;
+    assert_eq!(
+        (now["version"].as_i64(), now["status"].as_str()),
+        (Some(2), Some("open")),
+        "no refused change was stored"
+    );
+    assert_eq!(now["timeline"].as_array().unwrap().len(), 2, "created and status only: {now}");
+    assert!(now["time_entries"].as_array().unwrap().is_empty());
+    assert_eq!(admin.get("/api/v1/tickets/999").await.0, 404);
+}
+
+#[tokio::test]
+async fn client_contacts_see_their_own_tickets_and_public_comments_and_staff_see_the_whole_timeline() {
+    let server = TestServer::start();
+    let admin = server.admin().await;
+    let acme = client(&admin, "Acme").await;
+    let other = client(&admin, "Other Co").await;
+    let (status, u) = admin
+        .post(
+            "/api/v1/users",
+            json!({ "email": "carl@acme.example", "name": "Carl", "role": "client", "client_id": acme, "password": "client-contact-pass" }),
+        )
+        .await;
+    assert_eq!(status, 201, "{u}");
+    let staff_ticket = open(&admin, json!({ "subject": "Mail slow", "priority": "P3", "client_id": acme })).await;
+    let sid = staff_ticket["id"].as_i64().unwrap();
+    let foreign = open(&admin, json!({ "subject": "Other's secret", "priority": "P3", "client_id": other })).await;
+    let fid = foreign["id"].as_i64().unwrap();
+
+    let carl = Session::login(&server, "carl@acme.example", "client-contact-pass").await;
+    let mine = open(&carl, json!({ "subject": "Cannot log in", "priority": "P4" })).await;
+    let mid = mine["id"].as_i64().unwrap();
+    assert_eq!(mine["source"], "portal");
+    assert_eq!(mine["client_id"], acme);
+    assert_eq!(mine["contact"], "Carl");
+    let (status, e) =
+        carl.post("/api/v1/tickets", json!({ "subject": "x", "priority": "P4", "client_id": other })).await;
+    assert_eq!((status, e["detail"]["field"].as_str()), (400, Some("client_id")));
+
+    let mut seen = ids(&carl.get("/api/v1/tickets").await.1);
+    seen.sort();
+    assert_eq!(seen, [sid, mid], "only Acme's tickets");
+    assert!(ids(&carl.get(&format!("/api/v1/tickets?client_id={other}")).await.1).is_empty());
+    assert_eq!(carl.get(&format!("/api/v1/tickets/{fid}")).await.0, 404);
+    assert_eq!(carl.post(&format!("/api/v1/tickets/{fid}/comments"), json!({ "body": "hi" })).await.0, 404);
+    assert_eq!(patch(&carl, sid, json!({ "version": 1, "status": "closed" })).await.0, 403);
+    assert_eq!(carl.post(&format!("/api/v1/tickets/{sid}/time"), json!({ "minutes": 5 })).await.0, 403);
+
+    // Staff work the ticket: an internal note, an answer to the client, 15 billable minutes.
+    let (status, note) = admin
+        .post(&format!("/api/v1/tickets/{sid}/comments"), json!({ "body": "Mailbox is 49.9 GB", "public": false }))
+        .await;
+    assert_eq!((status, note["public"].as_bool()), (201, Some(false)), "{note}");
+    let (_, t) = admin.get(&format!("/api/v1/tickets/{sid}")).await;
+    assert_eq!(t["first_response_at"], Value::Null, "an internal note is not a response");
+    let (status, answer) = admin
+        .post(
+            &format!("/api/v1/tickets/{sid}/comments"),
+            json!({ "body": "We are archiving old mail.", "public": true }),
+        )
+        .await;
+    assert_eq!(status, 201, "{answer}");
+    let (status, time) = admin
+        .post(&format!("/api/v1/tickets/{sid}/time"), json!({ "minutes": 15, "billable": true, "note": "archive" }))
+        .await;
+    assert_eq!((status, time["minutes"].as_i64(), time["billable"].as_bool()), (201, Some(15), Some(true)), "{time}");
+    let (status, reply) =
+        carl.post(&format!("/api/v1/tickets/{sid}/comments"), json!({ "body": "Thanks!", "public": false })).await;
+    assert_eq!((status, reply["public"].as_bool()), (201, Some(true)), "a client's comment is always public");
+
+    let (_, t) = admin.get(&format!("/api/v1/tickets/{sid}")).await;
+    assert_eq!(t["first_response_at"], answer["created_at"], "the first public staff comment is the first response");
+    assert_eq!(t["sla"]["first_response_met"], true, "{t}");
+    let timeline = t["timeline"].as_array().unwrap();
+    let kinds: Vec<String> = timeline
+        .iter()
+        .map(|e| format!("{}:{}", e["type"].as_str().unwrap(), e["kind"].as_str().or(e["body"].as_str()).unwrap()))
+        .collect();
+    for expected in [
+        "event:created",
+        "comment:Mailbox is 49.9 GB",
+        "event:first_response",
+        "comment:We are archiving old mail.",
+        "comment:Thanks!",
+    ] {
+        assert!(kinds.contains(&expected.to_owned()), "{expected} in {kinds:?}");
+    }
+    let entries = t["time_entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 1);
+    assert_eq!((entries[0]["minutes"].as_i64(), entries[0]["note"].as_str()), (Some(15), Some("archive")));
+
+    let (status, seen) = carl.get(&format!("/api/v1/tickets/{sid}")).await;
+    assert_eq!(status, 200);
+    let bodies: Vec<&str> = seen["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["type"] == "comment")
+        .map(|e| e["body"].as_str().unwrap())
+        .collect();
+    assert_eq!(bodies, ["We are archiving old mail.", "Thanks!"], "no internal comments for the client");
+    assert!(seen["time_entries"].as_array().unwrap().is_empty());
+}
