@@ -275,6 +275,7 @@ function formFrom(rule) {
       name: '', enabled: true, kind: 'threshold', metric: 'disk_used_pct', op: 'above', warning: '', critical: '', clear: '', subject: '',
       severity: 'warning', target: '', window_hours: '72', warning_days: '', critical_days: '',
       scope: 'global', client_id: '', site_id: '', device_id: '', tag: '', hold: '5m', clear_hold: '5m', renotify: '1d',
+      tickets: 'default',
     };
   }
   const c = rule.condition;
@@ -286,6 +287,7 @@ function formFrom(rule) {
     window_hours: str(c.window_hours || 72), warning_days: str(c.warning_days), critical_days: str(c.critical_days),
     scope: s.scope, client_id: str(s.client_id), site_id: str(s.site_id), device_id: str(s.device_id), tag: s.tag || '',
     hold: rule.hold || '0s', clear_hold: rule.clear_hold || '0s', renotify: rule.renotify || '0s',
+    tickets: rule.tickets || 'default',
   };
 }
 
@@ -359,6 +361,7 @@ function bodyFrom(f) {
   const body = {
     name: f.name.trim(), enabled: f.enabled, scope, condition,
     hold: f.hold.trim() || '0s', clear_hold: f.clear_hold.trim() || '0s', renotify: f.renotify.trim() || '0s',
+    tickets: f.tickets,
   };
   return { body, missing };
 }
@@ -366,7 +369,7 @@ function bodyFrom(f) {
 // The fields the server may name in detail.field, each shown next to its own input.
 const FIELDS = ['name', 'condition', 'condition.metric', 'condition.warning', 'condition.critical', 'condition.clear',
   'condition.subject', 'condition.window_hours', 'condition.warning_days', 'condition.critical_days', 'condition.name',
-  'scope', 'scope.client_id', 'scope.site_id', 'scope.device_id', 'scope.tag', 'hold', 'clear_hold', 'renotify'];
+  'scope', 'scope.client_id', 'scope.site_id', 'scope.device_id', 'scope.tag', 'hold', 'clear_hold', 'renotify', 'tickets'];
 
 function RuleDialog({ rule, readOnly, catalog, onClose, onSaved }) {
   const [f, setF] = useState(() => formFrom(rule));
@@ -527,6 +530,14 @@ function RuleDialog({ rule, readOnly, catalog, onClose, onSaved }) {
             ${durationField('clear_hold', 'Clears after', 'How long it must be gone.')}
             ${durationField('renotify', 'Remind every', 'Until acknowledged; 0s: never.')}
           </div>
+          <${Field} label="Tickets" id="rule-tickets" error=${err('tickets')}
+            hint="Whether each alert of this rule opens a ticket in the queue.">
+            <select id="rule-tickets" class="input" value=${f.tickets} onChange=${onInput('tickets')}>
+              <option value="default">As the installation says (open a ticket)</option>
+              <option value="always">Always open a ticket</option>
+              <option value="never">Never: notify only</option>
+            </select>
+          <//>
           <label class="check"><input type="checkbox" id="rule-enabled" checked=${f.enabled} onChange=${onInput('enabled')} /> Enabled</label>
           ${errors.form && html`<p class="form-error" id="rule-error" role="alert"><${Icon} name="alert" />${errors.form}</p>`}
         </fieldset>
