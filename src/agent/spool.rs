@@ -178,10 +178,14 @@ impl Spool {
         }
         if dropped > 0 {
             tracing::warn!(dropped, "the spool is full: dropped the oldest reports");
+            let state = State { last_seq: seq, dropped: self.state.dropped + dropped, floor };
+            self.save_state(state)?;
+            self.remove_below_floor();
+        } else {
+            // The report's own file records its number (opening takes the highest file); `state`
+            // is written when files go away, so the common case costs one file write.
+            self.state.last_seq = seq;
         }
-        let state = State { last_seq: seq, dropped: self.state.dropped + dropped, floor };
-        self.save_state(state)?;
-        self.remove_below_floor();
         Ok(seq)
     }
 
