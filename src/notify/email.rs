@@ -82,7 +82,7 @@ fn sender(c: &NotificationsConfig, public_url: &str) -> Mailbox {
 }
 
 /// An error with its causes, on one line ("Connection error: Connection refused (os error 111)").
-fn describe(e: &dyn std::error::Error) -> String {
+pub(super) fn describe(e: &dyn std::error::Error) -> String {
     let mut out = e.to_string();
     let mut source = e.source();
     while let Some(s) = source {

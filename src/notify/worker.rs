@@ -255,17 +255,7 @@ fn describe(e: reqwest::Error) -> String {
         }
         return format!("cannot connect to the receiver: {inner}");
     }
-    let mut out = e.to_string();
-    let mut source = std::error::Error::source(&e);
-    while let Some(s) = source {
-        let text = s.to_string();
-        if !out.contains(&text) {
-            out.push_str(": ");
-            out.push_str(&text);
-        }
-        source = s.source();
-    }
-    out
+    super::email::describe(&e)
 }
 
 #[cfg(test)]

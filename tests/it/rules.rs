@@ -88,6 +88,23 @@ async fn alerts_of(admin: &Session, query: &str) -> Vec<Value> {
     page["items"].as_array().unwrap().clone()
 }
 
+/// Adds a rule for one device: root disk used above `level` %, held for `hold` seconds.
+async fn root_disk_rule(admin: &Session, device_id: i64, name: &str, level: f64, hold: u64) -> i64 {
+    let (status, rule) = admin
+        .post(
+            "/api/v1/rules",
+            json!({
+                "name": name,
+                "scope": { "scope": "device", "device_id": device_id },
+                "condition": { "kind": "threshold", "metric": "disk_used_pct", "warning": level, "subject": "/" },
+                "hold": format!("{hold}s"),
+            }),
+        )
+        .await;
+    assert_eq!(status, 201, "{rule}");
+    rule["id"].as_i64().unwrap()
+}
+
 #[tokio::test]
 async fn a_disk_rule_below_the_current_usage_alerts_once_and_recovers_once() {
     let server = TestServer::start();
@@ -99,18 +116,7 @@ async fn a_disk_rule_below_the_current_usage_alerts_once_and_recovers_once() {
     let level = (used - 1.0).max(0.0).floor();
 
     // A rule for this one device, overriding the shipped global disk rule.
-    let (status, rule) = admin
-        .post(
-            "/api/v1/rules",
-            json!({
-                "name": "Root disk (test)",
-                "scope": { "scope": "device", "device_id": device_id },
-                "condition": { "kind": "threshold", "metric": "disk_used_pct", "warning": level, "subject": "/" },
-            }),
-        )
-        .await;
-    assert_eq!(status, 201, "{rule}");
-    let rule_id = rule["id"].as_i64().unwrap();
+    let rule_id = root_disk_rule(&admin, device_id, "Root disk (test)", level, 0).await;
 
     let alert = eventually(30, "the disk alert to open", || async {
         alerts_of(&admin, &format!("state=open&rule_id={rule_id}")).await.into_iter().next()
@@ -230,19 +236,7 @@ async fn a_server_restart_in_the_middle_of_a_hold_fires_on_time_and_once() {
     let (_agent, device_id, d) = online_device(&server, &admin, "Clinic").await;
     let level = (root_used_pct(&d) - 1.0).max(0.0).floor();
     let hold = 30;
-    let (status, rule) = admin
-        .post(
-            "/api/v1/rules",
-            json!({
-                "name": "Root disk with a hold",
-                "scope": { "scope": "device", "device_id": device_id },
-                "condition": { "kind": "threshold", "metric": "disk_used_pct", "warning": level, "subject": "/" },
-                "hold": format!("{hold}s"),
-            }),
-        )
-        .await;
-    assert_eq!(status, 201, "{rule}");
-    let rule_id = rule["id"].as_i64().unwrap();
+    let rule_id = root_disk_rule(&admin, device_id, "Root disk with a hold", level, hold as u64).await;
     let since = eventually(30, "the hold to start", || async { stored_hold_start(&server, rule_id) }).await;
 
     // Stop the server a third into the hold, for a few seconds; the agent spools meanwhile.
@@ -461,19 +455,7 @@ async fn a_maintenance_window_silences_and_what_is_still_wrong_after_it_is_judge
     assert_eq!(window["active"], true, "{window}");
     let level = (root_used_pct(&d) - 1.0).max(0.0).floor();
     let hold = 8;
-    let (status, rule) = admin
-        .post(
-            "/api/v1/rules",
-            json!({
-                "name": "Root disk during maintenance",
-                "scope": { "scope": "device", "device_id": device_id },
-                "condition": { "kind": "threshold", "metric": "disk_used_pct", "warning": level, "subject": "/" },
-                "hold": format!("{hold}s"),
-            }),
-        )
-        .await;
-    assert_eq!(status, 201, "{rule}");
-    let rule_id = rule["id"].as_i64().unwrap();
+    let rule_id = root_disk_rule(&admin, device_id, "Root disk during maintenance", level, hold as u64).await;
 
     // Well past the hold inside the window: nothing fires, no hold even runs.
     let start_seq = d["last_seq"].as_i64().unwrap();

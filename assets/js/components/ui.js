@@ -130,3 +130,20 @@ export function CopyBlock({ id, value, title, label = 'Copy' }) {
     <pre ref=${pre} id=${id} class="copy-block-text" tabindex="0" onClick=${selectAll}>${value}</pre>
   </div>`;
 }
+
+/** A search field: clear button while it has text, the "/" shortcut hint otherwise, a spinner while `busy`. */
+export function SearchBox({ id, inputRef, value, onChange, placeholder, label, busy }) {
+  const clear = () => {
+    onChange('');
+    if (inputRef && inputRef.current) inputRef.current.focus();
+  };
+  return html`<div class="search">
+    <${Icon} name="search" />
+    <input ref=${inputRef} id=${id} type="search" class="input" placeholder=${placeholder} aria-label=${label}
+      autocomplete="off" value=${value} onInput=${(e) => onChange(e.target.value)} onChange=${(e) => onChange(e.target.value)} />
+    ${busy ? html`<${Spinner} />`
+      : value ? html`<button type="button" class="icon-btn icon-btn-sm search-clear" id=${`${id}-clear`}
+          aria-label="Clear the search" title="Clear the search" onClick=${clear}><${Icon} name="x" size=${14} /></button>`
+      : html`<kbd class="search-kbd">/</kbd>`}
+  </div>`;
+}

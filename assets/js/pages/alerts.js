@@ -11,7 +11,7 @@ import { useLiveRefresh } from '../live.js';
 import { usePageShortcut } from '../shortcuts.js';
 import { Icon } from '../components/icons.js';
 import { DataTable, LoadMore } from '../components/table.js';
-import { Time, Empty, Loading, LoadError, PageHead, Spinner } from '../components/ui.js';
+import { Time, Empty, Loading, LoadError, PageHead, Spinner, SearchBox } from '../components/ui.js';
 import { notify } from '../components/toast.js';
 import { plural, exactTime } from '../format.js';
 
@@ -289,17 +289,8 @@ export function AlertsPage({ user, query }) {
       })}
     </nav>
     <div class="toolbar toolbar-wrap" id="alert-filters">
-      <div class="search">
-        <${Icon} name="search" />
-        <input ref=${search} id="alert-search" type="search" class="input" placeholder="Search device, client, rule, summary"
-          aria-label="Search alerts by device, client, rule or summary" autocomplete="off" value=${q}
-          onInput=${(e) => setQ(e.target.value)} onChange=${(e) => setQ(e.target.value)} />
-        ${list.loading && count > 0 ? html`<${Spinner} />`
-          : q ? html`<button type="button" class="icon-btn icon-btn-sm search-clear" id="alert-search-clear"
-              aria-label="Clear the search" title="Clear the search"
-              onClick=${() => { setQ(''); search.current && search.current.focus(); }}><${Icon} name="x" size=${14} /></button>`
-          : html`<kbd class="search-kbd">/</kbd>`}
-      </div>
+      <${SearchBox} id="alert-search" inputRef=${search} value=${q} onChange=${setQ} busy=${list.loading && count > 0}
+        placeholder="Search device, client, rule, summary" label="Search alerts by device, client, rule or summary" />
       <select id="alert-filter-severity" class="input input-auto" aria-label="Severity" value=${filters.severity}
           onChange=${(e) => setFilter({ severity: e.target.value })}>
         <option value="">Any severity</option>

@@ -7,7 +7,7 @@ import { usePageShortcut } from '../shortcuts.js';
 import { Icon } from '../components/icons.js';
 import { Dialog } from '../components/dialog.js';
 import { DataTable, LoadMore } from '../components/table.js';
-import { Field, Time, Empty, LoadError, PageHead, SubmitButton, Spinner } from '../components/ui.js';
+import { Field, Time, Empty, LoadError, PageHead, SubmitButton, SearchBox } from '../components/ui.js';
 import { notify } from '../components/toast.js';
 import { plural } from '../format.js';
 
@@ -68,15 +68,8 @@ export function ClientsPage({ user }) {
       </button>`}
     <//>
     <div class="toolbar">
-      <div class="search">
-        <${Icon} name="search" />
-        <input ref=${search} id="client-search" type="search" class="input" placeholder="Search clients"
-          aria-label="Search clients by name" autocomplete="off" value=${q} onInput=${(e) => setQ(e.target.value)} />
-        ${list.loading && count > 0 ? html`<${Spinner} />`
-          : q ? html`<button type="button" class="icon-btn icon-btn-sm search-clear" id="client-search-clear" aria-label="Clear the search"
-              title="Clear the search" onClick=${() => { setQ(''); search.current && search.current.focus(); }}><${Icon} name="x" size=${14} /></button>`
-          : html`<kbd class="search-kbd">/</kbd>`}
-      </div>
+      <${SearchBox} id="client-search" inputRef=${search} value=${q} onChange=${setQ} busy=${list.loading && count > 0}
+        placeholder="Search clients" label="Search clients by name" />
     </div>
     ${list.error && html`<${LoadError} message=${list.error} onRetry=${list.reload} />`}
     <${DataTable} id="clients-table" label="Clients" columns=${columnsFor(list.items)} rows=${list.items} loading=${list.loading}

@@ -11,7 +11,7 @@ import { usePageShortcut } from '../shortcuts.js';
 import { Icon } from '../components/icons.js';
 import { Dialog } from '../components/dialog.js';
 import { DataTable, LoadMore } from '../components/table.js';
-import { Field, Time, Empty, LoadError, PageHead, SubmitButton, Spinner, CopyBlock } from '../components/ui.js';
+import { Field, Time, Empty, LoadError, PageHead, SubmitButton, Spinner, CopyBlock, SearchBox } from '../components/ui.js';
 import { StatusDot, PctCell, UpdatesCell, TagList } from '../components/fleet.js';
 import { notify } from '../components/toast.js';
 import { plural, exactTime, relativeTime } from '../format.js';
@@ -123,17 +123,8 @@ export function DevicesPage({ user, query }) {
       </button>`}
     <//>
     <div class="toolbar toolbar-wrap" id="device-filters">
-      <div class="search">
-        <${Icon} name="search" />
-        <input ref=${search} id="device-search" type="search" class="input" placeholder="Search hostname, OS, client"
-          aria-label="Search devices by hostname, OS or client" autocomplete="off" value=${q}
-          onInput=${(e) => setQ(e.target.value)} onChange=${(e) => setQ(e.target.value)} />
-        ${list.loading && count > 0 ? html`<${Spinner} />`
-          : q ? html`<button type="button" class="icon-btn icon-btn-sm search-clear" id="device-search-clear"
-              aria-label="Clear the search" title="Clear the search"
-              onClick=${() => { setQ(''); search.current && search.current.focus(); }}><${Icon} name="x" size=${14} /></button>`
-          : html`<kbd class="search-kbd">/</kbd>`}
-      </div>
+      <${SearchBox} id="device-search" inputRef=${search} value=${q} onChange=${setQ} busy=${list.loading && count > 0}
+        placeholder="Search hostname, OS, client" label="Search devices by hostname, OS or client" />
       ${staff && html`<${ClientFilter} value=${filters.client_id}
         onChange=${(v) => setFilter({ client_id: v, site_id: '' })} />`}
       ${filters.client_id && html`<${SiteFilter} clientId=${filters.client_id} value=${filters.site_id}

@@ -13,7 +13,7 @@ import { usePageShortcut } from '../shortcuts.js';
 import { Icon } from '../components/icons.js';
 import { Dialog, ConfirmDialog } from '../components/dialog.js';
 import { DataTable, LoadMore } from '../components/table.js';
-import { Field, Empty, LoadError, PageHead, SubmitButton, Spinner } from '../components/ui.js';
+import { Field, Empty, LoadError, PageHead, SubmitButton, Spinner, SearchBox } from '../components/ui.js';
 import { notify } from '../components/toast.js';
 import { plural, num } from '../format.js';
 import { SeverityBadge } from './alerts.js';
@@ -223,14 +223,8 @@ export function RulesPage({ user }) {
           onClick=${() => setDialog({ kind: 'add' })}><${Icon} name="plus" />Add rule</button>`}
     <//>
     <div class="toolbar toolbar-wrap" id="rule-filters">
-      <div class="search">
-        <${Icon} name="search" />
-        <input ref=${search} id="rule-search" type="search" class="input" placeholder="Search name, scope, levels"
-          aria-label="Search rules" autocomplete="off" value=${q} onInput=${(e) => setQ(e.target.value)} />
-        ${q ? html`<button type="button" class="icon-btn icon-btn-sm search-clear" aria-label="Clear the search"
-            onClick=${() => setQ('')}><${Icon} name="x" size=${14} /></button>`
-          : html`<kbd class="search-kbd">/</kbd>`}
-      </div>
+      <${SearchBox} id="rule-search" inputRef=${search} value=${q} onChange=${setQ}
+        placeholder="Search name, scope, levels" label="Search rules" />
       <select id="rule-filter-kind" class="input input-auto" aria-label="Kind" value=${kind} onChange=${(e) => setKind(e.target.value)}>
         <option value="">Every kind</option>
         ${KINDS.map(([k, label]) => html`<option key=${k} value=${k}>${label}</option>`)}
