@@ -44,6 +44,7 @@ pub struct Config {
     pub monitoring: MonitoringConfig,
     pub retention: RetentionConfig,
     pub notifications: NotificationsConfig,
+    pub tickets: TicketsConfig,
     pub log: LogConfig,
     /// The file this was loaded from (absolute), so the server can watch it; not a config key.
     #[serde(skip)]
@@ -155,6 +156,19 @@ impl Default for MonitoringConfig {
             checkin_interval: HumanDuration::secs(60),
             enroll_token_ttl: HumanDuration::secs(7 * 86_400),
         }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TicketsConfig {
+    /// A resolved ticket nobody reopens closes by itself after this long.
+    pub auto_close_after: HumanDuration,
+}
+
+impl Default for TicketsConfig {
+    fn default() -> Self {
+        TicketsConfig { auto_close_after: HumanDuration::secs(3 * 86_400) }
     }
 }
 

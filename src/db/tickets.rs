@@ -838,6 +838,35 @@ pub fn recompute_sla(conn: &Connection, ticket_id: i64, now: i64) -> Result<(), 
     Ok(())
 }
 
+/// Closes tickets resolved at or before `resolved_before`, as the system; returns their ids.
+pub fn close_resolved(conn: &Connection, resolved_before: i64, now: i64) -> Result<Vec<i64>, DbError> {
+    let due: Vec<(i64, i64)> = conn
+        .prepare_cached(
+            "SELECT id, version FROM tickets WHERE status = 'resolved' AND resolved_at <= ?1 ORDER BY id LIMIT 500",
+        )?
+        .query_map([resolved_before], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    let mut closed = Vec::new();
+    for (id, version) in due {
+        let changes = TicketChanges { status: Some(Status::Closed), ..Default::default() };
+        if update(conn, id, version, &changes, None, now)?.is_ok() {
+            closed.push(id);
+        }
+    }
+    Ok(closed)
+}
+
+/// A reply from the client on a resolved ticket: it goes back to open (as the client's doing).
+/// Returns whether it was reopened.
+pub fn reopen_on_client_reply(conn: &Connection, id: i64, by: i64, now: i64) -> Result<bool, DbError> {
+    let Some(t) = get(conn, id)? else { return Ok(false) };
+    if t.status != "resolved" {
+        return Ok(false);
+    }
+    let changes = TicketChanges { status: Some(Status::Open), ..Default::default() };
+    Ok(update(conn, id, t.version, &changes, Some(by), now)?.is_ok())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

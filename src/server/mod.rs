@@ -109,6 +109,7 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()> + Send + 'st
         tokio::spawn(monitor::offline_timer(state.clone())),
         tokio::spawn(monitor::pruner(state.clone())),
         tokio::spawn(monitor::renotifier(state.clone())),
+        tokio::spawn(monitor::ticket_closer(state.clone())),
     ];
     background.extend(crate::notify::start(&state));
     let handle = axum_server::Handle::new();

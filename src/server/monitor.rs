@@ -105,3 +105,24 @@ pub async fn pruner(state: AppState) {
         }
     }
 }
+
+/// How often resolved tickets are looked at for closing.
+const AUTO_CLOSE_TICK: Duration = Duration::from_secs(60);
+
+/// Closes resolved tickets after `[tickets] auto_close_after`.
+pub async fn ticket_closer(state: AppState) {
+    let after = state.config.tickets.auto_close_after.0.as_secs() as i64;
+    // Short settings (tests, impatient shops) are looked at more often than every minute.
+    let every = AUTO_CLOSE_TICK.min(Duration::from_secs((after as u64 / 2).max(1)));
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        tick.tick().await;
+        let t = now();
+        match state.db.write(move |c| crate::db::tickets::close_resolved(c, t - after, t)).await {
+            Ok(closed) if !closed.is_empty() => tracing::info!(?closed, "resolved tickets closed"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "closing resolved tickets failed"),
+        }
+    }
+}

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::common::{Session, TestServer};
+use crate::common::{Session, TestServer, eventually};
 
 async fn client(admin: &Session, name: &str) -> i64 {
     let (status, c) = admin.post("/api/v1/clients", json!({ "name": name })).await;
@@ -344,4 +344,47 @@ async fn client_contacts_see_their_own_tickets_and_public_comments_and_staff_see
         .collect();
     assert_eq!(bodies, ["We are archiving old mail.", "Thanks!"], "no internal comments for the client");
     assert!(seen["time_entries"].as_array().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_client_reply_reopens_a_resolved_ticket_and_an_untouched_one_closes_by_itself() {
+    let temp = tempfile::tempdir().unwrap();
+    let server = TestServer::start_in(&temp.path().join("data"), &[("STEWARD_TICKETS__AUTO_CLOSE_AFTER", "10s")]);
+    let admin = server.admin().await;
+    let acme = client(&admin, "Acme").await;
+    let (status, u) = admin
+        .post(
+            "/api/v1/users",
+            json!({ "email": "dana@acme.example", "role": "client", "client_id": acme, "password": "client-contact-pass" }),
+        )
+        .await;
+    assert_eq!(status, 201, "{u}");
+    let contact = Session::login(&server, "dana@acme.example", "client-contact-pass").await;
+
+    // Resolved, then the client answers before it closes: open again, in the queue.
+    let t = open(&admin, json!({ "subject": "Printer jams", "priority": "P3", "client_id": acme })).await;
+    let id = t["id"].as_i64().unwrap();
+    let (status, body) = patch(&admin, id, json!({ "version": t["version"], "status": "resolved" })).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) =
+        contact.post(&format!("/api/v1/tickets/{id}/comments"), json!({ "body": "Still jamming." })).await;
+    assert_eq!(status, 201, "{body}");
+    let (_, now) = admin.get(&format!("/api/v1/tickets/{id}")).await;
+    assert_eq!(now["status"], "open", "{now}");
+
+    // Resolved and left alone: closed after [tickets] auto_close_after, by the system.
+    let version = now["version"].clone();
+    let (status, body) = patch(&admin, id, json!({ "version": version, "status": "resolved" })).await;
+    assert_eq!(status, 200, "{body}");
+    let closed = eventually(30, "the ticket to close by itself", || async {
+        let (_, t) = admin.get(&format!("/api/v1/tickets/{id}")).await;
+        (t["status"] == "closed").then_some(t)
+    })
+    .await;
+    assert!(closed["closed_at"].is_string(), "{closed}");
+    // An open ticket is never closed that way.
+    let other = open(&admin, json!({ "subject": "New laptop", "priority": "P4", "client_id": acme })).await;
+    tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+    let (_, still) = admin.get(&format!("/api/v1/tickets/{}", other["id"])).await;
+    assert_eq!(still["status"], "new");
 }

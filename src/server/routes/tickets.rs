@@ -482,7 +482,18 @@ pub async fn comment(
     // What a client contact writes is what the client says: always public.
     let public = req.public || !staff;
     let by = caller.user.id;
-    let comment = state.db.write(move |c| tickets::add_comment(c, id, Some(by), staff, &body, public, now())).await?;
+    let comment = state
+        .db
+        .write(move |c| {
+            let t = now();
+            let comment = tickets::add_comment(c, id, Some(by), staff, &body, public, t)?;
+            // The client answering a resolved ticket means it is not done: back into the queue.
+            if !staff {
+                tickets::reopen_on_client_reply(c, id, by, t)?;
+            }
+            Ok(comment)
+        })
+        .await?;
     Ok((StatusCode::CREATED, Json(comment)))
 }
 
