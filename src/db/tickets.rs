@@ -792,21 +792,23 @@ fn clock_history(conn: &Connection, ticket_id: i64) -> Result<Vec<ClockEvent>, D
 /// Replays the ticket's history through its SLA policy as of `now` and stores the figures. Due
 /// times are kept once a clock stops or pauses (the report has none then), so the ticket still
 /// shows when it was due; the queue's sort key only counts clocks that run.
-pub fn recompute_sla(conn: &Connection, ticket_id: i64, now: i64) -> Result<(), DbError> {
-    let policy_id: Option<i64> = conn
-        .prepare_cached("SELECT sla_policy_id FROM tickets WHERE id = ?1")?
-        .query_row([ticket_id], |r| r.get(0))
-        .optional()?
-        .flatten();
-    let Some(policy_id) = policy_id else { return Ok(()) };
-    let Some((calendar, policy)) = policy_of(conn, policy_id)? else { return Ok(()) };
+pub fn recompute_sla(conn: &Connection, ticket_id: i64, now: i64) -> Result<SlaNews, DbError> {
+    let row: Option<(Option<i64>, [bool; 4])> = conn
+        .prepare_cached(
+            "SELECT sla_policy_id, first_response_warned, first_response_breached, resolution_warned, resolution_breached
+             FROM tickets WHERE id = ?1",
+        )?
+        .query_row([ticket_id], |r| Ok((r.get(0)?, [r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?])))
+        .optional()?;
+    let Some((Some(policy_id), before)) = row else { return Ok(SlaNews::default()) };
+    let Some((calendar, policy)) = policy_of(conn, policy_id)? else { return Ok(SlaNews::default()) };
     let history = clock_history(conn, ticket_id)?;
-    let Ok(at) = Timestamp::from_second(now) else { return Ok(()) };
+    let Ok(at) = Timestamp::from_second(now) else { return Ok(SlaNews::default()) };
     let report = match sla::evaluate(&calendar, &policy, &history, at) {
         Ok(r) => r,
         Err(e) => {
             tracing::warn!(ticket_id, error = %e, "SLA figures not updated");
-            return Ok(());
+            return Ok(SlaNews::default());
         }
     };
     let secs = |t: Option<Timestamp>| t.map(|t| t.as_second());
@@ -835,7 +837,42 @@ pub fn recompute_sla(conn: &Connection, ticket_id: i64, now: i64) -> Result<(), 
         sla_due,
         secs(report.next_change)
     ])?;
-    Ok(())
+    // Flags only ever turn on (a breach is final), so "newly" is "on now, off before".
+    let news = SlaNews {
+        first_response_warned: fr.warned && !before[0],
+        first_response_breached: fr.breached && !before[1],
+        resolution_warned: res.warned && !before[2],
+        resolution_breached: res.breached && !before[3],
+    };
+    for (happened, kind, detail) in [
+        (news.first_response_warned, "sla_warning", "first response"),
+        (news.first_response_breached, "sla_breach", "first response"),
+        (news.resolution_warned, "sla_warning", "resolution"),
+        (news.resolution_breached, "sla_breach", "resolution"),
+    ] {
+        if happened {
+            event(conn, ticket_id, now, None, kind, None, Some(detail))?;
+        }
+    }
+    Ok(news)
+}
+
+/// What a recomputation found newly happened: each warning and breach is reported once.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SlaNews {
+    pub first_response_warned: bool,
+    pub first_response_breached: bool,
+    pub resolution_warned: bool,
+    pub resolution_breached: bool,
+}
+
+/// Tickets whose SLA clocks reach a warning or breach by `now` (the timer's work list).
+pub fn sla_due(conn: &Connection, now: i64) -> Result<Vec<i64>, DbError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id FROM tickets WHERE sla_next_change IS NOT NULL AND sla_next_change <= ?1 ORDER BY sla_next_change LIMIT 500",
+    )?;
+    let rows = stmt.query_map([now], |r| r.get(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// Closes tickets resolved at or before `resolved_before`, as the system; returns their ids.

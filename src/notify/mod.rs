@@ -42,6 +42,10 @@ pub enum Event {
     Resolved,
     /// The "send test" button.
     Test,
+    /// A ticket used the warning share of an SLA target.
+    SlaWarning,
+    /// A ticket missed an SLA target.
+    SlaBreach,
 }
 
 impl Event {
@@ -52,6 +56,8 @@ impl Event {
             Event::Renotify => "renotify",
             Event::Resolved => "resolved",
             Event::Test => "test",
+            Event::SlaWarning => "sla_warning",
+            Event::SlaBreach => "sla_breach",
         }
     }
 }

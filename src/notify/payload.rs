@@ -25,6 +25,8 @@ pub fn event_label(e: Event) -> &'static str {
         Event::Renotify => "still not resolved",
         Event::Resolved => "resolved",
         Event::Test => "test notice",
+        Event::SlaWarning => "SLA warning",
+        Event::SlaBreach => "SLA breached",
     }
 }
 

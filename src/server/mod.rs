@@ -110,6 +110,7 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()> + Send + 'st
         tokio::spawn(monitor::pruner(state.clone())),
         tokio::spawn(monitor::renotifier(state.clone())),
         tokio::spawn(monitor::ticket_closer(state.clone())),
+        tokio::spawn(monitor::sla_timer(state.clone())),
     ];
     background.extend(crate::notify::start(&state));
     let handle = axum_server::Handle::new();

@@ -126,3 +126,78 @@ pub async fn ticket_closer(state: AppState) {
         }
     }
 }
+
+/// How often SLA clocks are looked at for warnings and breaches due.
+const SLA_TICK: Duration = Duration::from_secs(5);
+
+/// Fires each SLA warning and breach once, when it happens: records it on the ticket and tells
+/// the notification channels that take the ticket's client.
+pub async fn sla_timer(state: AppState) {
+    let mut tick = tokio::time::interval(SLA_TICK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        tick.tick().await;
+        let t = now();
+        let due = state.db.read(move |c| crate::db::tickets::sla_due(c, t)).await;
+        if !matches!(&due, Ok(ids) if !ids.is_empty()) {
+            continue;
+        }
+        let base = state.public_url.trim_end_matches('/').to_owned();
+        match state.db.write(move |c| sla_notices(c, &base, t)).await {
+            Ok(0) => {}
+            Ok(_) => state.notifications.wake.notify_one(),
+            Err(e) => tracing::warn!(error = %e, "SLA timer failed"),
+        }
+    }
+}
+
+/// Recomputes the SLA figures of tickets due for a change and queues a notice for each warning
+/// or breach that newly happened. Returns the number of deliveries queued.
+fn sla_notices(c: &rusqlite::Connection, base: &str, t: i64) -> Result<usize, crate::db::DbError> {
+    use crate::notify::{Event, Message};
+    use crate::rules::Severity;
+    let mut queued = 0;
+    for id in crate::db::tickets::sla_due(c, t)? {
+        let news = crate::db::tickets::recompute_sla(c, id, t)?;
+        let Some(ticket) = crate::db::tickets::get(c, id)? else { continue };
+        let happened = [
+            (news.first_response_warned, Event::SlaWarning, "first response"),
+            (news.first_response_breached, Event::SlaBreach, "first response"),
+            (news.resolution_warned, Event::SlaWarning, "resolution"),
+            (news.resolution_breached, Event::SlaBreach, "resolution"),
+        ];
+        for (yes, event, clock) in happened {
+            if !yes {
+                continue;
+            }
+            let (severity, what) = match event {
+                Event::SlaBreach => (Severity::Critical, "missed its SLA target"),
+                _ => (Severity::Warning, "is close to its SLA target"),
+            };
+            let who = ticket.assignee.clone().unwrap_or_else(|| "nobody yet".into());
+            let link = format!("{base}/#/tickets/{id}");
+            let message = Message {
+                event,
+                severity,
+                title: format!("Ticket #{id} {what} for {clock} ({}): {}", ticket.client, ticket.subject),
+                body: format!(
+                    "Ticket: #{id} {}\\nClient: {}\\nPriority: {}\\nClock: {clock}\\nAssignee: {who}\\nLink: {link}\\n",
+                    ticket.subject, ticket.client, ticket.priority
+                ),
+                alert_id: None,
+                rule: String::new(),
+                client_id: Some(ticket.client_id),
+                client: ticket.client.clone(),
+                device_id: ticket.device_id,
+                device: String::new(),
+                subject: format!("ticket #{id}"),
+                value: None,
+                threshold: None,
+                link,
+                at: crate::db::rfc3339(t),
+            };
+            queued += crate::notify::enqueue(c, &message, t)?;
+        }
+    }
+    Ok(queued)
+}

@@ -378,3 +378,51 @@ pub async fn client_and_token(admin: &Session, client: &str, extra: Value) -> (i
     assert_eq!(status, 201, "{token}");
     (id, token)
 }
+
+/// A webhook receiver on loopback that keeps every JSON body it is sent.
+pub struct Receiver {
+    pub url: String,
+    pub bodies: Arc<Mutex<Vec<Value>>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Receiver {
+    pub async fn start() -> Receiver {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/hook", listener.local_addr().unwrap());
+        let bodies = Arc::new(Mutex::new(Vec::new()));
+        let kept = bodies.clone();
+        let app = axum::Router::new().route(
+            "/hook",
+            axum::routing::post(move |body: axum::body::Bytes| {
+                let kept = kept.clone();
+                async move {
+                    let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+                    kept.lock().unwrap().push(v);
+                    "ok"
+                }
+            }),
+        );
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Receiver { url, bodies, task }
+    }
+
+    /// Payloads about `alert_id` with `event`.
+    pub fn about(&self, alert_id: i64, event: &str) -> Vec<Value> {
+        self.bodies
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|b| b["alert_id"] == alert_id && b["event"] == event)
+            .cloned()
+            .collect()
+    }
+}
+
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}

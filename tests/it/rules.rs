@@ -1,59 +1,10 @@
 //! The rule engine end to end: real agents, a real server, and a webhook receiver on loopback.
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::common::{Session, TestAgent, TestServer, client_and_token, eventually, free_port};
-
-/// A webhook receiver on loopback that keeps every JSON body it is sent.
-struct Receiver {
-    url: String,
-    bodies: Arc<Mutex<Vec<Value>>>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl Receiver {
-    async fn start() -> Receiver {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}/hook", listener.local_addr().unwrap());
-        let bodies = Arc::new(Mutex::new(Vec::new()));
-        let kept = bodies.clone();
-        let app = axum::Router::new().route(
-            "/hook",
-            axum::routing::post(move |body: axum::body::Bytes| {
-                let kept = kept.clone();
-                async move {
-                    let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-                    kept.lock().unwrap().push(v);
-                    "ok"
-                }
-            }),
-        );
-        let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
-        Receiver { url, bodies, task }
-    }
-
-    /// Payloads about `alert_id` with `event`.
-    fn about(&self, alert_id: i64, event: &str) -> Vec<Value> {
-        self.bodies
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|b| b["alert_id"] == alert_id && b["event"] == event)
-            .cloned()
-            .collect()
-    }
-}
-
-impl Drop for Receiver {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
+use crate::common::{Receiver, Session, TestAgent, TestServer, client_and_token, eventually, free_port};
 
 async fn webhook_channel(admin: &Session, url: &str) {
     let (status, body) =

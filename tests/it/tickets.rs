@@ -7,7 +7,7 @@ use std::sync::Arc;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::common::{Session, TestServer, eventually};
+use crate::common::{Receiver, Session, TestServer, eventually};
 
 async fn client(admin: &Session, name: &str) -> i64 {
     let (status, c) = admin.post("/api/v1/clients", json!({ "name": name })).await;
@@ -387,4 +387,56 @@ async fn a_client_reply_reopens_a_resolved_ticket_and_an_untouched_one_closes_by
     tokio::time::sleep(std::time::Duration::from_secs(5)).await;
     let (_, still) = admin.get(&format!("/api/v1/tickets/{}", other["id"])).await;
     assert_eq!(still["status"], "new");
+}
+
+#[tokio::test]
+async fn an_sla_warning_and_breach_each_fire_once_when_they_happen_and_reach_the_channels() {
+    let server = TestServer::start();
+    let admin = server.admin().await;
+    let hook = Receiver::start().await;
+    let (status, body) =
+        admin.post("/api/v1/channels", json!({ "name": "Ops hook", "kind": "webhook", "target": hook.url })).await;
+    assert_eq!(status, 201, "{body}");
+    // A round-the-clock calendar and a one-minute first response for P1, so the clock runs now.
+    {
+        let conn = rusqlite::Connection::open(server.db_path()).unwrap();
+        conn.busy_timeout(std::time::Duration::from_secs(5)).unwrap();
+        let day = json!([{ "start": "00:00", "end": "24:00" }]);
+        let spec = json!({ "timezone": "UTC", "hours": { "mon": day, "tue": day, "wed": day, "thu": day, "fri": day, "sat": day, "sun": day } });
+        conn.execute("UPDATE sla_calendars SET spec = ?1", [spec.to_string()]).unwrap();
+        let t = |f: u32, r: u32| json!({ "first_response_minutes": f, "resolution_minutes": r });
+        let policy =
+            json!({ "p1": t(1, 600), "p2": t(60, 600), "p3": t(240, 1440), "p4": t(480, 2400), "warning_percent": 75 });
+        conn.execute("UPDATE sla_policies SET targets = ?1", [policy.to_string()]).unwrap();
+    }
+    let acme = client(&admin, "Acme").await;
+    let t = open(&admin, json!({ "subject": "Server down", "priority": "P1", "client_id": acme })).await;
+    let id = t["id"].as_i64().unwrap();
+    let created = unix(t["created_at"].as_str().unwrap());
+    assert_eq!(unix(t["sla"]["first_response_due"].as_str().unwrap()), created + 60, "{t}");
+
+    let about = |event: &'static str| {
+        let bodies = hook.bodies.lock().unwrap().clone();
+        bodies
+            .into_iter()
+            .filter(|b| b["event"] == event && b["subject"] == format!("ticket #{id}"))
+            .collect::<Vec<_>>()
+    };
+    eventually(90, "the breach notice", || async { (!about("sla_breach").is_empty()).then_some(()) }).await;
+    let warning = about("sla_warning");
+    assert_eq!(warning.len(), 1, "{warning:?}");
+    assert!(warning[0]["title"].as_str().unwrap().contains("close to its SLA target"), "{warning:?}");
+    assert_eq!(about("sla_breach")[0]["severity"], "critical");
+    let (_, ticket) = admin.get(&format!("/api/v1/tickets/{id}")).await;
+    let timeline = ticket["timeline"].to_string();
+    assert!(timeline.contains("sla_warning") && timeline.contains("sla_breach"), "{timeline}");
+    // Later ticks find nothing new: each fired once.
+    tokio::time::sleep(std::time::Duration::from_secs(12)).await;
+    assert_eq!((about("sla_warning").len(), about("sla_breach").len()), (1, 1));
+    // A breach is final: answering now does not take it back.
+    let (status, _) =
+        admin.post(&format!("/api/v1/tickets/{id}/comments"), json!({ "body": "On it.", "public": true })).await;
+    assert_eq!(status, 201);
+    let (_, ticket) = admin.get(&format!("/api/v1/tickets/{id}")).await;
+    assert_eq!(ticket["sla"]["first_response_breached"], true, "{}", ticket["sla"]);
 }
