@@ -34,6 +34,8 @@ const SILENCED_RECHECK: i64 = 60;
 pub struct Book {
     pub rules: Vec<Rule>,
     pub windows: Vec<Window>,
+    /// Each rule's `kind_key`, worked out once rather than at every check-in.
+    kinds: Vec<String>,
     global: Vec<usize>,
     by_client: HashMap<i64, Vec<usize>>,
     by_site: HashMap<i64, Vec<usize>>,
@@ -43,7 +45,8 @@ pub struct Book {
 
 impl Book {
     pub fn new(rules: Vec<Rule>, windows: Vec<Window>) -> Book {
-        let mut book = Book { rules, windows, ..Default::default() };
+        let kinds = rules.iter().map(|r| r.condition.kind_key()).collect();
+        let mut book = Book { rules, windows, kinds, ..Default::default() };
         for (i, r) in book.rules.iter().enumerate() {
             match &r.scope {
                 Scope::Global => book.global.push(i),
@@ -70,9 +73,7 @@ impl Book {
         }
         candidates.sort_unstable();
         candidates.dedup();
-        let keyed: Vec<(usize, &Scope, String)> =
-            candidates.iter().map(|&i| (i, &self.rules[i].scope, self.rules[i].condition.kind_key())).collect();
-        winners(d, keyed.iter().map(|(i, s, k)| (*i, *s, k.as_str())))
+        winners(d, candidates.iter().map(|&i| (i, &self.rules[i].scope, self.kinds[i].as_str())))
             .into_iter()
             .map(|i| &self.rules[i])
             .filter(|r| r.enabled)
@@ -152,7 +153,8 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    fn merge(&mut self, other: Outcome) {
+    /// Adds what another evaluation in the same transaction changed.
+    pub fn merge(&mut self, other: Outcome) {
         self.alerts.extend(other.alerts);
         self.notices += other.notices;
     }

@@ -46,13 +46,9 @@ pub async fn offline_timer(state: AppState) {
                     let client_id: i64 =
                         c.query_row("SELECT client_id FROM devices WHERE id = ?1", [id], |r| r.get(0))?;
                     out.push((id, client_id));
-                    let o = engine::on_offline(c, &ctx, id, t)?;
-                    outcome.alerts.extend(o.alerts);
-                    outcome.notices += o.notices;
+                    outcome.merge(engine::on_offline(c, &ctx, id, t)?);
                 }
-                let o = engine::on_timer(c, &ctx, t)?;
-                outcome.alerts.extend(o.alerts);
-                outcome.notices += o.notices;
+                outcome.merge(engine::on_timer(c, &ctx, t)?);
                 Ok((out, outcome))
             })
             .await;

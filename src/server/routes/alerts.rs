@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::openapi::{ApiDoc, page_of};
-use super::{Page, PageParams, page};
+use super::{Page, PageParams, id_page};
 use crate::db::alerts::{self, Alert, AlertFilter};
 use crate::db::now;
 use crate::rules::Severity;
@@ -115,12 +115,7 @@ pub async fn list(
 ) -> ApiResult<Json<Page<Alert>>> {
     let paging = PageParams { limit: p.limit, cursor: p.cursor };
     let limit = paging.limit()?;
-    let before: Option<i64> = match paging.after()? {
-        Some(c) => {
-            Some(c.parse().map_err(|_| ApiError::bad_field("cursor", "cursor is not one this server gave out."))?)
-        }
-        None => None,
-    };
+    let before = paging.after_id()?;
     let states = ["open", "unacknowledged", "acknowledged", "resolved", "all"];
     if let Some(s) = p.state.as_deref().filter(|s| !states.contains(s)) {
         return Err(ApiError::bad_field("state", format!("state {s:?} is not one of {}.", states.join(", "))));
@@ -147,9 +142,7 @@ pub async fn list(
         search: p.q.map(|q| q.trim().to_owned()).filter(|q| !q.is_empty()),
     };
     let rows = state.db.read(move |c| alerts::list(c, &filter, before, limit)).await?;
-    let keyed: Vec<(String, Alert)> = rows.into_iter().map(|a| (a.id.to_string(), a)).collect();
-    let p = page(keyed, limit, |(k, _)| k);
-    Ok(Json(Page { items: p.items.into_iter().map(|(_, a)| a).collect(), next_cursor: p.next_cursor }))
+    Ok(Json(id_page(rows, limit, |a| a.id)))
 }
 
 #[derive(Deserialize)]

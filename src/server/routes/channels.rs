@@ -16,7 +16,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Value, json};
 
 use super::openapi::{ApiDoc, page_of};
-use super::{Page, PageParams, email, page, required_text};
+use super::{Page, PageParams, email, id_page, required_text};
 use crate::db::notifications::{self as store, AppNotice, Channel, ChannelChanges, ChannelFields, Delivery};
 use crate::db::{DbError, audit, clients, now, rfc3339};
 use crate::notify::{self, ChannelKind};
@@ -289,26 +289,6 @@ async fn channel_or_404(state: &AppState, id: i64) -> ApiResult<Channel> {
         .ok_or_else(|| ApiError::not_found(format!("There is no notification channel with id {id}.")))
 }
 
-/// The cursor of a list ordered by id.
-fn id_cursor(p: &PageParams) -> ApiResult<Option<i64>> {
-    p.after()?
-        .map(|s| s.parse::<i64>().map_err(|_| ApiError::bad_field("cursor", "cursor is not one this server gave out.")))
-        .transpose()
-}
-
-/// A page of up to `limit + 1` rows of a list ordered by id.
-fn id_page<T>(rows: Vec<T>, limit: usize, id: impl Fn(&T) -> i64) -> Page<T> {
-    let keyed: Vec<(T, String)> = rows
-        .into_iter()
-        .map(|r| {
-            let key = id(&r).to_string();
-            (r, key)
-        })
-        .collect();
-    let p = page(keyed, limit, |(_, key)| key);
-    Page { items: p.items.into_iter().map(|(r, _)| r).collect(), next_cursor: p.next_cursor }
-}
-
 async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -316,7 +296,7 @@ async fn list(
 ) -> ApiResult<Json<Page<Channel>>> {
     caller.require_staff()?;
     let limit = p.limit()?;
-    let after = id_cursor(&p)?;
+    let after = p.after_id()?;
     let rows = state.db.read(move |c| store::list_channels(c, after, limit + 1)).await?;
     let mut paged = id_page(rows, limit, |c| c.id);
     paged.items = paged.items.into_iter().map(|c| for_caller(&caller, c)).collect();
@@ -455,7 +435,7 @@ async fn deliveries(
 ) -> ApiResult<Json<Page<Delivery>>> {
     caller.require_staff()?;
     let limit = p.limit()?;
-    let before = id_cursor(&p)?;
+    let before = p.after_id()?;
     channel_or_404(&state, id).await?;
     let rows = state.db.read(move |c| store::list_deliveries(c, id, before, limit + 1)).await?;
     Ok(Json(id_page(rows, limit, |d| d.id)))
@@ -474,7 +454,7 @@ async fn notices(
     Query(p): Query<PageParams>,
 ) -> ApiResult<Json<NoticePage>> {
     let limit = p.limit()?;
-    let before = id_cursor(&p)?;
+    let before = p.after_id()?;
     let (user_id, scope) = (caller.user.id, caller.client_scope());
     let (rows, unread) = state
         .db

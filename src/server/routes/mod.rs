@@ -60,6 +60,28 @@ impl PageParams {
             .map(Some)
             .ok_or_else(|| ApiError::bad_field("cursor", "cursor is not one this server gave out."))
     }
+
+    /// The id the previous page ended at, for lists ordered by id.
+    pub fn after_id(&self) -> Result<Option<i64>, ApiError> {
+        self.after()?
+            .map(|s| {
+                s.parse::<i64>().map_err(|_| ApiError::bad_field("cursor", "cursor is not one this server gave out."))
+            })
+            .transpose()
+    }
+}
+
+/// A page of up to `limit + 1` rows of a list ordered by id.
+pub fn id_page<T>(rows: Vec<T>, limit: usize, id: impl Fn(&T) -> i64) -> Page<T> {
+    let keyed: Vec<(T, String)> = rows
+        .into_iter()
+        .map(|r| {
+            let key = id(&r).to_string();
+            (r, key)
+        })
+        .collect();
+    let p = page(keyed, limit, |(_, key)| key);
+    Page { items: p.items.into_iter().map(|(r, _)| r).collect(), next_cursor: p.next_cursor }
 }
 
 /// Builds a page from up to `limit + 1` rows: the extra row only says that more exist.

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::openapi::{ApiDoc, page_of};
-use super::{Page, PageParams, page, required_text};
+use super::{Page, PageParams, id_page, required_text};
 use crate::config::HumanDuration;
 use crate::db::{DbError, audit, now, rfc3339, rules as stored};
 use crate::rules::condition::Condition;
@@ -188,12 +188,7 @@ pub async fn list(
     caller.require_staff()?;
     let paging = PageParams { limit: p.limit, cursor: p.cursor };
     let limit = paging.limit()?;
-    let after: Option<i64> = match paging.after()? {
-        Some(c) => {
-            Some(c.parse().map_err(|_| ApiError::bad_field("cursor", "cursor is not one this server gave out."))?)
-        }
-        None => None,
-    };
+    let after = paging.after_id()?;
     let q = p.q.map(|q| q.trim().to_lowercase()).filter(|q| !q.is_empty());
     let rows = state
         .db
@@ -215,9 +210,7 @@ pub async fn list(
             Ok(out)
         })
         .await?;
-    let keyed: Vec<(String, RuleView)> = rows.into_iter().map(|r| (r.id.to_string(), r)).collect();
-    let p = page(keyed, limit, |(k, _)| k);
-    Ok(Json(Page { items: p.items.into_iter().map(|(_, r)| r).collect(), next_cursor: p.next_cursor }))
+    Ok(Json(id_page(rows, limit, |r| r.id)))
 }
 
 /// A rule as a person sends it.
@@ -436,8 +429,7 @@ async fn after_change(state: &AppState, rule_id: i64) -> ApiResult<()> {
                 .query_map([rule_id], |r| r.get(0))?
                 .collect::<Result<_, _>>()?;
             for other in others {
-                let o = engine::reconcile_rule(c, &ctx, other, t)?;
-                out.alerts.extend(o.alerts);
+                out.merge(engine::reconcile_rule(c, &ctx, other, t)?);
             }
             Ok(out)
         })
