@@ -28,6 +28,11 @@ import { NoticeBell } from './js/components/notices.js';
 import { MaintenancePage } from './js/pages/maintenance.js';
 import { AlertsPage, AlertPage, AlertNavBadge } from './js/pages/alerts.js';
 import { RulesPage } from './js/pages/rules.js';
+import { TicketsPage } from './js/pages/tickets.js';
+import { TicketPage } from './js/pages/ticket.js';
+import { KbPage, KbArticlePage } from './js/pages/kb.js';
+import { ReportsPage, REPORT_TABS } from './js/pages/reports.js';
+import { ServiceDeskPage, SERVICE_DESK_TABS } from './js/pages/service-desk.js';
 
 function parseRoute() {
   const hash = location.hash.replace(/^#\/?/, '');
@@ -49,6 +54,14 @@ function parseRoute() {
   if (parts[0] === 'alerts' && parts.length === 1) return { name: 'alerts', query };
   if (parts[0] === 'alerts' && parts.length === 2) return { name: 'alert', id: parts[1] };
   if (parts[0] === 'rules' && parts.length === 1) return { name: 'rules' };
+  if (parts[0] === 'tickets' && parts.length === 1) return { name: 'tickets', query };
+  if (parts[0] === 'tickets' && parts.length === 2) return { name: 'ticket', id: parts[1] };
+  if (parts[0] === 'kb' && parts.length === 1) return { name: 'kb', query };
+  if (parts[0] === 'kb' && parts.length === 2) return { name: 'kb-article', id: parts[1] }; // id or "new"
+  if (parts[0] === 'reports' && parts.length === 1) return { name: 'reports', tab: REPORT_TABS[0], query };
+  if (parts[0] === 'reports' && parts.length === 2 && REPORT_TABS.includes(parts[1])) return { name: 'reports', tab: parts[1], query };
+  if (parts[0] === 'service-desk' && parts.length === 1) return { name: 'service-desk', tab: SERVICE_DESK_TABS[0] };
+  if (parts[0] === 'service-desk' && parts.length === 2 && SERVICE_DESK_TABS.includes(parts[1])) return { name: 'service-desk', tab: parts[1] };
   return { name: 'none' };
 }
 
@@ -68,6 +81,10 @@ function allowed(route, user) {
     case 'maintenance': return true; // client contacts read their own client's windows
     case 'alerts': case 'alert': return true; // a client contact sees their own company's alerts
     case 'rules': return isStaff(user);
+    case 'tickets': case 'ticket': return true; // a client contact sees their own company's tickets
+    case 'kb': case 'kb-article': return true; // client contacts read client-visible articles
+    case 'reports': return isStaff(user);
+    case 'service-desk': return isStaff(user); // technicians read queues, routing and SLAs; admins edit
     default: return false;
   }
 }
@@ -80,6 +97,7 @@ function homeHash(user) {
 function navItems(user) {
   const items = [];
   if (isStaff(user)) items.push({ key: 'dashboard', href: '#/dashboard', label: 'Dashboard', icon: 'dashboard', routes: ['dashboard'] });
+  items.push({ key: 'tickets', href: '#/tickets', label: 'Tickets', icon: 'list', routes: ['tickets', 'ticket'] });
   items.push({ key: 'alerts', href: '#/alerts', label: 'Alerts', icon: 'alert', routes: ['alerts', 'alert'], badge: AlertNavBadge });
   items.push({ key: 'devices', href: '#/devices', label: 'Devices', icon: 'device', routes: ['devices', 'device'] });
   if (isStaff(user)) items.push({ key: 'clients', href: '#/clients', label: 'Clients', icon: 'clients', routes: ['clients', 'client'] });
@@ -88,7 +106,10 @@ function navItems(user) {
     items.push({ key: 'client', href: `#/clients/${encodeURIComponent(own)}`, label: userClientName(user) || 'My company', icon: 'clients', routes: ['client'] });
   }
   items.push({ key: 'maintenance', href: '#/maintenance', label: 'Maintenance', icon: 'clock', routes: ['maintenance'] });
+  items.push({ key: 'kb', href: '#/kb', label: 'Knowledge base', icon: 'box', routes: ['kb', 'kb-article'] });
+  if (isStaff(user)) items.push({ key: 'reports', href: '#/reports', label: 'Reports', icon: 'chart', routes: ['reports'] });
   if (isStaff(user)) items.push({ key: 'rules', href: '#/rules', label: 'Rules', icon: 'activity', routes: ['rules'] });
+  if (isStaff(user)) items.push({ key: 'service-desk', href: '#/service-desk', label: 'Service desk', icon: 'shield', routes: ['service-desk'] });
   if (isStaff(user)) items.push({ key: 'channels', href: '#/channels', label: 'Notifications', icon: 'external', routes: ['channels'] });
   if (user.role === 'admin') items.push({ key: 'users', href: '#/users', label: 'Users', icon: 'users', routes: ['users'] });
   items.push({ key: 'account', href: '#/account', label: 'Account', icon: 'account', routes: ['account'] });
@@ -147,6 +168,9 @@ function App() {
         const keys = {};
         if (isStaff(u)) keys.h = to('#/dashboard');
         keys.d = to('#/devices');
+        keys.t = to('#/tickets');
+        keys.k = to('#/kb');
+        if (isStaff(u)) keys.r = to('#/reports');
         if (isStaff(u)) keys.c = to('#/clients');
         if (u.role === 'admin') keys.u = to('#/users');
         keys.a = to('#/account');
@@ -232,6 +256,12 @@ function routePage(route, user) {
     case 'alerts': return html`<${AlertsPage} user=${user} query=${route.query} />`;
     case 'alert': return html`<${AlertPage} key=${route.id} id=${route.id} user=${user} />`;
     case 'rules': return html`<${RulesPage} user=${user} />`;
+    case 'tickets': return html`<${TicketsPage} user=${user} query=${route.query} />`;
+    case 'ticket': return html`<${TicketPage} key=${route.id} id=${route.id} user=${user} />`;
+    case 'kb': return html`<${KbPage} user=${user} query=${route.query} />`;
+    case 'kb-article': return html`<${KbArticlePage} key=${route.id} id=${route.id} user=${user} />`;
+    case 'reports': return html`<${ReportsPage} user=${user} tab=${route.tab} query=${route.query} />`;
+    case 'service-desk': return html`<${ServiceDeskPage} user=${user} tab=${route.tab} />`;
     default: return html`<${AccountPage} user=${user} />`;
   }
 }
@@ -241,8 +271,16 @@ function Breadcrumbs({ route, user }) {
   const section = {
     dashboard: 'Dashboard', devices: 'Devices', clients: 'Clients', client: 'Clients', users: 'Users', account: 'Account',
     channels: 'Notifications',
-    maintenance: 'Maintenance', alerts: 'Alerts', rules: 'Rules',
+    maintenance: 'Maintenance', alerts: 'Alerts', rules: 'Rules', tickets: 'Tickets', kb: 'Knowledge base',
+    reports: 'Reports', 'service-desk': 'Service desk',
   }[route.name] || '';
+  if (route.name === 'ticket' || route.name === 'kb-article') {
+    const [href, label] = route.name === 'ticket' ? ['#/tickets', 'Tickets'] : ['#/kb', 'Knowledge base'];
+    return html`<ol class="crumbs">
+      <li><a href=${href}>${label}</a></li>
+      <li aria-current="page">${crumb || html`<${Spinner} />`}</li>
+    </ol>`;
+  }
   if (route.name === 'alert') {
     return html`<ol class="crumbs">
       <li><a href="#/alerts">Alerts</a></li>

@@ -1,4 +1,4 @@
-//! The command line: `steward server | admin | backup | config`. `--help` on each explains every flag.
+//! The command line: `steward server | agent | admin | backup | config | demo`. `--help` on each explains every flag.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -36,6 +36,19 @@ pub enum Command {
     /// Show or check configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// A server with sample clients, tickets and a local agent, for a first look.
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Folder for the demo's data; default: a new temporary folder, deleted when the demo stops.
+    /// A folder given here is kept, and a later `steward demo` on it continues with it.
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Address and port to serve on (HTTPS, self-signed); port 0 picks a free one.
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
 }
 
 /// Where the configuration comes from; shared by every command that reads it.

@@ -8,6 +8,7 @@ pub mod backup;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod demo;
 pub mod fsutil;
 pub mod monitoring;
 pub mod notify;

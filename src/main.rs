@@ -140,6 +140,11 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             );
             Ok(())
         }
+        Command::Demo(args) => {
+            init_logging(&Config::default(), "warn");
+            runtime()?.block_on(steward::demo::run(args, shutdown_signal()))?;
+            Ok(())
+        }
         Command::Config(ConfigCommand::Example) => {
             print!("{}", steward::config::EXAMPLE);
             Ok(())

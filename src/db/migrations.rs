@@ -14,6 +14,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/0003_rules.sql"),
     include_str!("sql/0004_notifications.sql"),
     include_str!("sql/0005_tickets.sql"),
+    include_str!("sql/0006_routing_kb.sql"),
 ];
 
 /// The schema version this binary writes.

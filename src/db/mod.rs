@@ -11,14 +11,19 @@ pub mod alerts;
 pub mod api_keys;
 pub mod audit;
 pub mod clients;
+pub mod contacts;
 pub mod devices;
 pub mod enroll_tokens;
+pub mod kb;
 pub mod maintenance;
 pub mod metrics;
 pub mod migrations;
 pub mod notifications;
+pub mod reports;
+pub mod routing;
 pub mod rules;
 pub mod sessions;
+pub mod sla;
 pub mod tickets;
 pub mod users;
 
@@ -281,6 +286,17 @@ pub fn rfc3339(ts: i64) -> String {
         .ok()
         .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
         .unwrap_or_default()
+}
+
+/// A fresh database at the latest schema in a temporary folder, for unit tests; the folder
+/// lives as long as the returned guard.
+#[cfg(test)]
+pub(crate) fn test_database() -> (tempfile::TempDir, rusqlite::Connection) {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let path = dir.path().join("db");
+    let mut conn = open_connection(&path, false).expect("a database");
+    migrations::migrate(&mut conn, &path).expect("the schema");
+    (dir, conn)
 }
 
 #[cfg(test)]

@@ -265,6 +265,7 @@ pub fn list_deliveries(
 #[derive(Debug, Clone)]
 pub struct Due {
     pub id: i64,
+    /// 0 for a notice to one person's address (`kind` e-mail, `target` the address).
     pub channel_id: i64,
     pub kind: ChannelKind,
     pub target: String,
@@ -276,8 +277,9 @@ pub struct Due {
 /// Up to `limit` deliveries due at `now`, the longest-waiting first.
 pub fn due(conn: &Connection, now: i64, limit: usize) -> Result<Vec<Due>, DbError> {
     let mut stmt = conn.prepare_cached(
-        "SELECT o.id, o.channel_id, ch.kind, ch.target, o.message_json, o.attempts, o.created_at
-         FROM outbox o JOIN channels ch ON ch.id = o.channel_id
+        "SELECT o.id, coalesce(o.channel_id, 0), coalesce(ch.kind, 'email'), coalesce(ch.target, o.recipient),
+                o.message_json, o.attempts, o.created_at
+         FROM outbox o LEFT JOIN channels ch ON ch.id = o.channel_id
          WHERE o.delivered_at IS NULL AND o.failed_at IS NULL AND o.next_attempt_at <= ?1
          ORDER BY o.next_attempt_at, o.id LIMIT ?2",
     )?;

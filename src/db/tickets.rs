@@ -14,6 +14,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::Serialize;
 
 use super::{DbError, rfc3339};
+use crate::tickets::routing::TicketFacts;
 use crate::tickets::sla::{self, Calendar, CalendarSpec, ClockEvent, ClockState, Priority, SlaPolicy, Status};
 
 /// Where a ticket came from.
@@ -176,9 +177,13 @@ pub struct TicketFilter {
     pub assignee: Option<AssigneeFilter>,
     pub queue_id: Option<i64>,
     pub device_id: Option<i64>,
-    /// Words in the subject or description.
+    /// Words in the subject or description (full text, the last word as a prefix), or a
+    /// ticket number.
     pub search: Option<String>,
 }
+
+/// Up to this many full-text matches are fetched and sorted; more are found by walking the queue.
+const FEW_MATCHES: i64 = 2000;
 
 /// Tickets by SLA due time (soonest first, those with no running clock last), then number, after
 /// the `(sort_due, id)` the previous page ended at. Gives up to `limit + 1` rows.
@@ -188,47 +193,91 @@ pub fn list(
     after: Option<(i64, i64)>,
     limit: usize,
 ) -> Result<Vec<Ticket>, DbError> {
-    let statuses = (!f.statuses.is_empty())
-        .then(|| serde_json::to_string(&f.statuses.iter().map(|s| s.as_str()).collect::<Vec<_>>()))
-        .transpose()
-        .map_err(|e| DbError::Conflict(e.to_string()))?;
-    let search =
-        f.search.as_deref().map(|s| format!("%{}%", s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")));
-    let (assignee, unassigned) = match f.assignee {
-        Some(AssigneeFilter::User(id)) => (Some(id), false),
-        Some(AssigneeFilter::Unassigned) => (None, true),
-        None => (None, false),
+    use rusqlite::types::Value;
+    // Only the filters given become terms, each a plain comparison, so SQLite can walk the index
+    // that has that column before the queue order (client, assignee, queue, single status) and
+    // read just the matching tickets, already sorted. The values are always bound parameters.
+    let mut terms: Vec<String> = Vec::new();
+    let mut args: Vec<Value> = Vec::new();
+    let mut bind = |v: Value| {
+        args.push(v);
+        format!("?{}", args.len())
     };
+    match f.statuses.as_slice() {
+        [] => {}
+        [one] => terms.push(format!("t.status = {}", bind(Value::Text(one.as_str().into())))),
+        many => {
+            let list = serde_json::to_string(&many.iter().map(|s| s.as_str()).collect::<Vec<_>>())
+                .map_err(|e| DbError::Conflict(e.to_string()))?;
+            // The `+` keeps SQLite from sorting every ticket of these statuses instead of walking
+            // the queue order, where the active ones (those with running clocks) come first.
+            terms.push(format!("+t.status IN (SELECT value FROM json_each({}))", bind(Value::Text(list))));
+        }
+    }
+    if let Some(p) = f.priority {
+        terms.push(format!("t.priority = {}", bind(Value::Text(p.as_str().into()))));
+    }
+    if let Some(c) = f.client_id {
+        terms.push(format!("t.client_id = {}", bind(Value::Integer(c))));
+    }
+    match f.assignee {
+        Some(AssigneeFilter::User(id)) => terms.push(format!("t.assignee_id = {}", bind(Value::Integer(id)))),
+        Some(AssigneeFilter::Unassigned) => terms.push("t.assignee_id IS NULL".into()),
+        None => {}
+    }
+    if let Some(q) = f.queue_id {
+        terms.push(format!("t.queue_id = {}", bind(Value::Integer(q))));
+    }
+    if let Some(d) = f.device_id {
+        terms.push(format!(
+            "EXISTS (SELECT 1 FROM ticket_devices td WHERE td.ticket_id = t.id AND td.device_id = {})",
+            bind(Value::Integer(d))
+        ));
+    }
+    // Words search the full-text index of subjects and descriptions; "123" or "#123" is also
+    // ticket number 123. Text with nothing searchable in it finds nothing.
+    if let Some(s) = f.search.as_deref().map(str::trim) {
+        let number = s.trim_start_matches('#').parse::<i64>().ok();
+        let words = match super::kb::match_expression(s) {
+            // A rare word finds few tickets: fetch those and sort them. A common one finds
+            // thousands: walk the queue order (`+` keeps SQLite from fetching them all first)
+            // and stop at a page of matches.
+            Some(expr) => {
+                let many: bool = conn
+                    .prepare_cached(
+                        "SELECT count(*) > ?2 FROM (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ?1 LIMIT ?2 + 1)",
+                    )?
+                    .query_row(params![expr, FEW_MATCHES], |r| r.get(0))?;
+                let plus = if many { "+" } else { "" };
+                Some(format!(
+                    "{plus}t.id IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH {})",
+                    bind(Value::Text(expr))
+                ))
+            }
+            None => None,
+        };
+        let number = number.map(|n| format!("t.id = {}", bind(Value::Integer(n))));
+        match (words, number) {
+            (None, None) => return Ok(Vec::new()),
+            (Some(w), None) => terms.push(w),
+            (None, Some(n)) => terms.push(n),
+            (Some(w), Some(n)) => terms.push(format!("({w} OR {n})")),
+        }
+    }
+    if let Some((due, id)) = after {
+        terms.push(format!(
+            "(coalesce(t.sla_due, 9223372036854775807), t.id) > ({}, {})",
+            bind(Value::Integer(due)),
+            bind(Value::Integer(id))
+        ));
+    }
+    let limit = bind(Value::Integer(limit as i64 + 1));
+    let filter = if terms.is_empty() { String::new() } else { format!("WHERE {}", terms.join(" AND ")) };
     let sql = format!(
-        "SELECT {COLUMNS} {FROM}
-         WHERE (?1 IS NULL OR t.status IN (SELECT value FROM json_each(?1)))
-           AND (?2 IS NULL OR t.priority = ?2)
-           AND (?3 IS NULL OR t.client_id = ?3)
-           AND (?4 IS NULL OR t.assignee_id = ?4)
-           AND (?5 = 0 OR t.assignee_id IS NULL)
-           AND (?6 IS NULL OR t.queue_id = ?6)
-           AND (?7 IS NULL OR EXISTS (SELECT 1 FROM ticket_devices td WHERE td.ticket_id = t.id AND td.device_id = ?7))
-           AND (?8 IS NULL OR t.subject LIKE ?8 ESCAPE '\\' OR t.description LIKE ?8 ESCAPE '\\')
-           AND (?9 IS NULL OR (coalesce(t.sla_due, 9223372036854775807), t.id) > (?9, ?10))
-         ORDER BY coalesce(t.sla_due, 9223372036854775807), t.id LIMIT ?11"
+        "SELECT {COLUMNS} {FROM} {filter} ORDER BY coalesce(t.sla_due, 9223372036854775807), t.id LIMIT {limit}"
     );
     let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(
-        params![
-            statuses,
-            f.priority.map(Priority::as_str),
-            f.client_id,
-            assignee,
-            unassigned,
-            f.queue_id,
-            f.device_id,
-            search,
-            after.map(|a| a.0),
-            after.map(|a| a.1),
-            limit as i64 + 1
-        ],
-        from_row,
-    )?;
+    let rows = stmt.query_map(rusqlite::params_from_iter(args), from_row)?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
@@ -342,6 +391,11 @@ pub fn create(conn: &Connection, t: &NewTicket, now: i64) -> Result<Result<Ticke
         return refuse("alert_id", format!("alert_id {id} is not an alert."));
     }
     let policy = policy_for_client(conn, t.client_id)?;
+    let device_ids = dedup(&t.device_ids);
+    let tags = super::routing::device_tags(conn, &device_ids)?;
+    let facts =
+        TicketFacts { client_id: t.client_id, category: &t.category, source: t.source.as_str(), device_tags: &tags };
+    let routed = super::routing::assign(conn, &facts, t.queue_id, t.assignee_id, now)?;
     conn.prepare_cached(
         "INSERT INTO tickets (subject, description, client_id, site_id, contact_id, source, category, priority,
                               status, queue_id, assignee_id, alert_id, created_by, created_at, updated_at,
@@ -357,8 +411,8 @@ pub fn create(conn: &Connection, t: &NewTicket, now: i64) -> Result<Result<Ticke
         t.source.as_str(),
         t.category,
         t.priority.as_str(),
-        t.queue_id,
-        t.assignee_id,
+        routed.queue_id,
+        routed.assignee_id,
         t.alert_id,
         t.created_by,
         now,
@@ -366,7 +420,16 @@ pub fn create(conn: &Connection, t: &NewTicket, now: i64) -> Result<Result<Ticke
     ])?;
     let id = conn.last_insert_rowid();
     event(conn, id, now, t.created_by, "created", None, Some(t.priority.as_str()))?;
-    link_devices(conn, id, &dedup(&t.device_ids))?;
+    if let Some(rule) = &routed.rule {
+        event(conn, id, now, None, "routed", None, Some(rule))?;
+    }
+    if routed.queue_id.is_some() && routed.queue_id != t.queue_id {
+        event(conn, id, now, None, "queue", None, id_text(routed.queue_id).as_deref())?;
+    }
+    if routed.assignee_id.is_some() && routed.assignee_id != t.assignee_id {
+        event(conn, id, now, None, "assignee", None, id_text(routed.assignee_id).as_deref())?;
+    }
+    link_devices(conn, id, &device_ids)?;
     recompute_sla(conn, id, now)?;
     let ticket = get(conn, id)?.ok_or_else(|| DbError::NotFound(format!("ticket {id} just opened")))?;
     Ok(Ok(ticket))
@@ -542,17 +605,35 @@ pub struct TicketEvent {
     pub user_id: Option<i64>,
     pub user: Option<String>,
     /// "created", a field ("status", "priority", "assignee", "queue", "contact", "subject",
-    /// "description", "category", "devices") or "first_response".
+    /// "description", "category", "devices"), "first_response", "routed" (the routing rule's name
+    /// in `new_value`), "sla_warning"/"sla_breach" (the clock) or "article" (a KB article linked).
     pub kind: String,
     pub old_value: Option<String>,
     pub new_value: Option<String>,
+    /// For "assignee", "queue" and "contact": the names the ids stand for (`None` when gone).
+    pub old_label: Option<String>,
+    pub new_label: Option<String>,
+}
+
+/// The name an id of an event of `kind` stands for, as an SQL expression over `value`.
+fn label_sql(value: &str) -> String {
+    format!(
+        "CASE e.kind
+           WHEN 'assignee' THEN (SELECT coalesce(nullif(name, ''), login) FROM users WHERE id = CAST({value} AS INTEGER))
+           WHEN 'queue' THEN (SELECT name FROM queues WHERE id = CAST({value} AS INTEGER))
+           WHEN 'contact' THEN (SELECT name FROM contacts WHERE id = CAST({value} AS INTEGER))
+         END"
+    )
 }
 
 pub fn events(conn: &Connection, ticket_id: i64) -> Result<Vec<TicketEvent>, DbError> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT e.id, e.at, e.user_id, coalesce(nullif(u.name, ''), u.login), e.kind, e.old_value, e.new_value
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT e.id, e.at, e.user_id, coalesce(nullif(u.name, ''), u.login), e.kind, e.old_value, e.new_value,
+                {}, {}
          FROM ticket_events e LEFT JOIN users u ON u.id = e.user_id WHERE e.ticket_id = ?1 ORDER BY e.id",
-    )?;
+        label_sql("e.old_value"),
+        label_sql("e.new_value")
+    ))?;
     let rows = stmt.query_map([ticket_id], |r| {
         Ok(TicketEvent {
             id: r.get(0)?,
@@ -562,6 +643,8 @@ pub fn events(conn: &Connection, ticket_id: i64) -> Result<Vec<TicketEvent>, DbE
             kind: r.get(4)?,
             old_value: r.get(5)?,
             new_value: r.get(6)?,
+            old_label: r.get(7)?,
+            new_label: r.get(8)?,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
@@ -909,10 +992,7 @@ mod tests {
     use super::*;
 
     fn db() -> (tempfile::TempDir, Connection) {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("db");
-        let mut conn = super::super::open_connection(&path, false).unwrap();
-        super::super::migrations::migrate(&mut conn, &path).unwrap();
+        let (dir, conn) = crate::db::test_database();
         conn.execute("INSERT INTO clients (name, created_at, updated_at) VALUES ('Acme', 0, 0)", []).unwrap();
         (dir, conn)
     }

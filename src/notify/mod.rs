@@ -46,6 +46,8 @@ pub enum Event {
     SlaWarning,
     /// A ticket missed an SLA target.
     SlaBreach,
+    /// A public comment on a ticket, mailed to the ticket's contact.
+    TicketComment,
 }
 
 impl Event {
@@ -58,6 +60,7 @@ impl Event {
             Event::Test => "test",
             Event::SlaWarning => "sla_warning",
             Event::SlaBreach => "sla_breach",
+            Event::TicketComment => "ticket_comment",
         }
     }
 }
@@ -106,6 +109,23 @@ pub fn enqueue(conn: &Connection, message: &Message, now: i64) -> Result<usize, 
     let wanted = serde_json::to_string(severities).map_err(|e| DbError::Conflict(e.to_string()))?;
     n += stmt.execute(params![message.alert_id, message.event.as_str(), json, now, wanted, message.client_id])?;
     Ok(n)
+}
+
+/// Queues `message` for one person's e-mail address (an assignee, an escalation contact, a
+/// client's contact), apart from the channels; sent when SMTP is set up, retried like the rest.
+/// An empty or malformed address queues nothing and answers false.
+pub fn enqueue_to(conn: &Connection, address: &str, message: &Message, now: i64) -> Result<bool, DbError> {
+    let address = address.trim();
+    if address.parse::<lettre::message::Mailbox>().is_err() {
+        return Ok(false);
+    }
+    let json = serde_json::to_string(message).map_err(|e| DbError::Conflict(e.to_string()))?;
+    conn.prepare_cached(
+        "INSERT INTO outbox (channel_id, recipient, alert_id, event, message_json, created_at, next_attempt_at)
+         VALUES (NULL, ?1, ?2, ?3, ?4, ?5, ?5)",
+    )?
+    .execute(params![address, message.alert_id, message.event.as_str(), json, now])?;
+    Ok(true)
 }
 
 /// What kind of receiver a channel is.

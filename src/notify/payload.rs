@@ -27,6 +27,7 @@ pub fn event_label(e: Event) -> &'static str {
         Event::Test => "test notice",
         Event::SlaWarning => "SLA warning",
         Event::SlaBreach => "SLA breached",
+        Event::TicketComment => "ticket reply",
     }
 }
 
@@ -151,6 +152,9 @@ pub fn teams(m: &Message) -> Value {
 
 /// The e-mail's plain-text body: the title, the body, then every field on its own line.
 pub fn email_text(delivery_id: i64, m: &Message) -> String {
+    if m.event == Event::TicketComment {
+        return reply_text(delivery_id, m);
+    }
     let mut out = String::new();
     out.push_str(&m.title);
     out.push_str("\n\n");
@@ -168,6 +172,20 @@ pub fn email_text(delivery_id: i64, m: &Message) -> String {
         out.push_str(&format!("\nOpen in Steward: {}\n", m.link));
     }
     out.push_str(&format!("\n-- \nSent by Steward (delivery {delivery_id}).\n"));
+    out
+}
+
+/// A technician's public reply on a ticket, as the client's contact reads it: the reply, the
+/// ticket it belongs to, and where to answer; none of the monitoring fields.
+fn reply_text(delivery_id: i64, m: &Message) -> String {
+    let mut out = String::new();
+    out.push_str(m.body.trim_end());
+    out.push_str("\n\n");
+    out.push_str(&format!("-- \n{}\n", m.subject));
+    if !m.link.is_empty() {
+        out.push_str(&format!("See the whole ticket or answer it: {}\n", m.link));
+    }
+    out.push_str(&format!("(Steward delivery {delivery_id})\n"));
     out
 }
 

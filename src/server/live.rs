@@ -42,6 +42,11 @@ pub enum LiveEvent {
         notice_id: i64,
         client_id: i64,
     },
+    /// A ticket was opened or changed (fields, comments, time, SLA state).
+    TicketChanged {
+        ticket_id: i64,
+        client_id: i64,
+    },
 }
 
 impl LiveEvent {
@@ -54,7 +59,8 @@ impl LiveEvent {
             | LiveEvent::DeviceEnrolled { client_id, .. }
             | LiveEvent::DeviceChanged { client_id, .. }
             | LiveEvent::AlertChanged { client_id, .. }
-            | LiveEvent::Notice { client_id, .. } => *client_id,
+            | LiveEvent::Notice { client_id, .. }
+            | LiveEvent::TicketChanged { client_id, .. } => *client_id,
         }
     }
 }

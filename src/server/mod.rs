@@ -275,6 +275,9 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::maintenance::routes())
         .merge(routes::channels::routes())
         .merge(routes::tickets::routes())
+        .merge(routes::kb::routes())
+        .merge(routes::reports::routes())
+        .merge(routes::service_desk::routes())
         .fallback(api_not_found)
         // `layer`, not `route_layer`: unknown paths under /api/v1 also need a caller, so the
         // API's shape is not visible to strangers.

@@ -116,7 +116,13 @@ pub async fn ticket_closer(state: AppState) {
         tick.tick().await;
         let t = now();
         match state.db.write(move |c| crate::db::tickets::close_resolved(c, t - after, t)).await {
-            Ok(closed) if !closed.is_empty() => tracing::info!(?closed, "resolved tickets closed"),
+            Ok(closed) if !closed.is_empty() => {
+                tracing::info!(?closed, "resolved tickets closed");
+                // Staff pages refresh; a contact sees the change on their next look.
+                for ticket_id in closed {
+                    state.live.send(LiveEvent::TicketChanged { ticket_id, client_id: 0 });
+                }
+            }
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "closing resolved tickets failed"),
         }
@@ -140,22 +146,36 @@ pub async fn sla_timer(state: AppState) {
         }
         let base = state.public_url.trim_end_matches('/').to_owned();
         match state.db.write(move |c| sla_notices(c, &base, t)).await {
-            Ok(0) => {}
-            Ok(_) => state.notifications.wake.notify_one(),
+            Ok((0, _)) => {}
+            Ok((_, changed)) => {
+                state.notifications.wake.notify_one();
+                for (ticket_id, client_id) in changed {
+                    state.live.send(LiveEvent::TicketChanged { ticket_id, client_id });
+                }
+            }
             Err(e) => tracing::warn!(error = %e, "SLA timer failed"),
         }
     }
 }
 
 /// Recomputes the SLA figures of tickets due for a change and queues a notice for each warning
-/// or breach that newly happened. Returns the number of deliveries queued.
-fn sla_notices(c: &rusqlite::Connection, base: &str, t: i64) -> Result<usize, crate::db::DbError> {
+/// or breach that newly happened. Returns the number of deliveries queued and the tickets that
+/// warned or breached (ticket, client).
+fn sla_notices(c: &rusqlite::Connection, base: &str, t: i64) -> Result<(usize, Vec<(i64, i64)>), crate::db::DbError> {
     use crate::notify::{Event, Message};
     use crate::rules::Severity;
     let mut queued = 0;
+    let mut changed = Vec::new();
     for id in crate::db::tickets::sla_due(c, t)? {
         let news = crate::db::tickets::recompute_sla(c, id, t)?;
         let Some(ticket) = crate::db::tickets::get(c, id)? else { continue };
+        if news.first_response_warned
+            || news.first_response_breached
+            || news.resolution_warned
+            || news.resolution_breached
+        {
+            changed.push((id, ticket.client_id));
+        }
         let happened = [
             (news.first_response_warned, Event::SlaWarning, "first response"),
             (news.first_response_breached, Event::SlaBreach, "first response"),
@@ -193,7 +213,30 @@ fn sla_notices(c: &rusqlite::Connection, base: &str, t: i64) -> Result<usize, cr
                 at: crate::db::rfc3339(t),
             };
             queued += crate::notify::enqueue(c, &message, t)?;
+            // And to the people who must act: the assignee and the queue's escalation contact.
+            for address in sla_recipients(c, id)? {
+                queued += usize::from(crate::notify::enqueue_to(c, &address, &message, t)?);
+            }
         }
     }
-    Ok(queued)
+    Ok((queued, changed))
+}
+
+/// The e-mail addresses that hear of a ticket's SLA warnings and breaches beside the channels:
+/// its assignee's and its queue's escalation contact, each once.
+fn sla_recipients(c: &rusqlite::Connection, ticket_id: i64) -> Result<Vec<String>, crate::db::DbError> {
+    let (assignee, escalation): (Option<String>, Option<String>) = c
+        .prepare_cached(
+            "SELECT nullif(u.email, ''), nullif(q.escalation_email, '') FROM tickets t
+             LEFT JOIN users u ON u.id = t.assignee_id AND u.disabled = 0
+             LEFT JOIN queues q ON q.id = t.queue_id WHERE t.id = ?1",
+        )?
+        .query_row([ticket_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let mut out: Vec<String> = Vec::new();
+    for a in [assignee, escalation].into_iter().flatten() {
+        if !out.iter().any(|o| o.eq_ignore_ascii_case(&a)) {
+            out.push(a);
+        }
+    }
+    Ok(out)
 }

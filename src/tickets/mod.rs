@@ -6,4 +6,6 @@
 //! instants, when a budget of business time runs out, and where a ticket's first-response and
 //! resolution clocks stand at a given moment.
 
+pub mod markdown;
+pub mod routing;
 pub mod sla;

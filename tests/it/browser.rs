@@ -902,3 +902,184 @@ async fn admin_adds_a_rule_in_the_editor_fixing_a_bad_level_with_the_preview_cou
     );
     browser.close().await;
 }
+
+// The ticket queue and one ticket's page. Ids they use: #tickets-table (rows tr[data-ticket-id]
+// [data-status], tr[data-current] under the j/k cursor, input[data-action=select-ticket],
+// td[data-col=assignee]), #ticket-view-<mine|unassigned|open|all>, #bulk-count; on the ticket's
+// page #ticket-page[data-status], #ticket-timeline (li[data-type=comment][data-public]),
+// #comment-body, #comment-public, #comment-submit, #time-minutes, #time-billable, #time-submit,
+// #time-total-billable, #ticket-resolve; on the SLA report, rows tr[data-client-id] with cells
+// .fr-met and .res-met.
+const TICKET_ROWS: &str = "#tickets-table tbody tr[data-ticket-id]";
+
+/// Adds a technician through the API; returns their user id.
+async fn add_technician(admin: &crate::common::Session, email: &str, name: &str, password: &str) -> i64 {
+    let (status, user) = admin
+        .post("/api/v1/users", json!({ "email": email, "name": name, "role": "technician", "password": password }))
+        .await;
+    assert_eq!(status, 201, "{user}");
+    user["id"].as_i64().unwrap()
+}
+
+#[tokio::test]
+async fn a_technician_works_an_alert_ticket_from_mine_to_resolved_and_the_sla_report_counts_it_met() {
+    let server = TestServer::start();
+    let admin = server.admin().await;
+    let (client_id, token) = client_and_token(&admin, "Fabrikam", json!({})).await;
+    let tech_id = add_technician(&admin, "tom@msp.example", "Tom Tech", "tom-password-123").await;
+    let (status, rule) = admin
+        .post(
+            "/api/v1/routing-rules",
+            json!({ "name": "Fabrikam to Tom", "client_id": client_id, "assignee_id": tech_id }),
+        )
+        .await;
+    assert_eq!(status, 201, "{rule}");
+
+    // A real device, and a rule that fires on it for sure: a process that never runs.
+    let mut agent = TestAgent::enroll_as(&server, token["token"].as_str().unwrap(), "browser-tickets-fabrikam");
+    agent.start("1s");
+    let device_id = agent.device_id();
+    first_check_in(&admin, device_id, 60).await;
+    let (status, rule) = admin
+        .post(
+            "/api/v1/rules",
+            json!({ "name": "Backup daemon", "scope": { "scope": "device", "device_id": device_id },
+                    "condition": { "kind": "process", "name": "no-such-backupd", "severity": "warning" } }),
+        )
+        .await;
+    assert_eq!(status, 201, "{rule}");
+    let ticket = eventually(30, "the alert's ticket, routed to Tom", || async {
+        let (_, page) = admin.get(&format!("/api/v1/tickets?client_id={client_id}")).await;
+        page["items"].as_array()?.iter().find(|t| t["assignee_id"] == tech_id).cloned()
+    })
+    .await;
+    let id = ticket["id"].as_i64().unwrap();
+    let subject = ticket["subject"].as_str().unwrap().to_owned();
+
+    // Tom finds it under Mine, the view the queue opens with.
+    let browser = Browser::start().await;
+    browser.log_in(&server, "tom@msp.example", "tom-password-123").await;
+    browser.click("#nav [data-nav=tickets]").await;
+    browser.wait_for_text("#ticket-view-mine[aria-current=page]", "Mine").await;
+    let row = browser.wait_for_text(&format!("{TICKET_ROWS}[data-ticket-id='{id}']"), &subject).await;
+    assert!(row.contains("You") && row.contains("P3") && row.contains("Fabrikam"), "the row: {row}");
+    browser.click(&format!("{TICKET_ROWS}[data-ticket-id='{id}'] a.ticket-subject")).await;
+    browser.wait_for_text("#page-title", &subject).await;
+    browser.wait_count(&format!("#ticket-devices a[href='#/devices/{device_id}']"), 1).await;
+
+    // An internal note: internal is what staff write unless they tick "Public reply".
+    let public = browser.js("return document.querySelector('#comment-public').checked").await;
+    assert_eq!(public, json!(false), "a technician's comment is internal by default");
+    browser.fill("#comment-body", "Backup agent is not installed on this host; reinstalling.").await;
+    browser.click("#comment-submit").await;
+    let note = browser.wait_for_text("#ticket-timeline li[data-type=comment][data-public=false]", "reinstalling").await;
+    assert!(note.contains("Internal") && note.contains("Tom Tech"), "the note, marked internal: {note}");
+    assert_eq!(browser.js("return document.querySelector('#comment-body').value").await, json!(""));
+
+    // Fifteen billable minutes through the form.
+    assert_eq!(browser.js("return document.querySelector('#time-billable').checked").await, json!(true));
+    browser.fill("#time-minutes", "15").await;
+    browser.fill("#time-note", "Reinstalled the backup agent").await;
+    browser.click("#time-submit").await;
+    browser.wait_for_text("#time-total-billable", "0:15").await;
+    assert_eq!(browser.text_of("#time-total-unbillable").await, "0:00");
+    browser.wait_for_text("#time-table", "Reinstalled the backup agent").await;
+
+    // Resolved: the page says so, and so does the server.
+    browser.click("#ticket-resolve").await;
+    browser.wait_count("#ticket-page[data-status=resolved]", 1).await;
+    browser.wait_for_text("#ticket-timeline", "Tom Tech changed the status").await;
+    assert_eq!(browser.count("#ticket-reopen").await, 1, "a resolved ticket offers Reopen");
+    let (_, saved) = admin.get(&format!("/api/v1/tickets/{id}")).await;
+    assert_eq!(saved["status"], "resolved", "{saved}");
+    assert_eq!(saved["sla"]["resolution_met"], true, "{saved}");
+    assert_eq!(saved["time_entries"][0]["minutes"], 15);
+    assert_eq!(saved["time_entries"][0]["billable"], true);
+
+    // The SLA report counts it as resolved in time.
+    browser.client.goto(&format!("{}/#/reports/sla", server.url)).await.unwrap();
+    let cell = format!("tr[data-client-id='{client_id}'] .res-met");
+    browser.wait_for_text(&cell, "1").await;
+    assert_eq!(browser.text_of(&cell).await.trim(), "1");
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn the_open_queue_shows_a_new_ticket_live_and_takes_tickets_by_keyboard() {
+    let server = TestServer::start();
+    let admin = server.admin().await;
+    let (status, client) = admin.post("/api/v1/clients", json!({ "name": "Contoso" })).await;
+    assert_eq!(status, 201, "{client}");
+    let client_id = client["id"].as_i64().unwrap();
+    let tech_id = add_technician(&admin, "ana@msp.example", "Ana Lyst", "ana-password-123").await;
+    for (subject, priority) in [("Scanner offline", "P2"), ("New starter needs a laptop", "P4")] {
+        let (status, t) = admin
+            .post("/api/v1/tickets", json!({ "subject": subject, "priority": priority, "client_id": client_id }))
+            .await;
+        assert_eq!(status, 201, "{t}");
+    }
+
+    let browser = Browser::start().await;
+    browser.log_in(&server, "ana@msp.example", "ana-password-123").await;
+    browser.client.goto(&format!("{}/#/tickets", server.url)).await.unwrap();
+    browser.wait_for_text("#tickets-table", "Nothing is assigned to you.").await;
+    browser.press('3').await; // "All open"
+    browser.wait_until("the All open view", "return location.hash === '#/tickets?view=open'").await;
+    browser.wait_count(TICKET_ROWS, 2).await;
+    browser
+        .wait_until("the live indicator on", "return document.querySelector('#live-indicator').dataset.live === 'on'")
+        .await;
+    browser.js("window.__marker = 1; return true").await;
+
+    // Someone else opens a ticket: it shows up by itself, P1 first (soonest due).
+    let (status, urgent) = admin
+        .post("/api/v1/tickets", json!({ "subject": "Whole office offline", "priority": "P1", "client_id": client_id }))
+        .await;
+    assert_eq!(status, 201, "{urgent}");
+    browser.wait_count(TICKET_ROWS, 3).await;
+    let first = browser.text_of(TICKET_ROWS).await;
+    assert!(first.contains("Whole office offline") && first.contains("P1"), "the P1 leads the queue: {first}");
+    browser.wait_for_text("#ticket-view-unassigned", "3").await;
+
+    // j onto the first row, x selects it, j and x the second, a takes both.
+    let ids: Vec<i64> = browser
+        .js("return [...document.querySelectorAll('#tickets-table tbody tr[data-ticket-id]')].map(r => Number(r.dataset.ticketId))")
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_i64().unwrap())
+        .collect();
+    browser.press('j').await;
+    browser.wait_count(&format!("{TICKET_ROWS}[data-current=true][data-ticket-id='{}']", ids[0]), 1).await;
+    browser.press('x').await;
+    browser.press('j').await;
+    browser.wait_count(&format!("{TICKET_ROWS}[data-current=true][data-ticket-id='{}']", ids[1]), 1).await;
+    browser.press('x').await;
+    browser.wait_for_text("#bulk-count", "2 selected").await;
+    browser.press('a').await;
+    for id in &ids[..2] {
+        browser.wait_for_text(&format!("{TICKET_ROWS}[data-ticket-id='{id}'] td[data-col=assignee]"), "You").await;
+        let (_, t) = admin.get(&format!("/api/v1/tickets/{id}")).await;
+        assert_eq!(t["assignee_id"], tech_id, "{t}");
+    }
+    let (_, third) = admin.get(&format!("/api/v1/tickets/{}", ids[2])).await;
+    assert_eq!(third["assignee_id"], Value::Null, "the row not selected stays unassigned");
+    browser.wait_for_text("#bulk-count", "Select tickets").await;
+
+    // Mine (1) now holds exactly those two; Enter opens the one under the cursor.
+    browser.press('1').await;
+    browser.wait_until("the Mine view", "return location.hash === '#/tickets'").await;
+    browser.wait_count(TICKET_ROWS, 2).await;
+    browser.wait_for_text("#ticket-view-mine", "2").await;
+    browser.press('j').await;
+    browser.wait_count(&format!("{TICKET_ROWS}[data-current=true]"), 1).await;
+    let current = browser
+        .js("return Number(document.querySelector('#tickets-table tr[data-current=true]').dataset.ticketId)")
+        .await;
+    browser.press(Key::Enter).await;
+    browser.wait_until("the ticket's page", &format!("return location.hash === '#/tickets/{current}'")).await;
+    browser.wait_count("#ticket-page", 1).await;
+    assert_eq!(browser.js("return window.__marker").await, json!(1), "the app was never reloaded");
+    browser.close().await;
+}

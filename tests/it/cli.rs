@@ -39,6 +39,7 @@ fn every_command_explains_every_flag() {
         &["backup"],
         &["config", "example"],
         &["config", "check"],
+        &["demo"],
     ];
     for args in commands {
         let mut full = args.to_vec();

@@ -426,3 +426,66 @@ impl Drop for Receiver {
         self.task.abort();
     }
 }
+
+/// One e-mail as an SMTP server saw it: the envelope recipients and the message text.
+#[derive(Debug, Clone)]
+pub struct Mail {
+    pub rcpt: Vec<String>,
+    pub data: String,
+}
+
+/// A minimal SMTP server on loopback that accepts everything and keeps the mails.
+pub async fn start_smtp_sink() -> (u16, Arc<Mutex<Vec<Mail>>>) {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let mails = Arc::new(Mutex::new(Vec::new()));
+    let kept = mails.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else { continue };
+            let mails = kept.clone();
+            tokio::spawn(async move {
+                let (read, mut write) = stream.into_split();
+                let mut lines = tokio::io::BufReader::new(read).lines();
+                let _ = write.write_all(b"220 sink ESMTP\r\n").await;
+                let mut rcpt = Vec::new();
+                while let Ok(Some(line)) = lines.next_line().await {
+                    let verb = line.split_whitespace().next().unwrap_or("").to_ascii_uppercase();
+                    let answer: &[u8] = match verb.as_str() {
+                        "EHLO" | "HELO" => b"250 sink\r\n",
+                        "RCPT" => {
+                            rcpt.push(
+                                line.trim_start_matches(|c| c != '<').trim_matches(|c| c == '<' || c == '>').into(),
+                            );
+                            b"250 OK\r\n"
+                        }
+                        "DATA" => {
+                            let _ = write.write_all(b"354 go ahead\r\n").await;
+                            let mut data = String::new();
+                            while let Ok(Some(l)) = lines.next_line().await {
+                                if l == "." {
+                                    break;
+                                }
+                                data.push_str(l.strip_prefix('.').filter(|_| l.starts_with("..")).unwrap_or(&l));
+                                data.push('\n');
+                            }
+                            mails.lock().unwrap().push(Mail { rcpt: std::mem::take(&mut rcpt), data });
+                            b"250 queued\r\n"
+                        }
+                        "QUIT" => {
+                            let _ = write.write_all(b"221 bye\r\n").await;
+                            return;
+                        }
+                        // MAIL, RSET, NOOP and anything else.
+                        _ => b"250 OK\r\n",
+                    };
+                    if write.write_all(answer).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    (port, mails)
+}

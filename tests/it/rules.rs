@@ -500,10 +500,38 @@ async fn watch(admin: &Session, rule_id: i64, name: &str, severity: &str) {
 }
 
 #[tokio::test]
-async fn an_alert_opens_one_ticket_that_follows_it_and_recovery_resolves_it_unless_someone_worked_it() {
+async fn an_alert_opens_one_ticket_routed_and_assigned_that_follows_it_and_recovery_resolves_it_unless_worked() {
     let server = TestServer::start();
     let admin = server.admin().await;
-    let (_agent, device_id, _) = online_device(&server, &admin, "Opticians").await;
+    let (_agent, device_id, device) = online_device(&server, &admin, "Opticians").await;
+    let client_id = device["client_id"].as_i64().unwrap();
+
+    // The service desk: two technicians in a round-robin queue, and a rule sending this client's
+    // monitoring tickets there.
+    let mut techs = Vec::new();
+    for who in ["ana", "ben"] {
+        let (status, u) = admin
+            .post(
+                "/api/v1/users",
+                json!({ "email": format!("{who}@msp.example"), "name": who, "role": "technician",
+                        "password": "correct horse battery staple" }),
+            )
+            .await;
+        assert_eq!(status, 201, "{u}");
+        techs.push(u["id"].as_i64().unwrap());
+    }
+    let (status, queue) = admin
+        .post("/api/v1/queues", json!({ "name": "Monitoring", "assignment": "round_robin", "member_ids": techs }))
+        .await;
+    assert_eq!(status, 201, "{queue}");
+    let queue_id = queue["id"].as_i64().unwrap();
+    let (status, route) = admin
+        .post(
+            "/api/v1/routing-rules",
+            json!({ "name": "Opticians' alerts", "client_id": client_id, "source": "alert", "queue_id": queue_id }),
+        )
+        .await;
+    assert_eq!(status, 201, "{route}");
     let (status, rule) = admin
         .post(
             "/api/v1/rules",
@@ -529,6 +557,17 @@ async fn an_alert_opens_one_ticket_that_follows_it_and_recovery_resolves_it_unle
     assert_eq!(alert["ticket_id"].as_i64(), Some(id), "the alert links its ticket");
     assert_eq!(ticket(&admin, id).await["alert_id"].as_i64(), alert["id"].as_i64());
     assert!(ticket(&admin, id).await["description"].as_str().unwrap().contains("The device when the alert opened"));
+    // Routed by the rule into the queue and assigned to the first technician in turn, with its
+    // SLA clocks running.
+    let routed = ticket(&admin, id).await;
+    assert_eq!(
+        (routed["queue_id"].as_i64(), routed["assignee_id"].as_i64()),
+        (Some(queue_id), Some(techs[0])),
+        "{routed}"
+    );
+    assert!(routed["sla"]["first_response_due"].is_string() && routed["sla"]["resolution_due"].is_string(), "{routed}");
+    let timeline = routed["timeline"].to_string();
+    assert!(timeline.contains("routed") && timeline.contains("Opticians' alerts"), "{timeline}");
 
     // A severity change comments on the same ticket and raises its priority; no second ticket.
     watch(&admin, rule_id, "no-such-backupd", "critical").await;
@@ -563,6 +602,7 @@ async fn an_alert_opens_one_ticket_that_follows_it_and_recovery_resolves_it_unle
     })
     .await;
     let second_id = second["id"].as_i64().unwrap();
+    assert_eq!(second["assignee_id"].as_i64(), Some(techs[1]), "round-robin: the next technician in turn");
     let (status, body) = admin
         .post(&format!("/api/v1/tickets/{second_id}/comments"), json!({ "body": "Looking into it.", "public": true }))
         .await;

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::common::{Receiver, Session, TestServer, eventually};
+use crate::common::{Receiver, Session, TestServer, eventually, start_smtp_sink};
 
 async fn client(admin: &Session, name: &str) -> i64 {
     let (status, c) = admin.post("/api/v1/clients", json!({ "name": name })).await;
@@ -390,8 +390,19 @@ async fn a_client_reply_reopens_a_resolved_ticket_and_an_untouched_one_closes_by
 }
 
 #[tokio::test]
-async fn an_sla_warning_and_breach_each_fire_once_when_they_happen_and_reach_the_channels() {
-    let server = TestServer::start();
+async fn an_sla_warning_and_breach_each_fire_once_and_reach_the_channels_the_assignee_and_the_escalation_contact() {
+    let (smtp_port, mails) = start_smtp_sink().await;
+    let port = smtp_port.to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start_in(
+        dir.path(),
+        &[
+            ("STEWARD_NOTIFICATIONS__SMTP_HOST", "127.0.0.1"),
+            ("STEWARD_NOTIFICATIONS__SMTP_PORT", &port),
+            ("STEWARD_NOTIFICATIONS__SMTP_SECURITY", "none"),
+            ("STEWARD_NOTIFICATIONS__SMTP_FROM", "Steward <steward@example.com>"),
+        ],
+    );
     let admin = server.admin().await;
     let hook = Receiver::start().await;
     let (status, body) =
@@ -410,7 +421,32 @@ async fn an_sla_warning_and_breach_each_fire_once_when_they_happen_and_reach_the
         conn.execute("UPDATE sla_policies SET targets = ?1", [policy.to_string()]).unwrap();
     }
     let acme = client(&admin, "Acme").await;
-    let t = open(&admin, json!({ "subject": "Server down", "priority": "P1", "client_id": acme })).await;
+    let (status, tech) = admin
+        .post(
+            "/api/v1/users",
+            json!({ "email": "ana@msp.example", "name": "Ana", "role": "technician", "password": "correct horse battery staple" }),
+        )
+        .await;
+    assert_eq!(status, 201, "{tech}");
+    let (status, queue) = admin
+        .post(
+            "/api/v1/queues",
+            json!({ "name": "Servers", "assignment": "least_loaded", "escalation_email": "lead@msp.example",
+                    "member_ids": [tech["id"]] }),
+        )
+        .await;
+    assert_eq!(status, 201, "{queue}");
+    let (status, contact) = admin
+        .post("/api/v1/contacts", json!({ "client_id": acme, "name": "Carla", "email": "carla@acme.example" }))
+        .await;
+    assert_eq!(status, 201, "{contact}");
+    let t = open(
+        &admin,
+        json!({ "subject": "Server down", "priority": "P1", "client_id": acme, "queue_id": queue["id"],
+                "contact_id": contact["id"] }),
+    )
+    .await;
+    assert_eq!(t["assignee_id"], tech["id"], "the queue assigned it to its only member: {t}");
     let id = t["id"].as_i64().unwrap();
     let created = unix(t["created_at"].as_str().unwrap());
     assert_eq!(unix(t["sla"]["first_response_due"].as_str().unwrap()), created + 60, "{t}");
@@ -439,4 +475,36 @@ async fn an_sla_warning_and_breach_each_fire_once_when_they_happen_and_reach_the
     assert_eq!(status, 201);
     let (_, ticket) = admin.get(&format!("/api/v1/tickets/{id}")).await;
     assert_eq!(ticket["sla"]["first_response_breached"], true, "{}", ticket["sla"]);
+
+    // The assignee and the queue's escalation contact each got the warning and the breach by mail,
+    // and the contact got the public answer (not the internal notes, not the SLA notices).
+    let to = |address: &'static str| {
+        let mails = mails.lock().unwrap().clone();
+        mails
+            .into_iter()
+            .filter(|m| m.rcpt.iter().any(|r| r == address))
+            // Long headers are folded onto continuation lines.
+            .map(|m| m.data.replace("\n ", " ").replace("\n\t", " "))
+            .collect::<Vec<_>>()
+    };
+    eventually(30, "the answer to reach the contact", || async {
+        (!to("carla@acme.example").is_empty()).then_some(())
+    })
+    .await;
+    for who in ["ana@msp.example", "lead@msp.example"] {
+        let got = to(who);
+        let subjects: Vec<&str> = got.iter().filter_map(|d| d.lines().find(|l| l.starts_with("Subject:"))).collect();
+        assert_eq!(subjects.len(), 2, "{who}: {subjects:?}");
+        assert!(subjects.iter().any(|s| s.contains("close to its SLA target")), "{who}: {subjects:?}");
+        assert!(subjects.iter().any(|s| s.contains("missed its SLA target")), "{who}: {subjects:?}");
+    }
+    let answer = to("carla@acme.example");
+    assert_eq!(answer.len(), 1, "{answer:?}");
+    assert!(answer[0].contains("On it.") && answer[0].contains(&format!("Ticket #{id}")), "{}", answer[0]);
+    let (status, _) = admin
+        .post(&format!("/api/v1/tickets/{id}/comments"), json!({ "body": "Internal: check RAID", "public": false }))
+        .await;
+    assert_eq!(status, 201);
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    assert_eq!(to("carla@acme.example").len(), 1, "internal notes are not mailed to the client");
 }

@@ -1,5 +1,6 @@
 // Owns: one client's page (#/clients/{id}): its name, notes and time zone (editable by admins),
-// a link to its maintenance windows, and its sites table with the "Add site" / "Edit site" dialog.
+// a link to its maintenance windows and tickets, its sites table with the "Add site" / "Edit site"
+// dialog, and for staff its contacts and SLA policy (components/contacts.js).
 // Also the list of time zones the zone selects offer (shared with the maintenance page).
 import { html, useState, useEffect, useCallback, useMemo } from '../html.js';
 import { api, path } from '../api.js';
@@ -10,6 +11,7 @@ import { DataTable } from '../components/table.js';
 import { Field, Time, Empty, Loading, LoadError, PageHead, SubmitButton } from '../components/ui.js';
 import { notify } from '../components/toast.js';
 import { plural, timeIn, zoneOffset, zoneLabel } from '../format.js';
+import { ClientContacts, ClientSlaPolicy } from '../components/contacts.js';
 
 export function ClientPage({ id, user }) {
   const [state, setState] = useState({ loading: true, client: null, error: null });
@@ -55,7 +57,7 @@ export function ClientPage({ id, user }) {
       sub=${html`${plural(client.site_count ?? sites.length, 'site')}${client.user_count != null && ` · ${plural(client.user_count, 'contact')}`}${
         client.device_count != null && html` · <a href=${`#/devices?client_id=${encodeURIComponent(client.id)}`} id="client-devices-link">${
           plural(client.device_count, 'device')}</a>`}${client.timezone && html` · <span id="client-timezone" title="The client’s time zone">${
-          zoneLabel(client.timezone)}</span>`} · <a href=${`#/maintenance?client_id=${encodeURIComponent(client.id)}`} id="client-maintenance-link">maintenance windows</a> · added <${Time} value=${client.created_at} />`}>
+          zoneLabel(client.timezone)}</span>`} · <a href=${`#/maintenance?client_id=${encodeURIComponent(client.id)}`} id="client-maintenance-link">maintenance windows</a> · <a href=${`#/tickets?view=all&client_id=${encodeURIComponent(client.id)}`} id="client-tickets-link">tickets</a> · added <${Time} value=${client.created_at} />`}>
       ${isAdmin && !editing && html`<button type="button" class="btn" id="edit-client" onClick=${() => setEditing(true)}>
         <${Icon} name="edit" />Edit client
       </button>`}
@@ -76,6 +78,8 @@ export function ClientPage({ id, user }) {
       </button>`}
     </div>
     <${SitesTable} sites=${sites} isAdmin=${isAdmin} onEdit=${setSiteDialog} />
+    ${user.role !== 'client' && html`<${ClientContacts} clientId=${client.id} />
+      <${ClientSlaPolicy} client=${client} user=${user} />`}
     ${siteDialog && html`<${SiteDialog} clientId=${client.id} site=${siteDialog.id ? siteDialog : null}
       defaultZone=${latestZone(sites)}
       onClose=${() => setSiteDialog(null)} onSaved=${siteSaved} />`}

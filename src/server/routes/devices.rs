@@ -241,16 +241,7 @@ pub async fn set_tags(
     }
     let mut tags = Vec::new();
     for t in &req.tags {
-        let t = t.trim().to_lowercase();
-        let ok = !t.is_empty()
-            && t.len() <= 40
-            && t.chars().all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'));
-        if !ok {
-            return Err(ApiError::bad_field(
-                "tags",
-                format!("{t:?} is not a tag: use 1 to 40 letters, digits, - _ . or :."),
-            ));
-        }
+        let t = tag("tags", t)?;
         if !tags.contains(&t) {
             tags.push(t);
         }
@@ -298,4 +289,16 @@ pub async fn metric_catalog(_caller: Caller) -> Json<Value> {
     Json(
         json!({ "items": METRICS.iter().map(|(m, d)| json!({ "metric": m, "description": d })).collect::<Vec<_>>(), "next_cursor": null }),
     )
+}
+
+/// A device tag as typed: trimmed and lower-cased; 1 to 40 letters, digits, `-`, `_`, `.` or `:`.
+pub fn tag(field: &str, value: &str) -> Result<String, ApiError> {
+    let t = value.trim().to_lowercase();
+    let ok =
+        !t.is_empty() && t.len() <= 40 && t.chars().all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'));
+    if ok {
+        Ok(t)
+    } else {
+        Err(ApiError::bad_field(field, format!("{t:?} is not a tag: use 1 to 40 letters, digits, - _ . or :.")))
+    }
 }

@@ -23,7 +23,16 @@ pub struct ApiDoc {
 
 /// Every module's part of the description.
 fn parts() -> Vec<&'static ApiDoc> {
-    vec![&super::rules::API, &super::alerts::API, &super::maintenance::API, &super::channels::API, &super::tickets::API]
+    vec![
+        &super::rules::API,
+        &super::alerts::API,
+        &super::maintenance::API,
+        &super::channels::API,
+        &super::tickets::API,
+        &super::service_desk::API,
+        &super::kb::API,
+        &super::reports::API,
+    ]
 }
 
 /// The shape of a list answer of `item`s.
@@ -284,8 +293,9 @@ pub fn document() -> Value {
                 "schema": { "$ref": format!("#/components/schemas/{schema}") } } } });
         }
         let mut params = Vec::new();
-        if path.contains("{id}") {
-            params.push(json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }));
+        // Every `{name}` in the path is a path parameter; all of ours are integer ids.
+        for name in path.split('{').skip(1).filter_map(|rest| rest.split_once('}').map(|(name, _)| name)) {
+            params.push(json!({ "name": name, "in": "path", "required": true, "schema": { "type": "integer" } }));
         }
         let paged = ["/api/v1/clients", "/api/v1/users", "/api/v1/devices"];
         if method == "get" && (paged.contains(&path) || parts.iter().any(|p| p.paged.contains(&path))) {

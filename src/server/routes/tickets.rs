@@ -17,8 +17,11 @@ use crate::db::tickets::{
     self, AssigneeFilter, Comment, NewTicket, NewTime, Refusal, Source, Ticket, TicketChanges, TicketFilter, TimeEntry,
 };
 use crate::db::{audit, now};
+use crate::notify::{Event, Message};
+use crate::rules::Severity;
 use crate::server::auth::{Caller, Via};
 use crate::server::error::{ApiError, ApiResult, Json, Path, Query};
+use crate::server::live::LiveEvent;
 use crate::server::state::AppState;
 use crate::tickets::sla::{Priority, Status};
 
@@ -55,6 +58,15 @@ pub const API: ApiDoc = ApiDoc {
             Some("TicketChanges"),
             200,
             Some("Ticket"),
+        ),
+        (
+            "post",
+            "/api/v1/tickets/bulk",
+            "Change several tickets at once (staff): each named with the version it was seen at; \
+             stale ones are refused, not overwritten",
+            Some("BulkChange"),
+            200,
+            Some("BulkResult"),
         ),
         (
             "post",
@@ -144,12 +156,23 @@ fn schemas() -> Value {
             "minutes": { "type": "integer" }, "billable": { "type": "boolean" }, "note": { "type": "string" },
             "date": { "type": "string", "format": "date" }, "created_at": ts } },
         "TicketPage": page_of("Ticket"),
+        "BulkChange": { "type": "object", "required": ["tickets", "changes"], "additionalProperties": false, "properties": {
+            "tickets": { "type": "array", "maxItems": 500, "items": { "type": "object", "required": ["id", "version"], "properties": {
+                "id": { "type": "integer" }, "version": { "type": "integer" } } } },
+            "changes": { "type": "object", "additionalProperties": false, "properties": {
+                "assignee_id": id, "queue_id": id, "status": status, "priority": priority } } } },
+        "BulkResult": { "type": "object", "properties": {
+            "updated": { "type": "array", "items": { "$ref": "#/components/schemas/Ticket" } },
+            "refused": { "type": "array", "items": { "type": "object", "properties": {
+                "id": { "type": "integer" }, "message": { "type": "string" },
+                "ticket": { "description": "The ticket as it is now, when the refusal was a stale version" } } } } } },
     })
 }
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/tickets", get(list).post(create))
+        .route("/tickets/bulk", post(bulk))
         .route("/tickets/{id}", get(one).patch(update))
         .route("/tickets/{id}/comments", post(comment))
         .route("/tickets/{id}/time", post(log_time))
@@ -350,6 +373,7 @@ pub async fn create(
         })
         .await?
         .map_err(refused)?;
+    changed(&state, &ticket);
     Ok((StatusCode::CREATED, Json(ticket)))
 }
 
@@ -459,6 +483,7 @@ pub async fn update(
         })
         .await?
         .map_err(refused)?;
+    changed(&state, &ticket);
     Ok(Json(ticket))
 }
 
@@ -477,12 +502,15 @@ pub async fn comment(
     Json(req): Json<NewComment>,
 ) -> ApiResult<(StatusCode, Json<Comment>)> {
     let body = required_text("body", req.body.as_deref().unwrap_or(""), 50_000)?;
-    visible(&state, &caller, id).await?;
+    let ticket = visible(&state, &caller, id).await?;
     let staff = caller.client_scope().is_none();
     // What a client contact writes is what the client says: always public.
     let public = req.public || !staff;
     let by = caller.user.id;
-    let comment = state
+    let author = if caller.user.name.is_empty() { caller.user.login.clone() } else { caller.user.name.clone() };
+    let link = format!("{}/#/tickets/{id}", state.public_url.trim_end_matches('/'));
+    let client_id = ticket.client_id;
+    let (comment, mailed) = state
         .db
         .write(move |c| {
             let t = now();
@@ -491,9 +519,23 @@ pub async fn comment(
             if !staff {
                 tickets::reopen_on_client_reply(c, id, by, t)?;
             }
-            Ok(comment)
+            // A public reply by the MSP goes to the ticket's contact by e-mail, from the outbox,
+            // so it is sent (and retried) once SMTP is set up, and never lost with a restart.
+            let mut mailed = false;
+            if staff
+                && public
+                && let Some(address) = crate::db::contacts::email_of_ticket(c, id)?
+            {
+                let message = reply_message(&ticket, &author, &comment.body, &link, t);
+                mailed = crate::notify::enqueue_to(c, &address, &message, t)?;
+            }
+            Ok((comment, mailed))
         })
         .await?;
+    if mailed {
+        state.notifications.wake.notify_one();
+    }
+    state.live.send(LiveEvent::TicketChanged { ticket_id: id, client_id });
     Ok((StatusCode::CREATED, Json(comment)))
 }
 
@@ -542,5 +584,146 @@ pub async fn log_time(
             tickets::add_time(c, &entry, now())
         })
         .await?;
+    let client_id = state.db.read(move |c| tickets::get(c, id)).await?.map_or(0, |t| t.client_id);
+    state.live.send(LiveEvent::TicketChanged { ticket_id: id, client_id });
     Ok((StatusCode::CREATED, Json(entry)))
+}
+
+/// Tells open pages that a ticket was opened or changed.
+fn changed(state: &AppState, t: &Ticket) {
+    state.live.send(LiveEvent::TicketChanged { ticket_id: t.id, client_id: t.client_id });
+}
+
+/// The e-mail a ticket's contact gets for a public reply.
+fn reply_message(t: &Ticket, author: &str, body: &str, link: &str, at: i64) -> Message {
+    Message {
+        event: Event::TicketComment,
+        severity: Severity::Warning,
+        title: format!("[Ticket #{}] {}", t.id, t.subject),
+        body: format!("{author} wrote:\n\n{body}"),
+        alert_id: None,
+        rule: String::new(),
+        client_id: Some(t.client_id),
+        client: t.client.clone(),
+        device_id: None,
+        device: String::new(),
+        subject: format!("Ticket #{}: {}", t.id, t.subject),
+        value: None,
+        threshold: None,
+        link: link.to_owned(),
+        at: crate::db::rfc3339(at),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BulkRequest {
+    tickets: Option<Vec<BulkItem>>,
+    changes: Option<BulkChanges>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BulkItem {
+    id: i64,
+    version: i64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BulkChanges {
+    #[serde(default, deserialize_with = "present")]
+    assignee_id: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "present")]
+    queue_id: Option<Option<i64>>,
+    status: Option<String>,
+    priority: Option<String>,
+}
+
+/// One ticket a bulk change did not apply to, and why.
+#[derive(serde::Serialize)]
+pub struct BulkRefusal {
+    id: i64,
+    message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ticket: Option<Box<Ticket>>,
+}
+
+#[derive(serde::Serialize)]
+pub struct BulkResult {
+    updated: Vec<Ticket>,
+    refused: Vec<BulkRefusal>,
+}
+
+/// Most tickets one bulk change may name.
+const BULK_MAX: usize = 500;
+
+/// Applies one change to many tickets in one transaction. Each ticket carries the version the
+/// technician saw: one changed meanwhile is refused with its current state, like a single PATCH.
+pub async fn bulk(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(req): Json<BulkRequest>,
+) -> ApiResult<Json<BulkResult>> {
+    caller.require_staff()?;
+    let items = req.tickets.unwrap_or_default();
+    if items.is_empty() || items.len() > BULK_MAX {
+        return Err(ApiError::bad_field(
+            "tickets",
+            format!(
+                "tickets must name 1 to {BULK_MAX} tickets, each as {{\"id\", \"version\"}}; it names {}.",
+                items.len()
+            ),
+        ));
+    }
+    let c = req.changes.ok_or_else(|| {
+        ApiError::bad_field("changes", "changes is required: assignee_id, queue_id, status or priority to set.")
+    })?;
+    let changes = TicketChanges {
+        priority: c.priority.as_deref().map(priority).transpose()?,
+        status: c.status.as_deref().map(|s| status("changes.status", s)).transpose()?,
+        queue_id: c.queue_id,
+        assignee_id: c.assignee_id,
+        ..Default::default()
+    };
+    if changes.priority.is_none()
+        && changes.status.is_none()
+        && changes.queue_id.is_none()
+        && changes.assignee_id.is_none()
+    {
+        return Err(ApiError::bad_field(
+            "changes",
+            "changes sets nothing: give assignee_id, queue_id, status or priority.",
+        ));
+    }
+    let by = caller.user.id;
+    let result = state
+        .db
+        .write(move |conn| {
+            let t = now();
+            let mut out = BulkResult { updated: Vec::new(), refused: Vec::new() };
+            for item in &items {
+                match tickets::update(conn, item.id, item.version, &changes, Some(by), t)? {
+                    Ok(ticket) => out.updated.push(ticket),
+                    Err(r) => {
+                        let e = refused(r.clone());
+                        let ticket = match r {
+                            Refusal::Stale(current) => Some(current),
+                            _ => None,
+                        };
+                        out.refused.push(BulkRefusal { id: item.id, message: e.message, ticket });
+                    }
+                }
+            }
+            if !out.updated.is_empty() {
+                let ids: Vec<String> = out.updated.iter().map(|t| t.id.to_string()).collect();
+                audit::record(conn, t, Some(by), "ticket.bulk_updated", &ids.join(","), "")?;
+            }
+            Ok(out)
+        })
+        .await?;
+    for t in &result.updated {
+        changed(&state, t);
+    }
+    Ok(Json(result))
 }

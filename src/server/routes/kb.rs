@@ -1,0 +1,576 @@
+//! `/api/v1/kb`: the knowledge base. Staff write articles in Markdown, tag them and mark each
+//! internal or client-visible; client contacts read the client-visible ones (an internal article
+//! is "not found" for them). Also here: the articles linked from a ticket and those its subject
+//! suggests (`/api/v1/tickets/{id}/articles`), and `/api/v1/search` across tickets and articles.
+//!
+//! An article's `html` is rendered on the server (`tickets::markdown::render`, raw HTML and
+//! unsafe addresses neutralised) and is the one piece of HTML the UI inserts as HTML. Search
+//! snippets are plain text with the matched words between U+E000 and U+E001.
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::openapi::{ApiDoc, page_of};
+use super::{Page, PageParams, optional_text, page, required_text};
+use crate::db::kb::{
+    self, Article, ArticleChanges, ArticleFilter, ArticleHit, ArticleSummary, LinkedArticle, ListFrom, NewArticle,
+    Refusal, TagCount, TicketHit, Visibility,
+};
+use crate::db::{audit, now, tickets};
+use crate::server::auth::Caller;
+use crate::server::error::{ApiError, ApiResult, Json, Path, Query};
+use crate::server::live::LiveEvent;
+use crate::server::state::AppState;
+use crate::tickets::markdown;
+
+pub const API: ApiDoc = ApiDoc {
+    operations: &[
+        (
+            "get",
+            "/api/v1/kb/articles",
+            "Knowledge-base articles: best matches first with ?q=, else the most recently changed; client contacts see client-visible ones",
+            None,
+            200,
+            Some("ArticlePage"),
+        ),
+        ("post", "/api/v1/kb/articles", "Write an article (staff)", Some("NewArticle"), 201, Some("ArticleDetail")),
+        (
+            "get",
+            "/api/v1/kb/articles/{id}",
+            "One article with its rendered HTML (and, for staff, the tickets it is linked from)",
+            None,
+            200,
+            Some("ArticleDetail"),
+        ),
+        (
+            "patch",
+            "/api/v1/kb/articles/{id}",
+            "Change an article (staff); 409 with the current article in detail when `version` is stale",
+            Some("ArticleChanges"),
+            200,
+            Some("ArticleDetail"),
+        ),
+        ("delete", "/api/v1/kb/articles/{id}", "Delete an article (staff)", None, 204, None),
+        (
+            "post",
+            "/api/v1/kb/preview",
+            "Render Markdown as an article would show it, for the editor's preview (staff)",
+            Some("ArticlePreview"),
+            200,
+            Some("RenderedArticle"),
+        ),
+        ("get", "/api/v1/kb/tags", "Tags of articles, most used first, with counts", None, 200, Some("KbTagList")),
+        (
+            "get",
+            "/api/v1/tickets/{id}/articles",
+            "Articles linked from a ticket, and up to five more its subject suggests",
+            None,
+            200,
+            Some("TicketArticles"),
+        ),
+        (
+            "post",
+            "/api/v1/tickets/{id}/articles",
+            "Link an article from a ticket (staff); shows on the ticket's timeline",
+            Some("ArticleLink"),
+            201,
+            Some("LinkedArticle"),
+        ),
+        (
+            "delete",
+            "/api/v1/tickets/{id}/articles/{article_id}",
+            "Unlink an article from a ticket (staff)",
+            None,
+            204,
+            None,
+        ),
+        (
+            "get",
+            "/api/v1/search",
+            "Full-text search across tickets (subject, description, comments) and articles",
+            None,
+            200,
+            Some("SearchResults"),
+        ),
+    ],
+    query: &[
+        (("get", "/api/v1/kb/articles"), &[("q", "string"), ("tag", "string"), ("visibility", "string")]),
+        (("get", "/api/v1/search"), &[("q", "string"), ("limit", "integer")]),
+    ],
+    paged: &["/api/v1/kb/articles"],
+    schemas,
+};
+
+fn schemas() -> Value {
+    let ts = json!({ "type": "string", "format": "date-time" });
+    let visibility = json!({ "type": "string", "enum": ["internal", "client"],
+        "description": "client: client contacts may read it too" });
+    let tags = json!({ "type": "array", "maxItems": 20, "items": { "type": "string", "maxLength": 40,
+        "pattern": "^[a-z0-9 _-]+$" }, "description": "Lower-cased on the way in" });
+    let snippet = json!({ "type": "string",
+        "description": "Plain text around the match; matched words between U+E000 and U+E001" });
+    let article = json!({ "type": "object", "properties": {
+        "id": { "type": "integer" }, "title": { "type": "string" },
+        "body": { "type": "string", "description": "Markdown" }, "visibility": visibility, "tags": tags,
+        "author_id": { "type": ["integer", "null"] }, "author": { "type": ["string", "null"] },
+        "version": { "type": "integer", "description": "Send back with a change" },
+        "created_at": ts, "updated_at": ts } });
+    json!({
+        "Article": article,
+        "ArticleDetail": { "allOf": [ { "$ref": "#/components/schemas/Article" }, { "type": "object", "properties": {
+            "html": { "type": "string", "description": "The body rendered: raw HTML escaped, only http, https, mailto and relative addresses" },
+            "linked_tickets": { "type": "array", "description": "Staff only", "items": { "type": "object", "properties": {
+                "id": { "type": "integer" }, "subject": { "type": "string" }, "status": { "type": "string" } } } } } } ] },
+        "ArticleSummary": { "type": "object", "properties": {
+            "id": { "type": "integer" }, "title": { "type": "string" }, "visibility": visibility, "tags": tags,
+            "excerpt": { "type": "string", "description": "The start of the body as plain text" },
+            "author": { "type": ["string", "null"] }, "updated_at": ts, "version": { "type": "integer" } } },
+        "ArticlePage": page_of("ArticleSummary"),
+        "NewArticle": { "type": "object", "required": ["title"], "additionalProperties": false, "properties": {
+            "title": { "type": "string", "maxLength": 200 }, "body": { "type": "string", "maxLength": 100000 },
+            "visibility": { "type": "string", "enum": ["internal", "client"], "default": "internal" }, "tags": tags } },
+        "ArticleChanges": { "type": "object", "required": ["version"], "additionalProperties": false, "properties": {
+            "version": { "type": "integer" }, "title": { "type": "string", "maxLength": 200 },
+            "body": { "type": "string", "maxLength": 100000 }, "visibility": visibility, "tags": tags } },
+        "ArticlePreview": { "type": "object", "required": ["body"], "additionalProperties": false, "properties": {
+            "body": { "type": "string", "maxLength": 100000 } } },
+        "RenderedArticle": { "type": "object", "properties": { "html": { "type": "string" } } },
+        "KbTagList": { "type": "object", "properties": {
+            "items": { "type": "array", "items": { "type": "object", "properties": {
+                "tag": { "type": "string" }, "count": { "type": "integer" } } } },
+            "next_cursor": { "type": "null" } } },
+        "LinkedArticle": { "type": "object", "properties": {
+            "id": { "type": "integer" }, "title": { "type": "string" }, "visibility": visibility, "tags": tags,
+            "excerpt": { "type": "string" }, "linked_at": ts, "linked_by": { "type": ["string", "null"] } } },
+        "TicketArticles": { "type": "object", "properties": {
+            "linked": { "type": "array", "items": { "$ref": "#/components/schemas/LinkedArticle" } },
+            "suggested": { "type": "array", "description": "Not linked yet; matching the ticket's subject, best first",
+                "items": { "$ref": "#/components/schemas/ArticleSummary" } } } },
+        "ArticleLink": { "type": "object", "required": ["article_id"], "additionalProperties": false, "properties": {
+            "article_id": { "type": "integer" } } },
+        "SearchResults": { "type": "object", "properties": {
+            "tickets": { "type": "array", "items": { "type": "object", "properties": {
+                "id": { "type": "integer" }, "subject": { "type": "string" }, "status": { "type": "string" },
+                "priority": { "type": "string" }, "client": { "type": "string" }, "snippet": snippet } } },
+            "articles": { "type": "array", "items": { "type": "object", "properties": {
+                "id": { "type": "integer" }, "title": { "type": "string" }, "visibility": visibility,
+                "snippet": snippet } } } } },
+    })
+}
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/kb/articles", get(list).post(create))
+        .route("/kb/articles/{id}", get(one).patch(update).delete(remove))
+        .route("/kb/preview", post(preview))
+        .route("/kb/tags", get(tag_list))
+        .route("/tickets/{id}/articles", get(ticket_articles).post(link))
+        .route("/tickets/{id}/articles/{article_id}", axum::routing::delete(unlink))
+        .route("/search", get(search))
+}
+
+const TITLE_MAX: usize = 200;
+const BODY_MAX: usize = 100_000;
+const TAGS_MAX: usize = 20;
+const TAG_MAX: usize = 40;
+/// The longest search text taken.
+const QUERY_MAX: usize = 200;
+
+fn no_article(id: i64) -> ApiError {
+    ApiError::not_found(format!("There is no article with id {id}."))
+}
+
+/// Turns a refusal decided in the write transaction into the API's answer.
+fn refused(r: Refusal) -> ApiError {
+    match r {
+        Refusal::NoArticle(id) => no_article(id),
+        Refusal::NoTicket(id) => ApiError::not_found(format!("There is no ticket with id {id}.")),
+        Refusal::NotLinked { ticket_id, article_id } => {
+            ApiError::not_found(format!("Article {article_id} is not linked from ticket {ticket_id}."))
+        }
+        Refusal::Stale(current) => {
+            let mut e = ApiError::conflict(format!(
+                "Article {} was changed by someone else (it is at version {} now); the detail shows it as it \
+                 is. Apply your change to that and send it with that version.",
+                current.id, current.version
+            ));
+            e.detail = serde_json::to_value(current).ok();
+            e
+        }
+    }
+}
+
+fn visibility(v: &str) -> Result<Visibility, ApiError> {
+    Visibility::parse(v.trim())
+        .ok_or_else(|| ApiError::bad_field("visibility", format!("visibility {v:?} is not one of internal, client.")))
+}
+
+/// Tags as stored: trimmed, lower-cased, without repeats; at most 20 of at most 40 characters
+/// of a-z, 0-9, `-`, `_` and spaces.
+fn checked_tags(tags: &[String]) -> Result<Vec<String>, ApiError> {
+    let mut out: Vec<String> = Vec::new();
+    for tag in tags {
+        let tag = tag.trim().to_lowercase();
+        if tag.is_empty() || out.contains(&tag) {
+            continue;
+        }
+        if tag.chars().count() > TAG_MAX {
+            return Err(ApiError::bad_field("tags", format!("tags: {tag:?} is longer than {TAG_MAX} characters.")));
+        }
+        if !tag.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | ' ')) {
+            return Err(ApiError::bad_field(
+                "tags",
+                format!("tags: {tag:?} may only hold letters a to z, digits, '-', '_' and spaces."),
+            ));
+        }
+        out.push(tag);
+    }
+    if out.len() > TAGS_MAX {
+        return Err(ApiError::bad_field("tags", format!("tags: an article may have at most {TAGS_MAX} tags.")));
+    }
+    Ok(out)
+}
+
+fn body_text(body: &str) -> Result<String, ApiError> {
+    optional_text("body", body, BODY_MAX)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListParams {
+    limit: Option<u32>,
+    cursor: Option<String>,
+    q: Option<String>,
+    tag: Option<String>,
+    visibility: Option<String>,
+}
+
+fn bad_cursor() -> ApiError {
+    ApiError::bad_field("cursor", "cursor is not one this server gave out.")
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(p): Query<ListParams>,
+) -> ApiResult<Json<Page<ArticleSummary>>> {
+    let paging = PageParams { limit: p.limit, cursor: p.cursor };
+    let limit = paging.limit()?;
+    let q = optional_text("q", p.q.as_deref().unwrap_or(""), QUERY_MAX)?;
+    let matching = kb::match_expression(&q);
+    // A query with nothing searchable in it ("*", "-") finds nothing rather than everything.
+    if !q.is_empty() && matching.is_none() {
+        return Ok(Json(Page { items: Vec::new(), next_cursor: None }));
+    }
+    let mut wanted = p.visibility.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(visibility).transpose()?;
+    if caller.client_scope().is_some() {
+        if wanted == Some(Visibility::Internal) {
+            return Ok(Json(Page { items: Vec::new(), next_cursor: None }));
+        }
+        wanted = Some(Visibility::Client);
+    }
+    let from = match paging.after()? {
+        None => ListFrom::Start,
+        Some(c) if matching.is_some() => {
+            ListFrom::Offset(c.strip_prefix('o').and_then(|n| n.parse().ok()).ok_or_else(bad_cursor)?)
+        }
+        Some(c) => c
+            .split_once(':')
+            .and_then(|(at, id)| Some(ListFrom::After { updated_at: at.parse().ok()?, id: id.parse().ok()? }))
+            .ok_or_else(bad_cursor)?,
+    };
+    let offset = match from {
+        ListFrom::Offset(n) => n,
+        _ => 0,
+    };
+    let ranked = matching.is_some();
+    let filter = ArticleFilter {
+        matching,
+        tag: p.tag.map(|t| t.trim().to_lowercase()).filter(|t| !t.is_empty()),
+        visibility: wanted,
+    };
+    let rows = state.db.read(move |c| kb::list(c, &filter, from, limit)).await?;
+    let keyed: Vec<(String, ArticleSummary)> = rows
+        .into_iter()
+        .enumerate()
+        .map(|(i, a)| {
+            let key = if ranked { format!("o{}", offset + i + 1) } else { format!("{}:{}", a.updated_unix, a.id) };
+            (key, a)
+        })
+        .collect();
+    let p = page(keyed, limit, |(k, _)| k);
+    Ok(Json(Page { items: p.items.into_iter().map(|(_, a)| a).collect(), next_cursor: p.next_cursor }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewArticleRequest {
+    title: Option<String>,
+    #[serde(default)]
+    body: String,
+    visibility: Option<String>,
+    #[serde(default)]
+    tags: Vec<String>,
+}
+
+/// An article as its page shows it: with the rendered body and, for staff, where it is linked.
+#[derive(Serialize)]
+pub struct ArticleDetail {
+    #[serde(flatten)]
+    article: Article,
+    html: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    linked_tickets: Option<Vec<kb::LinkedTicket>>,
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(req): Json<NewArticleRequest>,
+) -> ApiResult<(StatusCode, Json<ArticleDetail>)> {
+    caller.require_staff()?;
+    let new = NewArticle {
+        title: required_text("title", req.title.as_deref().unwrap_or(""), TITLE_MAX)?,
+        body: body_text(&req.body)?,
+        visibility: req.visibility.as_deref().map(visibility).transpose()?.unwrap_or(Visibility::Internal),
+        tags: checked_tags(&req.tags)?,
+        author_id: Some(caller.user.id),
+    };
+    let by = caller.user.id;
+    let article = state
+        .db
+        .write(move |c| {
+            let t = now();
+            let article = kb::create(c, &new, t)?;
+            audit::record(c, t, Some(by), "article.created", &article.id.to_string(), &article.title)?;
+            Ok(article)
+        })
+        .await?;
+    let html = markdown::render(&article.body);
+    Ok((StatusCode::CREATED, Json(ArticleDetail { article, html, linked_tickets: Some(Vec::new()) })))
+}
+
+/// An article the caller may read; internal ones are "not found" for client contacts.
+fn readable(caller: &Caller, article: Option<Article>, id: i64) -> ApiResult<Article> {
+    article
+        .filter(|a| caller.client_scope().is_none() || a.visibility == Visibility::Client.as_str())
+        .ok_or_else(|| no_article(id))
+}
+
+pub async fn one(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<Json<ArticleDetail>> {
+    let staff = caller.client_scope().is_none();
+    let (article, linked) = state
+        .db
+        .read(move |c| {
+            let article = kb::get(c, id)?;
+            let linked = if staff && article.is_some() { Some(kb::linked_tickets(c, id)?) } else { None };
+            Ok((article, linked))
+        })
+        .await?;
+    let article = readable(&caller, article, id)?;
+    let html = markdown::render(&article.body);
+    Ok(Json(ArticleDetail { article, html, linked_tickets: linked }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArticlePatch {
+    version: Option<i64>,
+    title: Option<String>,
+    body: Option<String>,
+    visibility: Option<String>,
+    tags: Option<Vec<String>>,
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Json(req): Json<ArticlePatch>,
+) -> ApiResult<Json<ArticleDetail>> {
+    caller.require_staff()?;
+    let version = req.version.ok_or_else(|| {
+        ApiError::bad_field("version", "version is required: the version of the article this change is based on.")
+    })?;
+    let changes = ArticleChanges {
+        title: req.title.as_deref().map(|t| required_text("title", t, TITLE_MAX)).transpose()?,
+        body: req.body.as_deref().map(body_text).transpose()?,
+        visibility: req.visibility.as_deref().map(visibility).transpose()?,
+        tags: req.tags.as_deref().map(checked_tags).transpose()?,
+    };
+    let by = caller.user.id;
+    let (article, linked) = state
+        .db
+        .write(move |c| {
+            let t = now();
+            let article = match kb::update(c, id, version, &changes, t)? {
+                Ok(a) => a,
+                Err(r) => return Ok(Err(r)),
+            };
+            if article.version != version {
+                let detail = format!("version {} -> {}", version, article.version);
+                audit::record(c, t, Some(by), "article.updated", &id.to_string(), &detail)?;
+            }
+            let linked = kb::linked_tickets(c, id)?;
+            Ok(Ok((article, linked)))
+        })
+        .await?
+        .map_err(refused)?;
+    let html = markdown::render(&article.body);
+    Ok(Json(ArticleDetail { article, html, linked_tickets: Some(linked) }))
+}
+
+pub async fn remove(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+    caller.require_staff()?;
+    let by = caller.user.id;
+    let deleted = state
+        .db
+        .write(move |c| {
+            let t = now();
+            let deleted = kb::delete(c, id)?;
+            if let Some(a) = &deleted {
+                audit::record(c, t, Some(by), "article.deleted", &id.to_string(), &a.title)?;
+            }
+            Ok(deleted)
+        })
+        .await?;
+    deleted.map(|_| StatusCode::NO_CONTENT).ok_or_else(|| no_article(id))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PreviewRequest {
+    #[serde(default)]
+    body: String,
+}
+
+pub async fn preview(caller: Caller, Json(req): Json<PreviewRequest>) -> ApiResult<Json<Value>> {
+    caller.require_staff()?;
+    if req.body.chars().count() > BODY_MAX {
+        return Err(ApiError::bad_field("body", format!("body must be at most {BODY_MAX} characters long.")));
+    }
+    Ok(Json(json!({ "html": markdown::render(&req.body) })))
+}
+
+pub async fn tag_list(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Page<TagCount>>> {
+    let client_only = caller.client_scope().is_some();
+    let items = state.db.read(move |c| kb::tags(c, client_only)).await?;
+    Ok(Json(Page { items, next_cursor: None }))
+}
+
+/// The client of a ticket the caller may see; others are "not found".
+async fn visible_ticket(state: &AppState, caller: &Caller, id: i64) -> ApiResult<i64> {
+    let found = state.db.read(move |c| tickets::get(c, id)).await?;
+    found
+        .filter(|t| caller.client_scope().is_none_or(|own| own == t.client_id))
+        .map(|t| t.client_id)
+        .ok_or_else(|| ApiError::not_found(format!("There is no ticket with id {id}.")))
+}
+
+#[derive(Serialize)]
+pub struct TicketArticles {
+    linked: Vec<LinkedArticle>,
+    suggested: Vec<ArticleSummary>,
+}
+
+pub async fn ticket_articles(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<TicketArticles>> {
+    visible_ticket(&state, &caller, id).await?;
+    let client_only = caller.client_scope().is_some();
+    let (linked, suggested) = state
+        .db
+        .read(move |c| Ok((kb::linked_articles(c, id, client_only)?, kb::suggestions(c, id, client_only)?)))
+        .await?;
+    Ok(Json(TicketArticles { linked, suggested }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkRequest {
+    article_id: Option<i64>,
+}
+
+pub async fn link(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Json(req): Json<LinkRequest>,
+) -> ApiResult<(StatusCode, Json<LinkedArticle>)> {
+    caller.require_staff()?;
+    let article_id = req
+        .article_id
+        .ok_or_else(|| ApiError::bad_field("article_id", "article_id is required: the article to link."))?;
+    let client_id = visible_ticket(&state, &caller, id).await?;
+    let by = caller.user.id;
+    let linked = state.db.write(move |c| kb::link(c, id, article_id, by, now())).await?.map_err(|r| match r {
+        Refusal::NoArticle(a) => ApiError::bad_field("article_id", format!("article_id {a} is not an article.")),
+        other => refused(other),
+    })?;
+    state.live.send(LiveEvent::TicketChanged { ticket_id: id, client_id });
+    Ok((StatusCode::CREATED, Json(linked)))
+}
+
+pub async fn unlink(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, article_id)): Path<(i64, i64)>,
+) -> ApiResult<StatusCode> {
+    caller.require_staff()?;
+    let client_id = visible_ticket(&state, &caller, id).await?;
+    let by = caller.user.id;
+    state.db.write(move |c| kb::unlink(c, id, article_id, by, now())).await?.map_err(refused)?;
+    state.live.send(LiveEvent::TicketChanged { ticket_id: id, client_id });
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SearchParams {
+    q: Option<String>,
+    limit: Option<u32>,
+}
+
+#[derive(Serialize)]
+pub struct SearchResults {
+    tickets: Vec<TicketHit>,
+    articles: Vec<ArticleHit>,
+}
+
+pub async fn search(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(p): Query<SearchParams>,
+) -> ApiResult<Json<SearchResults>> {
+    let limit = match p.limit.unwrap_or(10) {
+        n @ 1..=50 => n as usize,
+        n => return Err(ApiError::bad_field("limit", format!("limit must be between 1 and 50, not {n}."))),
+    };
+    let q = optional_text("q", p.q.as_deref().unwrap_or(""), QUERY_MAX)?;
+    let scope = caller.client_scope();
+    let (tickets, articles) = state.db.read(move |c| kb::search(c, &q, scope, limit)).await?;
+    Ok(Json(SearchResults { tickets, articles }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags_are_lower_cased_deduplicated_and_checked() {
+        let tags = checked_tags(&["VPN".into(), " vpn ".into(), "".into(), "how-to_guide 2".into()]).unwrap();
+        assert_eq!(tags, ["vpn", "how-to_guide 2"]);
+        for bad in ["a/b", "ümlaut", "x<y", &"a".repeat(41)] {
+            let e = checked_tags(&[bad.to_string()]).unwrap_err();
+            assert_eq!(e.detail, Some(json!({ "field": "tags" })), "{bad}");
+        }
+        let many: Vec<String> = (0..21).map(|i| format!("t{i}")).collect();
+        assert!(checked_tags(&many).is_err());
+    }
+}
