@@ -32,7 +32,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use tokio::sync::{Semaphore, oneshot};
 
 /// Most jobs one write transaction takes; more wait for the next one.
@@ -286,6 +286,28 @@ pub fn rfc3339(ts: i64) -> String {
         .ok()
         .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
         .unwrap_or_default()
+}
+
+/// Tables whose rows have a name unique regardless of case.
+#[derive(Debug, Clone, Copy)]
+pub enum Named {
+    Queues,
+    Calendars,
+    Policies,
+}
+
+/// Whether a row of `table` other than `except` already has this name (ignoring case).
+pub fn name_taken(conn: &Connection, table: Named, name: &str, except: Option<i64>) -> Result<bool, DbError> {
+    let table = match table {
+        Named::Queues => "queues",
+        Named::Calendars => "sla_calendars",
+        Named::Policies => "sla_policies",
+    };
+    Ok(conn
+        .prepare_cached(&format!("SELECT 1 FROM {table} WHERE name = ?1 COLLATE NOCASE AND id IS NOT ?2"))?
+        .query_row(rusqlite::params![name, except], |_| Ok(()))
+        .optional()?
+        .is_some())
 }
 
 /// A fresh database at the latest schema in a temporary folder, for unit tests; the folder

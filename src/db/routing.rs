@@ -217,17 +217,9 @@ pub fn not_staff(conn: &Connection, ids: &[i64]) -> Result<Option<i64>, DbError>
     Ok(None)
 }
 
-fn name_taken(conn: &Connection, table: &str, name: &str, except: Option<i64>) -> Result<bool, DbError> {
-    Ok(conn
-        .prepare_cached(&format!("SELECT 1 FROM {table} WHERE name = ?1 COLLATE NOCASE AND id IS NOT ?2"))?
-        .query_row(params![name, except], |_| Ok(()))
-        .optional()?
-        .is_some())
-}
-
 /// Whether a queue other than `except` already has this name.
 pub fn queue_name_taken(conn: &Connection, name: &str, except: Option<i64>) -> Result<bool, DbError> {
-    name_taken(conn, "queues", name, except)
+    super::name_taken(conn, super::Named::Queues, name, except)
 }
 
 fn set_members(conn: &Connection, queue_id: i64, ids: &[i64]) -> Result<(), DbError> {

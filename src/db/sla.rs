@@ -55,14 +55,14 @@ fn json<T: Serialize>(v: &T) -> Result<String, DbError> {
     serde_json::to_string(v).map_err(|e| DbError::Conflict(e.to_string()))
 }
 
-/// Whether a row of `table` other than `except` has this name.
-pub fn name_taken(conn: &Connection, table: &str, name: &str, except: Option<i64>) -> Result<bool, DbError> {
-    debug_assert!(["sla_calendars", "sla_policies"].contains(&table));
-    Ok(conn
-        .prepare(&format!("SELECT 1 FROM {table} WHERE name = ?1 COLLATE NOCASE AND id IS NOT ?2"))?
-        .query_row(params![name, except], |_| Ok(()))
-        .optional()?
-        .is_some())
+/// Whether a calendar other than `except` already has this name.
+pub fn calendar_name_taken(conn: &Connection, name: &str, except: Option<i64>) -> Result<bool, DbError> {
+    super::name_taken(conn, super::Named::Calendars, name, except)
+}
+
+/// Whether a policy other than `except` already has this name.
+pub fn policy_name_taken(conn: &Connection, name: &str, except: Option<i64>) -> Result<bool, DbError> {
+    super::name_taken(conn, super::Named::Policies, name, except)
 }
 
 pub fn create_calendar(conn: &Connection, name: &str, spec: &CalendarSpec, now: i64) -> Result<i64, DbError> {

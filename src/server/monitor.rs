@@ -182,6 +182,7 @@ fn sla_notices(c: &rusqlite::Connection, base: &str, t: i64) -> Result<(usize, V
             (news.resolution_warned, Event::SlaWarning, "resolution"),
             (news.resolution_breached, Event::SlaBreach, "resolution"),
         ];
+        let recipients = if happened.iter().any(|(yes, _, _)| *yes) { sla_recipients(c, id)? } else { Vec::new() };
         for (yes, event, clock) in happened {
             if !yes {
                 continue;
@@ -214,8 +215,8 @@ fn sla_notices(c: &rusqlite::Connection, base: &str, t: i64) -> Result<(usize, V
             };
             queued += crate::notify::enqueue(c, &message, t)?;
             // And to the people who must act: the assignee and the queue's escalation contact.
-            for address in sla_recipients(c, id)? {
-                queued += usize::from(crate::notify::enqueue_to(c, &address, &message, t)?);
+            for address in &recipients {
+                queued += usize::from(crate::notify::enqueue_to(c, address, &message, t)?);
             }
         }
     }

@@ -489,3 +489,17 @@ pub async fn start_smtp_sink() -> (u16, Arc<Mutex<Vec<Mail>>>) {
     });
     (port, mails)
 }
+
+/// Adds a client through the API; answers its id.
+pub async fn add_client(admin: &Session, name: &str) -> i64 {
+    let (status, c) = admin.post("/api/v1/clients", json!({ "name": name })).await;
+    assert_eq!(status, 201, "{c}");
+    c["id"].as_i64().unwrap()
+}
+
+/// Opens a ticket through the API as `s`; answers it.
+pub async fn open_ticket(s: &Session, body: Value) -> Value {
+    let (status, t) = s.post("/api/v1/tickets", body).await;
+    assert_eq!(status, 201, "{t}");
+    t
+}

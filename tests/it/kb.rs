@@ -5,7 +5,7 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::common::{Session, TestServer};
+use crate::common::{Session, TestServer, add_client};
 
 /// Matched words in search snippets sit between these (private-use characters, never HTML).
 const MARK_START: char = '\u{E000}';
@@ -19,12 +19,6 @@ fn enc(s: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
-}
-
-async fn client(admin: &Session, name: &str) -> i64 {
-    let (status, c) = admin.post("/api/v1/clients", json!({ "name": name })).await;
-    assert_eq!(status, 201, "{c}");
-    c["id"].as_i64().unwrap()
 }
 
 /// A client contact of `client_id`, logged in.
@@ -214,7 +208,7 @@ async fn a_stale_change_is_refused_with_the_article_as_it_is_now() {
 async fn client_contacts_read_only_client_visible_articles() {
     let server = TestServer::start();
     let admin = server.admin().await;
-    let acme = client(&admin, "Acme").await;
+    let acme = add_client(&admin, "Acme").await;
     let carl = contact(&server, &admin, "carl@acme.example", acme).await;
     let shared = article(&admin, "Connect to the Wi-Fi", "Pick **Acme-Guest**.", "client", &["wifi"]).await;
     let internal =
@@ -248,7 +242,7 @@ async fn client_contacts_read_only_client_visible_articles() {
 async fn articles_are_linked_from_tickets_and_suggested_by_their_subject() {
     let server = TestServer::start();
     let admin = server.admin().await;
-    let acme = client(&admin, "Acme").await;
+    let acme = add_client(&admin, "Acme").await;
     let jams = article(&admin, "Printer jams on tray 2", "Remove the paper.", "client", &["printing"]).await;
     let offline = article(&admin, "Printer offline after update", "Reinstall the driver.", "internal", &[]).await;
     let outlook = article(&admin, "Outlook rules", "File mail by sender.", "client", &[]).await;
@@ -291,7 +285,7 @@ async fn articles_are_linked_from_tickets_and_suggested_by_their_subject() {
     assert_eq!(status, 200, "{theirs}");
     assert_eq!(ids(&theirs["linked"]), [id(&jams)], "the internal article is not shown: {theirs}");
     assert_eq!(carl.post(&path, json!({ "article_id": id(&outlook) })).await.0, 403);
-    let other = client(&admin, "Globex").await;
+    let other = add_client(&admin, "Globex").await;
     let foreign = ticket(&admin, other, "Printer jams at Globex", "").await;
     assert_eq!(carl.get(&format!("/api/v1/tickets/{foreign}/articles")).await.0, 404, "another client's ticket");
     let (_, suggestions) = carl.get(&format!("/api/v1/tickets/{t}/articles")).await;
@@ -319,8 +313,8 @@ async fn articles_are_linked_from_tickets_and_suggested_by_their_subject() {
 async fn search_finds_tickets_by_their_comments_and_articles_within_the_callers_scope() {
     let server = TestServer::start();
     let admin = server.admin().await;
-    let acme = client(&admin, "Acme").await;
-    let globex = client(&admin, "Globex").await;
+    let acme = add_client(&admin, "Acme").await;
+    let globex = add_client(&admin, "Globex").await;
     let mail = ticket(&admin, acme, "Mail is slow", "Since Monday.").await;
     let (status, c) = admin
         .post(

@@ -9,19 +9,7 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::common::{Session, TestServer};
-
-async fn client(admin: &Session, name: &str) -> i64 {
-    let (status, c) = admin.post("/api/v1/clients", json!({ "name": name })).await;
-    assert_eq!(status, 201, "{c}");
-    c["id"].as_i64().unwrap()
-}
-
-async fn open(s: &Session, body: Value) -> Value {
-    let (status, t) = s.post("/api/v1/tickets", body).await;
-    assert_eq!(status, 201, "{t}");
-    t
-}
+use crate::common::{Session, TestServer, add_client, open_ticket};
 
 async fn technician(server: &TestServer, admin: &Session, name: &str) -> (i64, Session) {
     let email = format!("{}@msp.example", name.to_lowercase());
@@ -83,12 +71,12 @@ async fn refused(s: &Session, path: &str) -> String {
 async fn the_sla_report_shows_each_clients_met_and_breached_clocks_lists_the_breaches_and_exports_csv() {
     let server = TestServer::start();
     let admin = server.admin().await;
-    let acme = client(&admin, "Acme Dental").await;
-    let beta = client(&admin, "Beta Bakery").await;
+    let acme = add_client(&admin, "Acme Dental").await;
+    let beta = add_client(&admin, "Beta Bakery").await;
     let (tess, _) = technician(&server, &admin, "Tess").await;
 
     // Answered and resolved within minutes: both clocks met.
-    let answered = open(&admin, json!({ "subject": "Printer jams", "priority": "P2", "client_id": acme })).await;
+    let answered = open_ticket(&admin, json!({ "subject": "Printer jams", "priority": "P2", "client_id": acme })).await;
     let a = answered["id"].as_i64().unwrap();
     let (status, _) =
         admin.post(&format!("/api/v1/tickets/{a}/comments"), json!({ "body": "On it", "public": true })).await;
@@ -106,10 +94,11 @@ async fn the_sla_report_shows_each_clients_met_and_breached_clocks_lists_the_bre
     // Nobody answered; a subject a spreadsheet would run as a formula.
     let subject = "=HYPERLINK(\"http://evil.example\",\"Click\")";
     let ignored =
-        open(&admin, json!({ "subject": subject, "priority": "P1", "client_id": acme, "assignee_id": tess })).await;
+        open_ticket(&admin, json!({ "subject": subject, "priority": "P1", "client_id": acme, "assignee_id": tess }))
+            .await;
     let b = ignored["id"].as_i64().unwrap();
     // Beta's one ticket, answered and resolved in time.
-    let other = open(&admin, json!({ "subject": "New laptop", "priority": "P3", "client_id": beta })).await;
+    let other = open_ticket(&admin, json!({ "subject": "New laptop", "priority": "P3", "client_id": beta })).await;
     let c = other["id"].as_i64().unwrap();
     let (status, _) =
         admin.send(Method::PATCH, &format!("/api/v1/tickets/{c}"), json!({ "version": 1, "status": "resolved" })).await;
@@ -216,12 +205,12 @@ async fn the_sla_report_shows_each_clients_met_and_breached_clocks_lists_the_bre
 async fn the_time_report_adds_up_billable_and_other_time_per_technician_and_client_and_exports_csv() {
     let server = TestServer::start();
     let admin = server.admin().await;
-    let acme = client(&admin, "Acme Dental").await;
-    let beta = client(&admin, "Beta Bakery").await;
+    let acme = add_client(&admin, "Acme Dental").await;
+    let beta = add_client(&admin, "Beta Bakery").await;
     let (tess_id, tess) = technician(&server, &admin, "Tess").await;
     let (bob_id, bob) = technician(&server, &admin, "Bob").await;
-    let acme_ticket = open(&admin, json!({ "subject": "Server", "priority": "P3", "client_id": acme })).await;
-    let beta_ticket = open(&admin, json!({ "subject": "Laptop", "priority": "P3", "client_id": beta })).await;
+    let acme_ticket = open_ticket(&admin, json!({ "subject": "Server", "priority": "P3", "client_id": acme })).await;
+    let beta_ticket = open_ticket(&admin, json!({ "subject": "Laptop", "priority": "P3", "client_id": beta })).await;
     let (at, bt) = (acme_ticket["id"].as_i64().unwrap(), beta_ticket["id"].as_i64().unwrap());
     for (who, ticket, minutes, billable, note, date) in [
         (&tess, at, 30, true, "Patched", "2025-03-03"),
@@ -316,7 +305,7 @@ async fn the_time_report_adds_up_billable_and_other_time_per_technician_and_clie
 async fn client_contacts_cannot_read_reports() {
     let server = TestServer::start();
     let admin = server.admin().await;
-    let acme = client(&admin, "Acme Dental").await;
+    let acme = add_client(&admin, "Acme Dental").await;
     let (status, u) = admin
         .post(
             "/api/v1/users",

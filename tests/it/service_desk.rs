@@ -7,16 +7,10 @@
 use reqwest::Method;
 use serde_json::{Map, Value, json};
 
-use crate::common::{Session, TestAgent, TestServer, client_and_token};
+use crate::common::{Session, TestAgent, TestServer, add_client, client_and_token};
 
 const PASSWORD: &str = "service-desk-test-pass";
 const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
-
-async fn client(admin: &Session, name: &str) -> i64 {
-    let (status, c) = admin.post("/api/v1/clients", json!({ "name": name })).await;
-    assert_eq!(status, 201, "{c}");
-    c["id"].as_i64().unwrap()
-}
 
 /// Adds a user (`role` technician, admin or client) who logs in with `email` and `PASSWORD`.
 async fn user(admin: &Session, email: &str, name: &str, role: &str, client_id: Option<i64>) -> i64 {
@@ -96,7 +90,7 @@ async fn technician(admin: &Session, id: i64) -> Value {
 async fn queues_are_added_changed_and_deleted_and_bad_fields_are_named() {
     let server = TestServer::start();
     let admin = server.admin().await;
-    let acme = client(&admin, "Acme").await;
+    let acme = add_client(&admin, "Acme").await;
     let ana = user(&admin, "ana@msp.example", "Ana", "technician", None).await;
     let ben = user(&admin, "ben@msp.example", "Ben", "technician", None).await;
     let carl = user(&admin, "carl@acme.example", "Carl", "client", Some(acme)).await;
@@ -175,7 +169,7 @@ async fn queues_are_added_changed_and_deleted_and_bad_fields_are_named() {
 async fn routing_rules_name_their_wrong_fields_and_the_first_match_in_position_order_wins() {
     let server = TestServer::start();
     let admin = server.admin().await;
-    let acme = client(&admin, "Acme").await;
+    let acme = add_client(&admin, "Acme").await;
     let printers = queue(&admin, "Printers", "manual", &[]).await;
     let desk = queue(&admin, "Helpdesk", "manual", &[]).await;
 
@@ -223,7 +217,7 @@ async fn routing_rules_name_their_wrong_fields_and_the_first_match_in_position_o
     };
     assert_eq!(open("Printing").await, Some(printers), "the category rule comes first (category ignores case)");
     assert_eq!(open("network").await, Some(desk), "no category match: the catch-all");
-    let other = client(&admin, "Other Co").await;
+    let other = add_client(&admin, "Other Co").await;
     let t = ticket(&admin, json!({ "subject": "Help", "priority": "P3", "client_id": other, "category": "printing" }))
         .await;
     assert_eq!(t["queue_id"].as_i64(), Some(desk), "the category rule is for Acme only");
@@ -294,7 +288,7 @@ async fn a_rule_on_a_device_tag_sends_tickets_about_tagged_devices_to_its_queue(
 async fn a_queue_gives_tickets_to_the_least_loaded_member_on_shift_and_keeps_them_unassigned_when_nobody_is() {
     let server = TestServer::start();
     let admin = server.admin().await;
-    let acme = client(&admin, "Acme").await;
+    let acme = add_client(&admin, "Acme").await;
     let ana = user(&admin, "ana@msp.example", "Ana", "technician", None).await;
     let ben = user(&admin, "ben@msp.example", "Ben", "technician", None).await;
     let desk = queue(&admin, "Helpdesk", "least_loaded", &[ana, ben]).await;
@@ -507,8 +501,8 @@ async fn policies_name_their_wrong_targets_and_exactly_one_is_the_default() {
 async fn a_clients_own_policy_gives_its_new_tickets_that_policys_due_times() {
     let server = TestServer::start();
     let admin = server.admin().await;
-    let acme = client(&admin, "Acme").await;
-    let other = client(&admin, "Other Co").await;
+    let acme = add_client(&admin, "Acme").await;
+    let other = add_client(&admin, "Other Co").await;
     let cal = created(&admin, "/api/v1/sla/calendars", {
         let mut c = round_the_clock();
         c["name"] = json!("24x7");
@@ -601,7 +595,7 @@ async fn technicians_read_the_set_up_and_change_only_their_own_schedule() {
     // An admin sets anyone's; not a client contact's, who is no technician.
     let (status, _) = put(&admin, &format!("/api/v1/technicians/{ben}/schedule"), round_the_clock()).await;
     assert_eq!(status, 200);
-    let acme = client(&admin, "Acme").await;
+    let acme = add_client(&admin, "Acme").await;
     let carl = user(&admin, "carl@acme.example", "Carl", "client", Some(acme)).await;
     assert_eq!(put(&admin, &format!("/api/v1/technicians/{carl}/schedule"), round_the_clock()).await.0, 404);
 }
@@ -610,8 +604,8 @@ async fn technicians_read_the_set_up_and_change_only_their_own_schedule() {
 async fn staff_keep_clients_contacts_and_client_contacts_are_refused_the_set_up() {
     let server = TestServer::start();
     let admin = server.admin().await;
-    let acme = client(&admin, "Acme").await;
-    let other = client(&admin, "Other Co").await;
+    let acme = add_client(&admin, "Acme").await;
+    let other = add_client(&admin, "Other Co").await;
     user(&admin, "ana@msp.example", "Ana", "technician", None).await;
     let tech = Session::login(&server, "ana@msp.example", PASSWORD).await;
 

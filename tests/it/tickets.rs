@@ -7,19 +7,7 @@ use std::sync::Arc;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::common::{Receiver, Session, TestServer, eventually, start_smtp_sink};
-
-async fn client(admin: &Session, name: &str) -> i64 {
-    let (status, c) = admin.post("/api/v1/clients", json!({ "name": name })).await;
-    assert_eq!(status, 201, "{c}");
-    c["id"].as_i64().unwrap()
-}
-
-async fn open(s: &Session, body: Value) -> Value {
-    let (status, t) = s.post("/api/v1/tickets", body).await;
-    assert_eq!(status, 201, "{t}");
-    t
-}
+use crate::common::{Receiver, Session, TestServer, add_client, eventually, open_ticket, start_smtp_sink};
 
 async fn patch(s: &Session, id: i64, body: Value) -> (u16, Value) {
     s.send(Method::PATCH, &format!("/api/v1/tickets/{id}"), body).await
@@ -60,11 +48,11 @@ fn ids(page: &Value) -> Vec<i64> {
 async fn tickets_are_opened_listed_and_read_with_their_sla_due_times() {
     let server = TestServer::start();
     let admin = server.admin().await;
-    let acme = client(&admin, "Acme").await;
+    let acme = add_client(&admin, "Acme").await;
     let (_, me) = admin.get("/api/v1/me").await;
     let admin_id = me["user"]["id"].as_i64().unwrap();
 
-    let printer = open(
+    let printer = open_ticket(
         &admin,
         json!({ "subject": "Printer jams", "priority": "P2", "client_id": acme, "description": "Tray 2, every page" }),
     )
@@ -93,7 +81,7 @@ async fn tickets_are_opened_listed_and_read_with_their_sla_due_times() {
     assert_eq!(one["timeline"][0]["type"], "event");
     assert_eq!(one["timeline"][0]["kind"], "created");
 
-    let vpn = open(
+    let vpn = open_ticket(
         &admin,
         json!({ "subject": "VPN down for everyone", "priority": "P1", "client_id": acme, "assignee_id": admin_id }),
     )
@@ -127,8 +115,8 @@ async fn tickets_are_opened_listed_and_read_with_their_sla_due_times() {
 async fn fifty_parallel_updates_are_each_applied_or_refused_and_none_is_lost() {
     let server = TestServer::start();
     let admin = Arc::new(server.admin().await);
-    let acme = client(&admin, "Acme").await;
-    let id = open(&admin, json!({ "subject": "Contended", "priority": "P3", "client_id": acme })).await["id"]
+    let acme = add_client(&admin, "Acme").await;
+    let id = open_ticket(&admin, json!({ "subject": "Contended", "priority": "P3", "client_id": acme })).await["id"]
         .as_i64()
         .unwrap();
 
@@ -184,8 +172,8 @@ async fn fifty_parallel_updates_are_each_applied_or_refused_and_none_is_lost() {
 async fn stale_writes_get_the_current_ticket_and_bad_fields_are_named_with_nothing_stored() {
     let server = TestServer::start();
     let admin = server.admin().await;
-    let acme = client(&admin, "Acme").await;
-    let t = open(&admin, json!({ "subject": "Slow PC", "priority": "P3", "client_id": acme })).await;
+    let acme = add_client(&admin, "Acme").await;
+    let t = open_ticket(&admin, json!({ "subject": "Slow PC", "priority": "P3", "client_id": acme })).await;
     let id = t["id"].as_i64().unwrap();
 
     let (status, opened) = patch(&admin, id, json!({ "version": 1, "status": "open" })).await;
@@ -257,8 +245,8 @@ async fn stale_writes_get_the_current_ticket_and_bad_fields_are_named_with_nothi
 async fn client_contacts_see_their_own_tickets_and_public_comments_and_staff_see_the_whole_timeline() {
     let server = TestServer::start();
     let admin = server.admin().await;
-    let acme = client(&admin, "Acme").await;
-    let other = client(&admin, "Other Co").await;
+    let acme = add_client(&admin, "Acme").await;
+    let other = add_client(&admin, "Other Co").await;
     let (status, u) = admin
         .post(
             "/api/v1/users",
@@ -266,13 +254,15 @@ async fn client_contacts_see_their_own_tickets_and_public_comments_and_staff_see
         )
         .await;
     assert_eq!(status, 201, "{u}");
-    let staff_ticket = open(&admin, json!({ "subject": "Mail slow", "priority": "P3", "client_id": acme })).await;
+    let staff_ticket =
+        open_ticket(&admin, json!({ "subject": "Mail slow", "priority": "P3", "client_id": acme })).await;
     let sid = staff_ticket["id"].as_i64().unwrap();
-    let foreign = open(&admin, json!({ "subject": "Other's secret", "priority": "P3", "client_id": other })).await;
+    let foreign =
+        open_ticket(&admin, json!({ "subject": "Other's secret", "priority": "P3", "client_id": other })).await;
     let fid = foreign["id"].as_i64().unwrap();
 
     let carl = Session::login(&server, "carl@acme.example", "client-contact-pass").await;
-    let mine = open(&carl, json!({ "subject": "Cannot log in", "priority": "P4" })).await;
+    let mine = open_ticket(&carl, json!({ "subject": "Cannot log in", "priority": "P4" })).await;
     let mid = mine["id"].as_i64().unwrap();
     assert_eq!(mine["source"], "portal");
     assert_eq!(mine["client_id"], acme);
@@ -351,7 +341,7 @@ async fn a_client_reply_reopens_a_resolved_ticket_and_an_untouched_one_closes_by
     let temp = tempfile::tempdir().unwrap();
     let server = TestServer::start_in(&temp.path().join("data"), &[("STEWARD_TICKETS__AUTO_CLOSE_AFTER", "10s")]);
     let admin = server.admin().await;
-    let acme = client(&admin, "Acme").await;
+    let acme = add_client(&admin, "Acme").await;
     let (status, u) = admin
         .post(
             "/api/v1/users",
@@ -362,7 +352,7 @@ async fn a_client_reply_reopens_a_resolved_ticket_and_an_untouched_one_closes_by
     let contact = Session::login(&server, "dana@acme.example", "client-contact-pass").await;
 
     // Resolved, then the client answers before it closes: open again, in the queue.
-    let t = open(&admin, json!({ "subject": "Printer jams", "priority": "P3", "client_id": acme })).await;
+    let t = open_ticket(&admin, json!({ "subject": "Printer jams", "priority": "P3", "client_id": acme })).await;
     let id = t["id"].as_i64().unwrap();
     let (status, body) = patch(&admin, id, json!({ "version": t["version"], "status": "resolved" })).await;
     assert_eq!(status, 200, "{body}");
@@ -383,7 +373,7 @@ async fn a_client_reply_reopens_a_resolved_ticket_and_an_untouched_one_closes_by
     .await;
     assert!(closed["closed_at"].is_string(), "{closed}");
     // An open ticket is never closed that way.
-    let other = open(&admin, json!({ "subject": "New laptop", "priority": "P4", "client_id": acme })).await;
+    let other = open_ticket(&admin, json!({ "subject": "New laptop", "priority": "P4", "client_id": acme })).await;
     tokio::time::sleep(std::time::Duration::from_secs(5)).await;
     let (_, still) = admin.get(&format!("/api/v1/tickets/{}", other["id"])).await;
     assert_eq!(still["status"], "new");
@@ -420,7 +410,7 @@ async fn an_sla_warning_and_breach_each_fire_once_and_reach_the_channels_the_ass
             json!({ "p1": t(1, 600), "p2": t(60, 600), "p3": t(240, 1440), "p4": t(480, 2400), "warning_percent": 75 });
         conn.execute("UPDATE sla_policies SET targets = ?1", [policy.to_string()]).unwrap();
     }
-    let acme = client(&admin, "Acme").await;
+    let acme = add_client(&admin, "Acme").await;
     let (status, tech) = admin
         .post(
             "/api/v1/users",
@@ -440,7 +430,7 @@ async fn an_sla_warning_and_breach_each_fire_once_and_reach_the_channels_the_ass
         .post("/api/v1/contacts", json!({ "client_id": acme, "name": "Carla", "email": "carla@acme.example" }))
         .await;
     assert_eq!(status, 201, "{contact}");
-    let t = open(
+    let t = open_ticket(
         &admin,
         json!({ "subject": "Server down", "priority": "P1", "client_id": acme, "queue_id": queue["id"],
                 "contact_id": contact["id"] }),

@@ -95,6 +95,17 @@ pub fn page<T>(mut rows: Vec<T>, limit: usize, key: impl Fn(&T) -> &str) -> Page
     Page { items: rows, next_cursor }
 }
 
+/// Deserializes a present field, `null` included, as `Some`: with `#[serde(default)]`, an absent
+/// field stays `None`, so `Option<Option<T>>` tells "leave it" from "clear it".
+pub fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
+}
+
+/// `#[serde(default = "yes")]`: a flag that is on unless said otherwise.
+pub fn yes() -> bool {
+    true
+}
+
 /// A short text a person typed: trimmed, not empty, at most `max` characters, no control characters.
 pub fn required_text(field: &str, value: &str, max: usize) -> Result<String, ApiError> {
     let v = value.trim();

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::openapi::{ApiDoc, page_of};
-use super::{Page, PageParams, id_page, required_text};
+use super::{Page, PageParams, id_page, required_text, yes};
 use crate::config::HumanDuration;
 use crate::db::{DbError, audit, now, rfc3339, rules as stored};
 use crate::rules::condition::Condition;
@@ -235,9 +235,6 @@ pub struct RuleFields {
     tickets: TicketPolicy,
 }
 
-fn yes() -> bool {
-    true
-}
 fn global() -> Scope {
     Scope::Global
 }

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::openapi::{ApiDoc, page_of};
-use super::{Page, PageParams, email, id_page, optional_text, required_text};
+use super::{Page, PageParams, email, id_page, optional_text, present, required_text, yes};
 use crate::db::contacts::{self, Contact, ContactFields};
 use crate::db::routing::{self, Queue, QueueFields, RuleFields, RuleView, Technician};
 use crate::db::sla::{self as store, CalendarView, KeepPolicy, PolicyFields, PolicyView};
@@ -503,10 +503,6 @@ pub struct RuleBody {
     assignee_id: Option<i64>,
 }
 
-fn yes() -> bool {
-    true
-}
-
 fn rule_fields(b: RuleBody) -> ApiResult<RuleFields> {
     let name = required_text("name", b.name.as_deref().unwrap_or(""), 200)?;
     let category = optional_text("category", &b.category, 100)?;
@@ -673,7 +669,7 @@ async fn create_calendar(
     let cal = state
         .db
         .write(move |c| {
-            if store::name_taken(c, "sla_calendars", &name, None)? {
+            if store::calendar_name_taken(c, &name, None)? {
                 return Ok(Err(ApiError::bad_field("name", format!("There is already a calendar named {name:?}."))));
             }
             let t = now();
@@ -699,7 +695,7 @@ async fn update_calendar(
     let cal = state
         .db
         .write(move |c| {
-            if store::name_taken(c, "sla_calendars", &name, Some(id))? {
+            if store::calendar_name_taken(c, &name, Some(id))? {
                 return Ok(Err(ApiError::bad_field("name", format!("There is already a calendar named {name:?}."))));
             }
             let t = now();
@@ -773,7 +769,7 @@ fn check_policy(
     f: &PolicyFields,
     except: Option<i64>,
 ) -> Result<Result<(), ApiError>, DbError> {
-    if store::name_taken(c, "sla_policies", &f.name, except)? {
+    if store::policy_name_taken(c, &f.name, except)? {
         return Ok(Err(ApiError::bad_field("name", format!("There is already a policy named {:?}.", f.name))));
     }
     if !exists(c, "SELECT 1 FROM sla_calendars WHERE id = ?1", f.calendar_id)? {
@@ -869,10 +865,6 @@ pub struct ClientPolicyBody {
     /// Present and null: back to the default.
     #[serde(default, deserialize_with = "present")]
     policy_id: Option<Option<i64>>,
-}
-
-fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<i64>>, D::Error> {
-    Option::<i64>::deserialize(d).map(Some)
 }
 
 async fn set_client_policy(

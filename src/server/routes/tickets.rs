@@ -8,11 +8,11 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::openapi::{ApiDoc, page_of};
-use super::{Page, PageParams, optional_text, page, required_text};
+use super::{Page, PageParams, optional_text, page, present, required_text, yes};
 use crate::db::tickets::{
     self, AssigneeFilter, Comment, NewTicket, NewTime, Refusal, Source, Ticket, TicketChanges, TicketFilter, TimeEntry,
 };
@@ -419,12 +419,6 @@ pub async fn one(State(state): State<AppState>, caller: Caller, Path(id): Path<i
     Ok(Json(body))
 }
 
-/// Deserializes a present field, `null` included, as `Some`: with `#[serde(default)]`, an absent
-/// field stays `None`, so `Option<Option<T>>` tells "leave it" from "clear it".
-fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
-    T::deserialize(d).map(Some)
-}
-
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TicketPatch {
@@ -548,10 +542,6 @@ pub struct NewTimeEntry {
     #[serde(default)]
     note: String,
     date: Option<String>,
-}
-
-fn yes() -> bool {
-    true
 }
 
 pub async fn log_time(
