@@ -56,7 +56,8 @@ pub async fn run(
                     Ok((found.id, site_id))
                 })
                 .await?;
-            let (token, made) = enroll_tokens::create_token(db, client_id, site_id, ttl, uses, None).await?;
+            let (token, made) =
+                enroll_tokens::create_token(db, client_id, site_id, ttl, uses, None, audit::Who::cli()).await?;
             let public_url = config.public_url(config.server.listen);
             let hosts: Vec<String> = crate::server::url_host(&public_url).into_iter().collect();
             let identity = crate::server::tls::load_or_create(&config.tls, &config.server.data_dir, &hosts)
@@ -85,7 +86,7 @@ pub async fn run(
                 .write(move |c| {
                     let t = now();
                     let client = clients::insert(c, &name, "", t)?;
-                    audit::record(c, t, None, "client.created", &client.id.to_string(), "steward admin")?;
+                    audit::record(c, t, &audit::Who::cli(), "client.created", &client.id.to_string(), "")?;
                     Ok(client)
                 })
                 .await?;
@@ -135,7 +136,7 @@ pub async fn run(
                         password_hash: &hash,
                     };
                     let user = users::insert(c, &new, t)?;
-                    audit::record(c, t, None, "user.created", &user.login, "steward admin")?;
+                    audit::record(c, t, &audit::Who::cli(), "user.created", &user.login, "")?;
                     Ok(user)
                 })
                 .await?;
@@ -176,7 +177,7 @@ pub async fn run(
                     .ok_or_else(|| DbError::NotFound(format!("There is no user {login:?}.")))?;
                 let t = now();
                 users::set_password(c, u.id, &hash, None, t)?;
-                audit::record(c, t, None, "password.reset", &u.login, "steward admin")
+                audit::record(c, t, &audit::Who::cli(), "password.reset", &u.login, "")
             })
             .await?;
             Ok(if made_up {
@@ -201,7 +202,7 @@ pub async fn run(
                 }
                 let t = now();
                 let made = api_keys::insert(c, u.id, &name, &prefix, &hash, t)?;
-                audit::record(c, t, None, "api_key.created", &made.id.to_string(), "steward admin")
+                audit::record(c, t, &audit::Who::cli(), "api_key.created", &made.id.to_string(), "")
             })
             .await?;
             Ok(if json { json!({ "key": key }).to_string() } else { key })

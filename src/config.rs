@@ -41,6 +41,7 @@ pub struct Config {
     pub tls: TlsConfig,
     pub http: HttpConfig,
     pub auth: AuthConfig,
+    pub audit: AuditConfig,
     pub monitoring: MonitoringConfig,
     pub retention: RetentionConfig,
     pub notifications: NotificationsConfig,
@@ -105,6 +106,9 @@ pub struct HttpConfig {
     pub body_limit_bytes: u64,
     /// How long a graceful shutdown waits for requests in flight.
     pub shutdown_grace: HumanDuration,
+    /// Reverse proxies (addresses or CIDR ranges) whose `X-Forwarded-For` names the real client.
+    /// From anyone else the header is ignored, so it cannot be forged to dodge login limits.
+    pub trusted_proxies: Vec<String>,
 }
 
 impl Default for HttpConfig {
@@ -113,6 +117,7 @@ impl Default for HttpConfig {
             request_timeout: HumanDuration::secs(30),
             body_limit_bytes: 2 * 1024 * 1024,
             shutdown_grace: HumanDuration::secs(10),
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -120,21 +125,66 @@ impl Default for HttpConfig {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AuthConfig {
-    /// A login session ends this long after it began.
+    /// A login session ends this long after it began, however busy.
     pub session_ttl: HumanDuration,
-    /// Failed logins for one account (or from one address) allowed within `lockout_window`.
+    /// A login session ends after this long without a request.
+    pub session_idle: HumanDuration,
+    /// Failed logins for one account from one address allowed within `lockout_window`; then that
+    /// address waits (longer after each further failure) while the owner's own address still works.
     pub max_failed_logins: u32,
-    /// Window over which failed logins are counted; further attempts wait until it passes.
+    /// Failed logins from one address, for any accounts, allowed within `lockout_window`.
+    pub max_failed_logins_per_address: u32,
+    /// Window over which failed logins are counted.
     pub lockout_window: HumanDuration,
+    /// Who must use a second factor (TOTP): "nobody", "admins", "staff" or "everyone".
+    pub require_mfa_for: MfaRequirement,
 }
 
 impl Default for AuthConfig {
     fn default() -> Self {
         AuthConfig {
             session_ttl: HumanDuration::secs(12 * 3600),
+            session_idle: HumanDuration::secs(3600),
             max_failed_logins: 10,
+            max_failed_logins_per_address: 50,
             lockout_window: HumanDuration::secs(15 * 60),
+            require_mfa_for: MfaRequirement::Nobody,
         }
+    }
+}
+
+/// `[auth] require_mfa_for`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MfaRequirement {
+    Nobody,
+    Admins,
+    Staff,
+    Everyone,
+}
+
+impl MfaRequirement {
+    pub fn applies_to(self, role: crate::db::users::Role) -> bool {
+        use crate::db::users::Role;
+        match self {
+            MfaRequirement::Nobody => false,
+            MfaRequirement::Admins => role == Role::Admin,
+            MfaRequirement::Staff => role != Role::Client,
+            MfaRequirement::Everyone => true,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuditConfig {
+    /// Entries older than this are removed (at least 30 days are always kept).
+    pub retention: HumanDuration,
+}
+
+impl Default for AuditConfig {
+    fn default() -> Self {
+        AuditConfig { retention: HumanDuration::secs(365 * 86_400) }
     }
 }
 
@@ -430,9 +480,22 @@ impl Config {
         if self.auth.max_failed_logins == 0 {
             return Err("auth.max_failed_logins must be at least 1".into());
         }
+        if self.auth.max_failed_logins_per_address < self.auth.max_failed_logins {
+            return Err("auth.max_failed_logins_per_address must be at least auth.max_failed_logins".into());
+        }
+        if self.auth.session_idle > self.auth.session_ttl {
+            return Err("auth.session_idle must not be longer than auth.session_ttl".into());
+        }
+        if self.audit.retention.0 < Duration::from_secs(30 * 86_400) {
+            return Err("audit.retention must be at least 30d".into());
+        }
+        for p in &self.http.trusted_proxies {
+            crate::netaddr::Cidr::parse(p).map_err(|e| format!("http.trusted_proxies: {e}"))?;
+        }
         for (key, d) in [
             ("http.request_timeout", &self.http.request_timeout),
             ("auth.session_ttl", &self.auth.session_ttl),
+            ("auth.session_idle", &self.auth.session_idle),
             ("auth.lockout_window", &self.auth.lockout_window),
             ("monitoring.offline_after", &self.monitoring.offline_after),
             ("monitoring.checkin_interval", &self.monitoring.checkin_interval),

@@ -907,7 +907,14 @@ pub fn seed(conn: &Connection, hashes: &[String; 5], now: i64) -> Result<Seeded,
             params![ids[ticket], articles[article], techs[0], now],
         )?;
     }
-    crate::db::audit::record(conn, now, None, "demo.seeded", "", "sample data of steward demo")?;
+    crate::db::audit::record(
+        conn,
+        now,
+        &crate::db::audit::Who::system(),
+        "demo.seeded",
+        "",
+        "sample data of steward demo",
+    )?;
     Ok(Seeded { agent_client_id: client_ids[NORTHWIND], agent_site_id: site_ids[NORTHWIND][0], tickets: ids.len() })
 }
 

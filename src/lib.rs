@@ -11,6 +11,7 @@ pub mod db;
 pub mod demo;
 pub mod fsutil;
 pub mod monitoring;
+pub mod netaddr;
 pub mod notify;
 pub mod protocol;
 pub mod rules;

@@ -15,6 +15,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/0004_notifications.sql"),
     include_str!("sql/0005_tickets.sql"),
     include_str!("sql/0006_routing_kb.sql"),
+    include_str!("sql/0007_security.sql"),
 ];
 
 /// The schema version this binary writes.

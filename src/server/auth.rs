@@ -7,17 +7,18 @@
 //! (the cookie is SameSite=Strict as well; the token is the second lock).
 
 use std::collections::HashMap;
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use axum::extract::{FromRequestParts, Request, State};
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::{HeaderValue, Method, header, request::Parts};
 use axum::middleware::Next;
 use axum::response::Response;
 use axum_extra::extract::cookie::CookieJar;
 
 use crate::auth::{constant_time_eq, sha256};
+use crate::db::audit::Who;
 use crate::db::users::{Role, User};
 use crate::db::{api_keys, now, sessions};
 
@@ -39,9 +40,23 @@ pub enum Via {
 pub struct Caller {
     pub user: User,
     pub via: Via,
+    /// The client's address (after trusted proxies), for the audit log.
+    pub source: String,
+}
+
+/// The address a request came from: the peer, or what a trusted proxy says the client was.
+pub fn client_ip(parts: &Parts, state: &AppState) -> Option<IpAddr> {
+    let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>()?.0.ip();
+    let forwarded = parts.headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
+    Some(crate::netaddr::client_addr(peer, forwarded, &state.trusted_proxies))
 }
 
 impl Caller {
+    /// Who this caller is, for the audit log.
+    pub fn who(&self) -> Who {
+        Who::user(self.user.id, &self.user.login, &self.source)
+    }
+
     pub fn is_admin(&self) -> bool {
         self.user.role == Role::Admin
     }
@@ -86,7 +101,8 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Caller, ApiErro
             .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
             .map(str::trim)
             .ok_or_else(|| ApiError::unauthorized("The Authorization header must be \"Bearer <API key>\"."))?;
-        return api_key_caller(state, key).await;
+        let source = client_ip(parts, state).map(|ip| ip.to_string()).unwrap_or_default();
+        return api_key_caller(state, key, source).await;
     }
     let jar = CookieJar::from_headers(&parts.headers);
     let Some(cookie) = jar.get(SESSION_COOKIE) else {
@@ -104,10 +120,11 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Caller, ApiErro
             return Err(ApiError::forbidden("The request lacks this session's CSRF token (X-CSRF-Token)."));
         }
     }
-    Ok(Caller { user: session.user, via: Via::Session { id: session.id, csrf_token: session.csrf_token } })
+    let source = client_ip(parts, state).map(|ip| ip.to_string()).unwrap_or_default();
+    Ok(Caller { user: session.user, via: Via::Session { id: session.id, csrf_token: session.csrf_token }, source })
 }
 
-async fn api_key_caller(state: &AppState, key: &str) -> Result<Caller, ApiError> {
+async fn api_key_caller(state: &AppState, key: &str, source: String) -> Result<Caller, ApiError> {
     let hash = sha256(key.as_bytes());
     let (id, last_used, user) = state.db.read(move |c| api_keys::lookup(c, &hash)).await?.ok_or_else(|| {
         ApiError::unauthorized("The API key is not valid (unknown, revoked, or its user is disabled).")
@@ -122,7 +139,7 @@ async fn api_key_caller(state: &AppState, key: &str) -> Result<Caller, ApiError>
             }
         });
     }
-    Ok(Caller { user, via: Via::ApiKey { id } })
+    Ok(Caller { user, via: Via::ApiKey { id }, source })
 }
 
 fn is_safe(method: &Method) -> bool {

@@ -86,6 +86,9 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()> + Send + 'st
         secure_cookies: config.tls.mode != TlsMode::Off || public_url.starts_with("https://"),
         public_url: public_url.clone().into(),
         login_throttle: Arc::new(LoginThrottle::new(config.auth.max_failed_logins, config.auth.lockout_window.0)),
+        trusted_proxies: Arc::new(
+            config.http.trusted_proxies.iter().filter_map(|p| crate::netaddr::Cidr::parse(p).ok()).collect(),
+        ),
         config: Arc::new(config),
         live: Arc::new(Live::default()),
         engine: Arc::new(crate::rules::engine::Engine::new(offline_after, &public_url)),
@@ -181,7 +184,7 @@ async fn ensure_first_admin(db: &Db) -> Result<Option<String>, ServerError> {
                 password_hash: &hash,
             };
             users::insert(c, &new, t)?;
-            audit::record(c, t, None, "user.created", "admin", "first start")?;
+            audit::record(c, t, &audit::Who::system(), "user.created", "admin", "first start")?;
             Ok(true)
         })
         .await?;

@@ -17,6 +17,8 @@ pub struct AppState {
     /// Session cookies carry `Secure` when people reach the server over HTTPS.
     pub secure_cookies: bool,
     pub login_throttle: Arc<LoginThrottle>,
+    /// `[http] trusted_proxies`, parsed.
+    pub trusted_proxies: Arc<Vec<crate::netaddr::Cidr>>,
     pub live: Arc<Live>,
     /// Rules and maintenance windows in force, and the evaluation around them.
     pub engine: Arc<crate::rules::engine::Engine>,

@@ -32,14 +32,14 @@ pub async fn create(
     Json(req): Json<NewKey>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let name = required_text("name", &req.name, 100)?;
-    let (key, user_id) = (auth::new_api_key(), caller.user.id);
+    let (key, user_id, who) = (auth::new_api_key(), caller.user.id, caller.who());
     let (hash, prefix) = (auth::sha256(key.as_bytes()), key[..12].to_owned());
     let made = state
         .db
         .write(move |c| {
             let t = now();
             let made = api_keys::insert(c, user_id, &name, &prefix, &hash, t)?;
-            audit::record(c, t, Some(user_id), "api_key.created", &made.id.to_string(), &made.name)?;
+            audit::record(c, t, &who, "api_key.created", &made.id.to_string(), &made.name)?;
             Ok(made)
         })
         .await?;
@@ -49,14 +49,14 @@ pub async fn create(
 }
 
 pub async fn revoke(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<StatusCode> {
-    let user_id = caller.user.id;
+    let (user_id, who) = (caller.user.id, caller.who());
     let revoked = state
         .db
         .write(move |c| {
             let t = now();
             let revoked = api_keys::revoke(c, user_id, id, t)?;
             if revoked {
-                audit::record(c, t, Some(user_id), "api_key.revoked", &id.to_string(), "")?;
+                audit::record(c, t, &who, "api_key.revoked", &id.to_string(), "")?;
             }
             Ok(revoked)
         })

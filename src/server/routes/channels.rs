@@ -324,7 +324,7 @@ async fn create(
         ));
     }
     let c = check(req, None)?;
-    let by = caller.user.id;
+    let who = caller.who();
     let channel = state
         .db
         .write(move |conn| {
@@ -340,7 +340,7 @@ async fn create(
             let t = now();
             let channel = store::insert_channel(conn, &fields, t)?;
             let detail = format!("{} {}", channel.kind.as_str(), channel.name);
-            audit::record(conn, t, Some(by), "channel.created", &channel.id.to_string(), &detail)?;
+            audit::record(conn, t, &who, "channel.created", &channel.id.to_string(), &detail)?;
             Ok(channel)
         })
         .await
@@ -357,7 +357,7 @@ async fn update(
     caller.require_admin()?;
     let current = channel_or_404(&state, id).await?;
     let c = check(req, Some(&current))?;
-    let by = caller.user.id;
+    let who = caller.who();
     let channel = state
         .db
         .write(move |conn| {
@@ -372,7 +372,7 @@ async fn update(
             };
             let t = now();
             let channel = store::update_channel(conn, id, &changes, t)?;
-            audit::record(conn, t, Some(by), "channel.updated", &id.to_string(), &channel.name)?;
+            audit::record(conn, t, &who, "channel.updated", &id.to_string(), &channel.name)?;
             Ok(channel)
         })
         .await
@@ -384,13 +384,13 @@ async fn update(
 
 async fn remove(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<StatusCode> {
     caller.require_admin()?;
-    let by = caller.user.id;
+    let who = caller.who();
     let deleted = state
         .db
         .write(move |c| {
             let deleted = store::delete_channel(c, id)?;
             if deleted {
-                audit::record(c, now(), Some(by), "channel.deleted", &id.to_string(), "")?;
+                audit::record(c, now(), &who, "channel.deleted", &id.to_string(), "")?;
             }
             Ok(deleted)
         })
@@ -411,7 +411,7 @@ async fn send_test(
 ) -> ApiResult<(StatusCode, Json<Delivery>)> {
     caller.require_staff()?;
     let channel = channel_or_404(&state, id).await?;
-    let (by, login, public_url) = (caller.user.id, caller.user.login.clone(), state.public_url.clone());
+    let (who, login, public_url) = (caller.who(), caller.user.login.clone(), state.public_url.clone());
     let delivery = state
         .db
         .write(move |c| {
@@ -419,7 +419,7 @@ async fn send_test(
             let client = channel.client_id.zip(channel.client.as_deref());
             let message = notify::test_message(&channel.name, client, &login, &public_url, &rfc3339(t));
             let delivery = store::enqueue_for(c, channel.id, &message, t)?;
-            audit::record(c, t, Some(by), "channel.tested", &channel.id.to_string(), &delivery.id.to_string())?;
+            audit::record(c, t, &who, "channel.tested", &channel.id.to_string(), &delivery.id.to_string())?;
             Ok(delivery)
         })
         .await?;

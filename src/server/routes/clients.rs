@@ -60,7 +60,7 @@ pub async fn create(
     let name = required_text("name", &req.name, NAME_MAX)?;
     let notes = optional_text("notes", &req.notes, NOTES_MAX)?;
     let zone = req.timezone.map(|z| timezone("timezone", &z)).transpose()?;
-    let by = caller.user.id;
+    let who = caller.who();
     let client = state
         .db
         .write(move |c| {
@@ -69,7 +69,7 @@ pub async fn create(
             if let Some(zone) = &zone {
                 client = clients::set_timezone(c, client.id, zone, t)?;
             }
-            audit::record(c, t, Some(by), "client.created", &client.id.to_string(), &client.name)?;
+            audit::record(c, t, &who, "client.created", &client.id.to_string(), &client.name)?;
             Ok(client)
         })
         .await?;
@@ -112,7 +112,7 @@ pub async fn update(
     let name = req.name.map(|n| required_text("name", &n, NAME_MAX)).transpose()?;
     let notes = req.notes.map(|n| optional_text("notes", &n, NOTES_MAX)).transpose()?;
     let zone = req.timezone.map(|z| timezone("timezone", &z)).transpose()?;
-    let by = caller.user.id;
+    let who = caller.who();
     let client = state
         .db
         .write(move |c| {
@@ -121,7 +121,7 @@ pub async fn update(
             if let Some(zone) = &zone {
                 client = clients::set_timezone(c, id, zone, t)?;
             }
-            audit::record(c, t, Some(by), "client.updated", &id.to_string(), &client.name)?;
+            audit::record(c, t, &who, "client.updated", &id.to_string(), &client.name)?;
             Ok(client)
         })
         .await?;
@@ -178,13 +178,13 @@ pub async fn create_site(
     }
     let site = check_site(req)?;
     visible_client(&state, &caller, client_id).await?;
-    let by = caller.user.id;
+    let who = caller.who();
     let site = state
         .db
         .write(move |c| {
             let t = now();
             let s = clients::insert_site(c, client_id, &site.fields(), t)?;
-            audit::record(c, t, Some(by), "site.created", &s.id.to_string(), &s.name)?;
+            audit::record(c, t, &who, "site.created", &s.id.to_string(), &s.name)?;
             Ok(s)
         })
         .await?;
@@ -199,13 +199,13 @@ pub async fn update_site(
 ) -> ApiResult<Json<Site>> {
     caller.require_admin()?;
     let site = check_site(req)?;
-    let by = caller.user.id;
+    let who = caller.who();
     let site = state
         .db
         .write(move |c| {
             let t = now();
             let s = clients::update_site(c, id, &site.fields(), t)?;
-            audit::record(c, t, Some(by), "site.updated", &id.to_string(), &s.name)?;
+            audit::record(c, t, &who, "site.updated", &id.to_string(), &s.name)?;
             Ok(s)
         })
         .await?;

@@ -28,6 +28,7 @@ pub async fn create_token(
     ttl: HumanDuration,
     uses: i64,
     by: Option<i64>,
+    who: crate::db::audit::Who,
 ) -> Result<(String, EnrollToken), DbError> {
     let token = format!("enr_{}", crate::auth::random_token());
     let (hash, prefix) = (crate::auth::sha256(token.as_bytes()), token[..12].to_owned());
@@ -54,7 +55,7 @@ pub async fn create_token(
                 max_uses: uses,
             };
             let made = enroll_tokens::insert(c, &new, t)?;
-            audit::record(c, t, by, "enroll_token.created", &made.id.to_string(), &client.name)?;
+            audit::record(c, t, &who, "enroll_token.created", &made.id.to_string(), &client.name)?;
             Ok(made)
         })
         .await?;
@@ -89,13 +90,14 @@ pub async fn create(
     if !(1..=MAX_USES).contains(&uses) {
         return Err(ApiError::bad_field("uses", format!("uses must be between 1 and {MAX_USES}.")));
     }
-    let (token, made) = create_token(&state.db, req.client_id, req.site_id, ttl, uses, Some(caller.user.id))
-        .await
-        .map_err(|e| match e {
-            DbError::NotFound(m) if m.contains("site") => ApiError::bad_field("site_id", m),
-            DbError::NotFound(m) => ApiError::bad_field("client_id", m),
-            other => other.into(),
-        })?;
+    let (token, made) =
+        create_token(&state.db, req.client_id, req.site_id, ttl, uses, Some(caller.user.id), caller.who())
+            .await
+            .map_err(|e| match e {
+                DbError::NotFound(m) if m.contains("site") => ApiError::bad_field("site_id", m),
+                DbError::NotFound(m) => ApiError::bad_field("client_id", m),
+                other => other.into(),
+            })?;
     let mut body = serde_json::to_value(made).map_err(ApiError::internal)?;
     body["token"] = json!(token);
     body["install_command"] = json!(install_command(&state.public_url, state.tls_identity.as_deref(), &token));
@@ -120,14 +122,14 @@ pub async fn list(
 
 pub async fn revoke(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<StatusCode> {
     caller.require_staff()?;
-    let by = caller.user.id;
+    let who = caller.who();
     let done = state
         .db
         .write(move |c| {
             let t = now();
             let done = enroll_tokens::revoke(c, id, t)?;
             if done {
-                audit::record(c, t, Some(by), "enroll_token.revoked", &id.to_string(), "")?;
+                audit::record(c, t, &who, "enroll_token.revoked", &id.to_string(), "")?;
             }
             Ok(done)
         })

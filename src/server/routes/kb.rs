@@ -340,13 +340,13 @@ pub async fn create(
         tags: checked_tags(&req.tags)?,
         author_id: Some(caller.user.id),
     };
-    let by = caller.user.id;
+    let who = caller.who();
     let article = state
         .db
         .write(move |c| {
             let t = now();
             let article = kb::create(c, &new, t)?;
-            audit::record(c, t, Some(by), "article.created", &article.id.to_string(), &article.title)?;
+            audit::record(c, t, &who, "article.created", &article.id.to_string(), &article.title)?;
             Ok(article)
         })
         .await?;
@@ -402,7 +402,7 @@ pub async fn update(
         visibility: req.visibility.as_deref().map(visibility).transpose()?,
         tags: req.tags.as_deref().map(checked_tags).transpose()?,
     };
-    let by = caller.user.id;
+    let who = caller.who();
     let (article, linked) = state
         .db
         .write(move |c| {
@@ -413,7 +413,7 @@ pub async fn update(
             };
             if article.version != version {
                 let detail = format!("version {} -> {}", version, article.version);
-                audit::record(c, t, Some(by), "article.updated", &id.to_string(), &detail)?;
+                audit::record(c, t, &who, "article.updated", &id.to_string(), &detail)?;
             }
             let linked = kb::linked_tickets(c, id)?;
             Ok(Ok((article, linked)))
@@ -426,14 +426,14 @@ pub async fn update(
 
 pub async fn remove(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<StatusCode> {
     caller.require_staff()?;
-    let by = caller.user.id;
+    let who = caller.who();
     let deleted = state
         .db
         .write(move |c| {
             let t = now();
             let deleted = kb::delete(c, id)?;
             if let Some(a) = &deleted {
-                audit::record(c, t, Some(by), "article.deleted", &id.to_string(), &a.title)?;
+                audit::record(c, t, &who, "article.deleted", &id.to_string(), &a.title)?;
             }
             Ok(deleted)
         })

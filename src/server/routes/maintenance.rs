@@ -380,7 +380,7 @@ pub async fn create(
     let schedule = checked.schedule.ok_or_else(|| {
         ApiError::bad_field("schedule", "schedule is needed: {\"kind\": \"once\" | \"weekly\" | \"cron\", ...}.")
     })?;
-    let (zone, enabled, by) = (checked.timezone, checked.enabled.unwrap_or(true), caller.user.id);
+    let (zone, enabled, by, who) = (checked.timezone, checked.enabled.unwrap_or(true), caller.user.id, caller.who());
     let created = state
         .db
         .write(move |c| {
@@ -395,7 +395,7 @@ pub async fn create(
                 return Ok(Err(refused));
             }
             let w = maintenance::insert(c, &fields, Some(by), t)?;
-            audit::record(c, t, Some(by), "maintenance.created", &w.id.to_string(), &w.name)?;
+            audit::record(c, t, &who, "maintenance.created", &w.id.to_string(), &w.name)?;
             Ok(Ok(w))
         })
         .await??;
@@ -411,7 +411,7 @@ pub async fn update(
 ) -> ApiResult<Json<WindowAnswer>> {
     caller.require_staff()?;
     let checked = check_request(req)?;
-    let by = caller.user.id;
+    let who = caller.who();
     let updated = state
         .db
         .write(move |c| {
@@ -431,7 +431,7 @@ pub async fn update(
                 return Ok(Err(refused));
             }
             let w = maintenance::update(c, id, &fields, t)?;
-            audit::record(c, t, Some(by), "maintenance.updated", &id.to_string(), &w.name)?;
+            audit::record(c, t, &who, "maintenance.updated", &id.to_string(), &w.name)?;
             Ok(Ok(w))
         })
         .await??;
@@ -441,14 +441,14 @@ pub async fn update(
 
 pub async fn remove(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<StatusCode> {
     caller.require_staff()?;
-    let by = caller.user.id;
+    let who = caller.who();
     state
         .db
         .write(move |c| {
             let old = maintenance::get(c, id)?
                 .ok_or_else(|| DbError::NotFound(format!("There is no maintenance window with id {id}.")))?;
             maintenance::delete(c, id)?;
-            audit::record(c, now(), Some(by), "maintenance.deleted", &id.to_string(), &old.name)?;
+            audit::record(c, now(), &who, "maintenance.deleted", &id.to_string(), &old.name)?;
             Ok(())
         })
         .await?;

@@ -309,13 +309,13 @@ pub async fn create(
         return Err(ApiError::bad_field("id", "id is chosen by the server; leave it out."));
     }
     let rule = rule_from(&state, f, 0, None).await?;
-    let by = caller.user.id;
+    let who = caller.who();
     let view = state
         .db
         .write(move |c| {
             let t = now();
             let id = stored::insert(c, &rule, t)?;
-            audit::record(c, t, Some(by), "rule.created", &id.to_string(), &rule.name)?;
+            audit::record(c, t, &who, "rule.created", &id.to_string(), &rule.name)?;
             let saved = stored::get(c, id)?.ok_or_else(|| DbError::NotFound("the rule just added".into()))?;
             view(c, saved)
         })
@@ -373,7 +373,7 @@ pub async fn update(
     if let Some(t) = ch.tickets {
         rule.tickets = t;
     }
-    let by = caller.user.id;
+    let who = caller.who();
     let view = state
         .db
         .write(move |c| {
@@ -381,7 +381,7 @@ pub async fn update(
             if !stored::update(c, &rule, t)? {
                 return Err(DbError::NotFound(format!("There is no rule with id {id}.")));
             }
-            audit::record(c, t, Some(by), "rule.updated", &id.to_string(), &rule.name)?;
+            audit::record(c, t, &who, "rule.updated", &id.to_string(), &rule.name)?;
             view(c, rule)
         })
         .await?;
@@ -391,7 +391,7 @@ pub async fn update(
 
 pub async fn remove(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<StatusCode> {
     caller.require_admin()?;
-    let by = caller.user.id;
+    let who = caller.who();
     let gone = state
         .db
         .write(move |c| {
@@ -399,7 +399,7 @@ pub async fn remove(State(state): State<AppState>, caller: Caller, Path(id): Pat
             let name: Option<String> = stored::get(c, id)?.map(|r| r.name);
             let Some(name) = name else { return Ok(false) };
             stored::delete(c, id)?;
-            audit::record(c, t, Some(by), "rule.deleted", &id.to_string(), &name)?;
+            audit::record(c, t, &who, "rule.deleted", &id.to_string(), &name)?;
             Ok(true)
         })
         .await?;

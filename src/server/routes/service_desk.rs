@@ -252,13 +252,13 @@ async fn delete_audited(
     delete: fn(&rusqlite::Connection, i64) -> Result<bool, DbError>,
     missing: String,
 ) -> ApiResult<StatusCode> {
-    let by = caller.user.id;
+    let who = caller.who();
     let gone = state
         .db
         .write(move |c| {
             let gone = delete(c, id)?;
             if gone {
-                audit::record(c, now(), Some(by), action, &id.to_string(), "")?;
+                audit::record(c, now(), &who, action, &id.to_string(), "")?;
             }
             Ok(gone)
         })
@@ -338,7 +338,7 @@ async fn create_queue(
 ) -> ApiResult<(StatusCode, Json<Queue>)> {
     caller.require_admin()?;
     let f = queue_fields(body)?;
-    let by = caller.user.id;
+    let who = caller.who();
     let q = state
         .db
         .write(move |c| {
@@ -347,7 +347,7 @@ async fn create_queue(
             }
             let t = now();
             let id = routing::create_queue(c, &f, t)?;
-            audit::record(c, t, Some(by), "queue.created", &id.to_string(), &f.name)?;
+            audit::record(c, t, &who, "queue.created", &id.to_string(), &f.name)?;
             Ok(Ok(routing::queue(c, id, t)?))
         })
         .await??;
@@ -363,7 +363,7 @@ async fn update_queue(
 ) -> ApiResult<Json<Queue>> {
     caller.require_admin()?;
     let f = queue_fields(body)?;
-    let by = caller.user.id;
+    let who = caller.who();
     let q = state
         .db
         .write(move |c| {
@@ -374,7 +374,7 @@ async fn update_queue(
             if !routing::update_queue(c, id, &f, t)? {
                 return Ok(Ok(None));
             }
-            audit::record(c, t, Some(by), "queue.changed", &id.to_string(), &f.name)?;
+            audit::record(c, t, &who, "queue.changed", &id.to_string(), &f.name)?;
             Ok(Ok(routing::queue(c, id, t)?))
         })
         .await??;
@@ -445,7 +445,7 @@ async fn set_schedule(
 ) -> ApiResult<Json<Technician>> {
     may_set_schedule(&caller, id)?;
     let spec = calendar_spec(body.timezone, body.hours, body.holidays)?;
-    let by = caller.user.id;
+    let who = caller.who();
     let tech = state
         .db
         .write(move |c| {
@@ -454,7 +454,7 @@ async fn set_schedule(
             }
             let t = now();
             routing::set_schedule(c, id, Some(&spec), t)?;
-            audit::record(c, t, Some(by), "schedule.changed", &id.to_string(), &spec.timezone)?;
+            audit::record(c, t, &who, "schedule.changed", &id.to_string(), &spec.timezone)?;
             Ok(routing::technicians(c, t)?.into_iter().find(|u| u.id == id))
         })
         .await?;
@@ -463,7 +463,7 @@ async fn set_schedule(
 
 async fn clear_schedule(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<StatusCode> {
     may_set_schedule(&caller, id)?;
-    let by = caller.user.id;
+    let who = caller.who();
     let found = state
         .db
         .write(move |c| {
@@ -472,7 +472,7 @@ async fn clear_schedule(State(state): State<AppState>, caller: Caller, Path(id):
             }
             let t = now();
             routing::set_schedule(c, id, None, t)?;
-            audit::record(c, t, Some(by), "schedule.cleared", &id.to_string(), "")?;
+            audit::record(c, t, &who, "schedule.cleared", &id.to_string(), "")?;
             Ok(true)
         })
         .await?;
@@ -574,7 +574,7 @@ async fn create_rule(
 ) -> ApiResult<(StatusCode, Json<RuleView>)> {
     caller.require_admin()?;
     let f = rule_fields(body)?;
-    let by = caller.user.id;
+    let who = caller.who();
     let rule = state
         .db
         .write(move |c| {
@@ -583,7 +583,7 @@ async fn create_rule(
             }
             let t = now();
             let id = routing::create_rule(c, &f, t)?;
-            audit::record(c, t, Some(by), "routing_rule.created", &id.to_string(), &f.name)?;
+            audit::record(c, t, &who, "routing_rule.created", &id.to_string(), &f.name)?;
             Ok(Ok(routing::rule(c, id)?))
         })
         .await??;
@@ -599,7 +599,7 @@ async fn update_rule(
 ) -> ApiResult<Json<RuleView>> {
     caller.require_admin()?;
     let f = rule_fields(body)?;
-    let by = caller.user.id;
+    let who = caller.who();
     let rule = state
         .db
         .write(move |c| {
@@ -610,7 +610,7 @@ async fn update_rule(
             if !routing::update_rule(c, id, &f, t)? {
                 return Ok(Ok(None));
             }
-            audit::record(c, t, Some(by), "routing_rule.changed", &id.to_string(), &f.name)?;
+            audit::record(c, t, &who, "routing_rule.changed", &id.to_string(), &f.name)?;
             Ok(Ok(routing::rule(c, id)?))
         })
         .await??;
@@ -665,7 +665,7 @@ async fn create_calendar(
     caller.require_admin()?;
     let name = required_text("name", b.name.as_deref().unwrap_or(""), 100)?;
     let spec = calendar_spec(b.timezone, b.hours, b.holidays)?;
-    let by = caller.user.id;
+    let who = caller.who();
     let cal = state
         .db
         .write(move |c| {
@@ -674,7 +674,7 @@ async fn create_calendar(
             }
             let t = now();
             let id = store::create_calendar(c, &name, &spec, t)?;
-            audit::record(c, t, Some(by), "sla_calendar.created", &id.to_string(), &name)?;
+            audit::record(c, t, &who, "sla_calendar.created", &id.to_string(), &name)?;
             Ok(Ok(store::calendar(c, id)?))
         })
         .await??;
@@ -691,7 +691,7 @@ async fn update_calendar(
     caller.require_admin()?;
     let name = required_text("name", b.name.as_deref().unwrap_or(""), 100)?;
     let spec = calendar_spec(b.timezone, b.hours, b.holidays)?;
-    let by = caller.user.id;
+    let who = caller.who();
     let cal = state
         .db
         .write(move |c| {
@@ -705,7 +705,7 @@ async fn update_calendar(
             let policies: Vec<i64> =
                 store::policies(c)?.into_iter().filter(|p| p.calendar_id == id).map(|p| p.id).collect();
             recount(c, &policies, t)?;
-            audit::record(c, t, Some(by), "sla_calendar.changed", &id.to_string(), &name)?;
+            audit::record(c, t, &who, "sla_calendar.changed", &id.to_string(), &name)?;
             Ok(Ok(store::calendar(c, id)?))
         })
         .await??;
@@ -714,13 +714,13 @@ async fn update_calendar(
 
 async fn delete_calendar(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<StatusCode> {
     caller.require_admin()?;
-    let by = caller.user.id;
+    let who = caller.who();
     let outcome = state
         .db
         .write(move |c| {
             let outcome = store::delete_calendar(c, id)?;
             if outcome == Ok(true) {
-                audit::record(c, now(), Some(by), "sla_calendar.deleted", &id.to_string(), "")?;
+                audit::record(c, now(), &who, "sla_calendar.deleted", &id.to_string(), "")?;
             }
             Ok(outcome)
         })
@@ -793,7 +793,7 @@ async fn create_policy(
 ) -> ApiResult<(StatusCode, Json<PolicyView>)> {
     caller.require_admin()?;
     let f = policy_fields(b)?;
-    let by = caller.user.id;
+    let who = caller.who();
     let p = state
         .db
         .write(move |c| {
@@ -802,7 +802,7 @@ async fn create_policy(
             }
             let t = now();
             let id = store::create_policy(c, &f, t)?;
-            audit::record(c, t, Some(by), "sla_policy.created", &id.to_string(), &f.name)?;
+            audit::record(c, t, &who, "sla_policy.created", &id.to_string(), &f.name)?;
             Ok(Ok(store::policy(c, id)?))
         })
         .await??;
@@ -818,7 +818,7 @@ async fn update_policy(
 ) -> ApiResult<Json<PolicyView>> {
     caller.require_admin()?;
     let f = policy_fields(b)?;
-    let by = caller.user.id;
+    let who = caller.who();
     let p = state
         .db
         .write(move |c| {
@@ -830,7 +830,7 @@ async fn update_policy(
                 return Ok(Ok(None));
             }
             recount(c, &[id], t)?;
-            audit::record(c, t, Some(by), "sla_policy.changed", &id.to_string(), &f.name)?;
+            audit::record(c, t, &who, "sla_policy.changed", &id.to_string(), &f.name)?;
             Ok(Ok(store::policy(c, id)?))
         })
         .await??;
@@ -839,13 +839,13 @@ async fn update_policy(
 
 async fn delete_policy(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<StatusCode> {
     caller.require_admin()?;
-    let by = caller.user.id;
+    let who = caller.who();
     let outcome = state
         .db
         .write(move |c| {
             let outcome = store::delete_policy(c, id)?;
             if outcome == Ok(true) {
-                audit::record(c, now(), Some(by), "sla_policy.deleted", &id.to_string(), "")?;
+                audit::record(c, now(), &who, "sla_policy.deleted", &id.to_string(), "")?;
             }
             Ok(outcome)
         })
@@ -877,7 +877,7 @@ async fn set_client_policy(
     let policy_id = b.policy_id.ok_or_else(|| {
         ApiError::bad_field("policy_id", "policy_id is required: a policy's id, or null for the default.")
     })?;
-    let by = caller.user.id;
+    let who = caller.who();
     state
         .db
         .write(move |c| {
@@ -891,7 +891,7 @@ async fn set_client_policy(
                 return Ok(Err(ApiError::not_found(format!("There is no client with id {client_id}."))));
             }
             let what = policy_id.map_or_else(|| "default".to_owned(), |p| p.to_string());
-            audit::record(c, t, Some(by), "client.sla_policy", &client_id.to_string(), &what)?;
+            audit::record(c, t, &who, "client.sla_policy", &client_id.to_string(), &what)?;
             Ok(Ok(()))
         })
         .await??;
@@ -953,7 +953,7 @@ async fn create_contact(
     let f = contact_fields(&b)?;
     let client_id =
         b.client_id.ok_or_else(|| ApiError::bad_field("client_id", "client_id is required: whose contact this is."))?;
-    let by = caller.user.id;
+    let who = caller.who();
     let contact = state
         .db
         .write(move |c| {
@@ -962,7 +962,7 @@ async fn create_contact(
             }
             let t = now();
             let id = contacts::create(c, client_id, &f, t)?;
-            audit::record(c, t, Some(by), "contact.created", &id.to_string(), &f.name)?;
+            audit::record(c, t, &who, "contact.created", &id.to_string(), &f.name)?;
             Ok(Ok(contacts::get(c, id)?))
         })
         .await??;
@@ -981,7 +981,7 @@ async fn update_contact(
         return Err(ApiError::bad_field("client_id", "A contact stays with their client; add a new contact instead."));
     }
     let f = contact_fields(&b)?;
-    let by = caller.user.id;
+    let who = caller.who();
     let contact = state
         .db
         .write(move |c| {
@@ -989,7 +989,7 @@ async fn update_contact(
             if !contacts::update(c, id, &f, t)? {
                 return Ok(None);
             }
-            audit::record(c, t, Some(by), "contact.changed", &id.to_string(), &f.name)?;
+            audit::record(c, t, &who, "contact.changed", &id.to_string(), &f.name)?;
             contacts::get(c, id)
         })
         .await?;

@@ -64,7 +64,8 @@ pub async fn login(
     let Some(user) = user else {
         state.login_throttle.failed(&login, Some(peer.ip()));
         let addr = peer.ip().to_string();
-        state.db.write(move |c| audit::record(c, now(), None, "login.failed", &login, &addr)).await?;
+        let who = audit::Who::anonymous(&login, &addr);
+        state.db.write(move |c| audit::record(c, now(), &who, "login.failed", &login, &addr)).await?;
         return Err(ApiError::unauthorized(WRONG_LOGIN));
     };
     state.login_throttle.succeeded(&login);
@@ -77,6 +78,7 @@ pub async fn login(
         headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("").chars().take(300).collect();
     let (token_hash, csrf_stored, user_id) = (sha256(token.as_bytes()), csrf.clone(), user.id);
     let addr = peer.ip().to_string();
+    let who = audit::Who::user(user.id, &user.login, &addr);
     state
         .db
         .write(move |c| {
@@ -94,7 +96,7 @@ pub async fn login(
                 t,
             )?;
             users::touch_login(c, user_id, t)?;
-            audit::record(c, t, Some(user_id), "login", "", &addr)
+            audit::record(c, t, &who, "login", "", &addr)
         })
         .await?;
 
@@ -114,12 +116,12 @@ pub async fn login(
 /// Ends the session. Needs the CSRF token, like every other change.
 pub async fn logout(State(state): State<AppState>, caller: Caller) -> ApiResult<Response> {
     if let Via::Session { id, .. } = caller.via {
-        let user_id = caller.user.id;
+        let who = caller.who();
         state
             .db
             .write(move |c| {
                 sessions::delete(c, id)?;
-                audit::record(c, now(), Some(user_id), "logout", "", "")
+                audit::record(c, now(), &who, "logout", "", "")
             })
             .await?;
     }
@@ -164,6 +166,7 @@ pub async fn change_password(
     let Some(new_hash) = new_hash else {
         return Err(ApiError::bad_field("current_password", "The current password is wrong."));
     };
+    let who = caller.who();
     let keep = match caller.via {
         Via::Session { id, .. } => Some(id),
         Via::ApiKey { .. } => None,
@@ -173,7 +176,7 @@ pub async fn change_password(
         .write(move |c| {
             let t = now();
             users::set_password(c, id, &new_hash, keep, t)?;
-            audit::record(c, t, Some(id), "password.changed", "", "")
+            audit::record(c, t, &who, "password.changed", "", "")
         })
         .await?;
     Ok(StatusCode::NO_CONTENT)

@@ -342,6 +342,7 @@ pub async fn create(
         (Via::Session { .. }, None) => Source::Manual,
     };
     let user = caller.user.clone();
+    let who = caller.who();
     let ticket = state
         .db
         .write(move |c| {
@@ -367,7 +368,7 @@ pub async fn create(
             };
             let created = tickets::create(c, &new, t)?;
             if let Ok(ticket) = &created {
-                audit::record(c, t, Some(user.id), "ticket.created", &ticket.id.to_string(), &ticket.subject)?;
+                audit::record(c, t, &who, "ticket.created", &ticket.id.to_string(), &ticket.subject)?;
             }
             Ok(created)
         })
@@ -462,6 +463,7 @@ pub async fn update(
         device_ids: req.device_ids,
     };
     let by = caller.user.id;
+    let who = caller.who();
     let ticket = state
         .db
         .write(move |c| {
@@ -471,7 +473,7 @@ pub async fn update(
                 && ticket.version != version
             {
                 let detail = format!("version {} -> {}", version, ticket.version);
-                audit::record(c, t, Some(by), "ticket.updated", &id.to_string(), &detail)?;
+                audit::record(c, t, &who, "ticket.updated", &id.to_string(), &detail)?;
             }
             Ok(updated)
         })
@@ -687,6 +689,7 @@ pub async fn bulk(
         ));
     }
     let by = caller.user.id;
+    let who = caller.who();
     let result = state
         .db
         .write(move |conn| {
@@ -707,7 +710,7 @@ pub async fn bulk(
             }
             if !out.updated.is_empty() {
                 let ids: Vec<String> = out.updated.iter().map(|t| t.id.to_string()).collect();
-                audit::record(conn, t, Some(by), "ticket.bulk_updated", &ids.join(","), "")?;
+                audit::record(conn, t, &who, "ticket.bulk_updated", &ids.join(","), "")?;
             }
             Ok(out)
         })

@@ -62,7 +62,7 @@ pub async fn create(
         .await
         .map_err(ApiError::internal)?
         .map_err(ApiError::internal)?;
-    let (role, by) = (req.role, caller.user.id);
+    let (role, who) = (req.role, caller.who());
     let user = state
         .db
         .write(move |c| {
@@ -77,7 +77,7 @@ pub async fn create(
                 &NewUser { login: &email, email: &email, name: &name, role, client_id, password_hash: &hash },
                 t,
             )?;
-            audit::record(c, t, Some(by), "user.created", &user.login, role.as_str())?;
+            audit::record(c, t, &who, "user.created", &user.login, role.as_str())?;
             Ok(user)
         })
         .await
@@ -122,6 +122,7 @@ pub async fn update(
         disabled: req.disabled,
     };
     let by = caller.user.id;
+    let who = caller.who();
     let user = state
         .db
         .write(move |c| {
@@ -141,7 +142,7 @@ pub async fn update(
             }
             let t = now();
             let user = users::update(c, id, &changes, t)?;
-            audit::record(c, t, Some(by), "user.updated", &user.login, "")?;
+            audit::record(c, t, &who, "user.updated", &user.login, "")?;
             Ok(user)
         })
         .await
