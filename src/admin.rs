@@ -108,7 +108,7 @@ pub async fn run(
             if crate::server::routes::email("email", &email).is_err() {
                 return Err(AdminError::Input(format!("{email:?} is not an e-mail address.")));
             }
-            let (password, made_up) = password_from(password_stdin, stdin_line)?;
+            let (password, made_up) = password_from(password_stdin, stdin_line, &email)?;
             if role == Role::Client && client.is_none() {
                 return Err(AdminError::Input("A user with --role client needs --client NAME.".into()));
             }
@@ -168,7 +168,7 @@ pub async fn run(
             Ok(out)
         }
         AdminCommand::User(UserCommand::SetPassword { user, password_stdin }) => {
-            let (password, made_up) = password_from(password_stdin, stdin_line)?;
+            let (password, made_up) = password_from(password_stdin, stdin_line, user.trim())?;
             let hash = hash(password.clone()).await?;
             let login = user.trim().to_owned();
             let shown = login.clone();
@@ -176,8 +176,9 @@ pub async fn run(
                 let (u, _) = users::by_login(c, &login)?
                     .ok_or_else(|| DbError::NotFound(format!("There is no user {login:?}.")))?;
                 let t = now();
-                users::set_password(c, u.id, &hash, None, t)?;
-                audit::record(c, t, &audit::Who::cli(), "password.reset", &u.login, "")
+                let (ended, keys) = users::set_password(c, u.id, &hash, None, t)?;
+                let detail = format!("{} sessions ended, {} API keys revoked", ended.len(), keys.len());
+                audit::record(c, t, &audit::Who::cli(), "password.reset", &u.login, &detail)
             })
             .await?;
             Ok(if made_up {
@@ -186,10 +187,15 @@ pub async fn run(
                 format!("Password set for {shown}.")
             })
         }
-        AdminCommand::ApiKey(ApiKeyCommand::Create { user, name, json }) => {
+        AdminCommand::ApiKey(ApiKeyCommand::Create { user, name, expires_in, json }) => {
             let name = name.trim().to_owned();
-            if name.is_empty() || name.chars().count() > 100 {
-                return Err(AdminError::Input("The key's --name must be 1 to 100 characters.".into()));
+            if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+                return Err(AdminError::Input("The key's --name must be 1 to 100 characters on one line.".into()));
+            }
+            if let Some(d) = expires_in
+                && (d.0.is_zero() || d.0.as_secs() > 5 * 366 * 86_400)
+            {
+                return Err(AdminError::Input("--expires-in must be between 1s and 5 years.".into()));
             }
             let key = auth::new_api_key();
             let (hash, prefix) = (auth::sha256(key.as_bytes()), key[..12].to_owned());
@@ -201,11 +207,64 @@ pub async fn run(
                     return Err(DbError::Conflict(format!("The user {login:?} is disabled.")));
                 }
                 let t = now();
-                let made = api_keys::insert(c, u.id, &name, &prefix, &hash, t)?;
-                audit::record(c, t, &audit::Who::cli(), "api_key.created", &made.id.to_string(), "")
+                let expires_at = expires_in.map(|d| t + d.0.as_secs() as i64);
+                let new = api_keys::NewKey { user_id: u.id, name: &name, prefix: &prefix, key_hash: &hash, expires_at };
+                let made = api_keys::insert(c, &new, t)?;
+                let detail = format!("{} ({}) for {}", made.name, made.prefix, made.user);
+                audit::record(c, t, &audit::Who::cli(), "api_key.created", &made.id.to_string(), &detail)
             })
             .await?;
             Ok(if json { json!({ "key": key }).to_string() } else { key })
+        }
+        AdminCommand::ApiKey(ApiKeyCommand::List { user, json }) => {
+            let keys = db
+                .read(move |c| {
+                    let user_id = match &user {
+                        Some(login) => Some(
+                            users::by_login(c, login.trim())?
+                                .ok_or_else(|| DbError::NotFound(format!("There is no user {login:?}.")))?
+                                .0
+                                .id,
+                        ),
+                        None => None,
+                    };
+                    api_keys::list(c, user_id, None, 100_000, now())
+                })
+                .await?;
+            if json {
+                return Ok(json!({ "items": keys }).to_string());
+            }
+            let mut out = format!("{:>6}  {:<24} {:<14} {:<30} {:<21} {}", "id", "name", "prefix", "user", "last used", "expires");
+            for k in keys {
+                out.push_str(&format!(
+                    "\n{:>6}  {:<24} {:<14} {:<30} {:<21} {}",
+                    k.id,
+                    k.name,
+                    k.prefix,
+                    k.user,
+                    k.last_used_at.unwrap_or_else(|| "never".into()),
+                    match (k.expires_at, k.expired) {
+                        (Some(e), true) => format!("{e} (expired)"),
+                        (Some(e), false) => e,
+                        (None, _) => "never".into(),
+                    }
+                ));
+            }
+            Ok(out)
+        }
+        AdminCommand::ApiKey(ApiKeyCommand::Revoke { id }) => {
+            let key = db
+                .write(move |c| {
+                    let t = now();
+                    let key = api_keys::get(c, id, t)?
+                        .ok_or_else(|| DbError::NotFound(format!("There is no API key with id {id} in force.")))?;
+                    api_keys::revoke(c, id, None, None, t)?;
+                    let detail = format!("{} ({}) of {}", key.name, key.prefix, key.user);
+                    audit::record(c, t, &audit::Who::cli(), "api_key.revoked", &id.to_string(), &detail)?;
+                    Ok(key)
+                })
+                .await?;
+            Ok(format!("Revoked API key {id} ({}, {}) of {}.", key.name, key.prefix, key.user))
         }
     }
 }
@@ -213,6 +272,7 @@ pub async fn run(
 fn password_from(
     from_stdin: bool,
     stdin_line: impl FnOnce() -> std::io::Result<String>,
+    login: &str,
 ) -> Result<(String, bool), AdminError> {
     if !from_stdin {
         return Ok((auth::random_password(), true));
@@ -220,7 +280,7 @@ fn password_from(
     let line =
         stdin_line().map_err(|e| AdminError::Input(format!("cannot read the password from standard input: {e}")))?;
     let password = line.trim_end_matches(['\n', '\r']).to_owned();
-    auth::check_new_password(&password).map_err(AdminError::Input)?;
+    auth::check_new_password(&password, &[login]).map_err(AdminError::Input)?;
     Ok((password, false))
 }
 

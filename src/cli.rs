@@ -221,9 +221,26 @@ pub enum ApiKeyCommand {
         /// What the key is for, e.g. "billing export".
         #[arg(long)]
         name: String,
+        /// The key stops working after this long, e.g. 90d; default: never.
+        #[arg(long, value_name = "DURATION")]
+        expires_in: Option<crate::config::HumanDuration>,
         /// Print exactly one JSON object: {"key": "..."}.
         #[arg(long)]
         json: bool,
+    },
+    /// List the API keys in force (every user's, or one user's), with their last use.
+    List {
+        /// Only this user's keys ("admin", or their e-mail).
+        #[arg(long, value_name = "LOGIN")]
+        user: Option<String>,
+        /// Print exactly one JSON object: {"items": [...]}.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke an API key at once, by the id `api-key list` shows.
+    Revoke {
+        /// The key's id.
+        id: i64,
     },
 }
 

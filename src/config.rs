@@ -432,6 +432,15 @@ impl Config {
                         message: format!("{section}.{key} must be true or false, not {value:?}"),
                     })?
                 }
+                // Lists are written comma-separated: STEWARD_HTTP__TRUSTED_PROXIES=127.0.0.1,10.0.0.0/8
+                toml::Value::Array(_) => toml::Value::Array(
+                    value
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|v| !v.is_empty())
+                        .map(|v| toml::Value::String(v.to_owned()))
+                        .collect(),
+                ),
                 _ => toml::Value::String(value),
             };
             section_table.insert(key.clone(), parsed);

@@ -1,3 +1,4 @@
+#![recursion_limit = "256"]
 //! Steward: the RMM and PSA appliance for managed service providers, as a library so that the
 //! binary stays thin and tests can start the real server.
 

@@ -17,6 +17,7 @@ pub mod enroll_tokens;
 pub mod kb;
 pub mod maintenance;
 pub mod metrics;
+pub mod mfa;
 pub mod migrations;
 pub mod notifications;
 pub mod reports;

@@ -57,10 +57,12 @@ pub struct User {
     pub disabled: bool,
     pub created_at: String,
     pub last_login_at: Option<String>,
+    /// A second factor (TOTP) is set up.
+    pub mfa_enabled: bool,
 }
 
 pub(crate) const USER_COLUMNS: &str = "u.id, u.login, u.email, u.name, u.role, u.client_id, c.name, u.disabled,
-    u.created_at, u.last_login_at";
+    u.created_at, u.last_login_at, u.totp_enabled_at IS NOT NULL";
 pub(crate) const USER_FROM: &str = "users u LEFT JOIN clients c ON c.id = u.client_id";
 
 pub(crate) fn user_from_row(r: &Row) -> rusqlite::Result<User> {
@@ -84,6 +86,7 @@ pub(crate) fn user_at(r: &Row, base: usize) -> rusqlite::Result<User> {
         disabled: r.get(base + 7)?,
         created_at: rfc3339(r.get(base + 8)?),
         last_login_at: r.get::<_, Option<i64>>(base + 9)?.map(rfc3339),
+        mfa_enabled: r.get(base + 10)?,
     })
 }
 
@@ -99,7 +102,7 @@ pub fn get(conn: &Connection, id: i64) -> Result<Option<User>, DbError> {
 /// The user with this login (case-insensitive) and their password hash.
 pub fn by_login(conn: &Connection, login: &str) -> Result<Option<(User, String)>, DbError> {
     let sql = format!("SELECT {USER_COLUMNS}, u.password_hash FROM {USER_FROM} WHERE u.login = ?1");
-    Ok(conn.query_row(&sql, [login], |r| Ok((user_from_row(r)?, r.get(10)?))).optional()?)
+    Ok(conn.query_row(&sql, [login], |r| Ok((user_from_row(r)?, r.get(11)?))).optional()?)
 }
 
 pub fn list(conn: &Connection, after: Option<&str>, limit: usize) -> Result<Vec<User>, DbError> {
@@ -167,26 +170,99 @@ pub fn update(conn: &Connection, id: i64, ch: &UserChanges, now: i64) -> Result<
         params![id, ch.name, role.as_str(), client_id, ch.disabled, now],
     )?;
     if ch.disabled == Some(true) {
-        conn.execute("DELETE FROM sessions WHERE user_id = ?1", [id])?;
+        super::sessions::end_all(conn, id, None)?;
     }
     get(conn, id)?.ok_or_else(|| DbError::NotFound(format!("There is no user with id {id}.")))
 }
 
-/// Sets a new password hash and ends the user's other sessions.
+/// Sets a new password hash, ends the user's other sessions and revokes their API keys (a new
+/// password means the old one may be known to someone). Returns the sessions and keys ended.
 pub fn set_password(
     conn: &Connection,
     id: i64,
     hash: &str,
     keep_session: Option<i64>,
     now: i64,
-) -> Result<(), DbError> {
+) -> Result<(Vec<i64>, Vec<i64>), DbError> {
     let changed =
         conn.execute("UPDATE users SET password_hash = ?2, updated_at = ?3 WHERE id = ?1", params![id, hash, now])?;
     if changed == 0 {
         return Err(DbError::NotFound(format!("There is no user with id {id}.")));
     }
-    conn.execute("DELETE FROM sessions WHERE user_id = ?1 AND id IS NOT ?2", params![id, keep_session])?;
+    let sessions = super::sessions::end_all(conn, id, keep_session)?;
+    let keys = super::api_keys::revoke_all(conn, id, None, now)?;
+    Ok((sessions, keys))
+}
+
+/// What a second factor needs: the TOTP secret (set while enrolling and after), whether it is on,
+/// and the last step used.
+#[derive(Debug, Clone, Default)]
+pub struct Totp {
+    pub secret: Option<String>,
+    pub enabled_at: Option<i64>,
+    pub last_step: i64,
+}
+
+pub fn totp(conn: &Connection, id: i64) -> Result<Totp, DbError> {
+    Ok(conn
+        .query_row("SELECT totp_secret, totp_enabled_at, totp_last_step FROM users WHERE id = ?1", [id], |r| {
+            Ok(Totp { secret: r.get(0)?, enabled_at: r.get(1)?, last_step: r.get(2)? })
+        })
+        .optional()?
+        .unwrap_or_default())
+}
+
+/// Starts enrolling: a new secret, not yet in force.
+pub fn begin_totp(conn: &Connection, id: i64, secret: &str) -> Result<(), DbError> {
+    conn.execute(
+        "UPDATE users SET totp_secret = ?2, totp_enabled_at = NULL, totp_last_step = 0 WHERE id = ?1",
+        params![id, secret],
+    )?;
     Ok(())
+}
+
+/// The user proved a code: the factor is on, and sessions waiting to set one up are free.
+pub fn enable_totp(conn: &Connection, id: i64, step: i64, now: i64) -> Result<(), DbError> {
+    conn.execute("UPDATE users SET totp_enabled_at = ?2, totp_last_step = ?3 WHERE id = ?1", params![id, now, step])?;
+    conn.execute("UPDATE sessions SET mfa_setup_required = 0 WHERE user_id = ?1", [id])?;
+    Ok(())
+}
+
+/// Records the step of a code just used, so it cannot be used again. False when a concurrent
+/// login used it (or a later one) first.
+pub fn use_totp_step(conn: &Connection, id: i64, step: i64) -> Result<bool, DbError> {
+    Ok(conn.execute("UPDATE users SET totp_last_step = ?2 WHERE id = ?1 AND totp_last_step < ?2", params![id, step])?
+        == 1)
+}
+
+/// Turns the second factor off and forgets its secret and recovery codes.
+pub fn disable_totp(conn: &Connection, id: i64) -> Result<(), DbError> {
+    conn.execute("UPDATE users SET totp_secret = NULL, totp_enabled_at = NULL, totp_last_step = 0 WHERE id = ?1", [id])?;
+    conn.execute("DELETE FROM recovery_codes WHERE user_id = ?1", [id])?;
+    Ok(())
+}
+
+/// Replaces the user's recovery codes with these hashes.
+pub fn set_recovery_codes(conn: &Connection, id: i64, hashes: &[[u8; 32]]) -> Result<(), DbError> {
+    conn.execute("DELETE FROM recovery_codes WHERE user_id = ?1", [id])?;
+    let mut stmt = conn.prepare_cached("INSERT INTO recovery_codes (user_id, code_hash) VALUES (?1, ?2)")?;
+    for h in hashes {
+        stmt.execute(params![id, &h[..]])?;
+    }
+    Ok(())
+}
+
+/// Uses up the unused recovery code with this hash; false when there is none.
+pub fn use_recovery_code(conn: &Connection, id: i64, hash: &[u8], now: i64) -> Result<bool, DbError> {
+    Ok(conn.execute(
+        "UPDATE recovery_codes SET used_at = ?3 WHERE id = (SELECT id FROM recovery_codes
+         WHERE user_id = ?1 AND code_hash = ?2 AND used_at IS NULL LIMIT 1)",
+        params![id, hash, now],
+    )? == 1)
+}
+
+pub fn recovery_codes_left(conn: &Connection, id: i64) -> Result<i64, DbError> {
+    Ok(conn.query_row("SELECT count(*) FROM recovery_codes WHERE user_id = ?1 AND used_at IS NULL", [id], |r| r.get(0))?)
 }
 
 pub fn password_hash(conn: &Connection, id: i64) -> Result<Option<String>, DbError> {

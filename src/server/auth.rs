@@ -6,19 +6,17 @@
 //! requests that change something must also carry the session's CSRF token in `X-CSRF-Token`
 //! (the cookie is SameSite=Strict as well; the token is the second lock).
 
-use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
-use axum::http::{HeaderValue, Method, header, request::Parts};
+use axum::extract::{ConnectInfo, FromRequestParts, OriginalUri, Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header, request::Parts};
 use axum::middleware::Next;
 use axum::response::Response;
 use axum_extra::extract::cookie::CookieJar;
 
 use crate::auth::{constant_time_eq, sha256};
-use crate::db::audit::Who;
+use crate::db::audit::{self, Who};
 use crate::db::users::{Role, User};
 use crate::db::{api_keys, now, sessions};
 
@@ -94,6 +92,8 @@ impl FromRequestParts<AppState> for Caller {
 }
 
 async fn authenticate(parts: &Parts, state: &AppState) -> Result<Caller, ApiError> {
+    let ip = client_ip(parts, state);
+    let source = ip.map(|ip| ip.to_string()).unwrap_or_default();
     if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
         let key = value
             .to_str()
@@ -101,17 +101,18 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Caller, ApiErro
             .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
             .map(str::trim)
             .ok_or_else(|| ApiError::unauthorized("The Authorization header must be \"Bearer <API key>\"."))?;
-        let source = client_ip(parts, state).map(|ip| ip.to_string()).unwrap_or_default();
-        return api_key_caller(state, key, source).await;
+        return api_key_caller(state, key, ip, source).await;
     }
     let jar = CookieJar::from_headers(&parts.headers);
     let Some(cookie) = jar.get(SESSION_COOKIE) else {
         return Err(ApiError::unauthorized("Log in, or send an API key as \"Authorization: Bearer <key>\"."));
     };
     let hash = sha256(cookie.value().as_bytes());
+    let idle = state.config.auth.session_idle.0.as_secs() as i64;
+    let t = now();
     let session = state
         .db
-        .read(move |c| sessions::lookup(c, &hash, now()))
+        .read(move |c| sessions::lookup(c, &hash, t, idle))
         .await?
         .ok_or_else(|| ApiError::unauthorized("Your session has ended; log in again."))?;
     if !is_safe(&parts.method) {
@@ -120,17 +121,52 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Caller, ApiErro
             return Err(ApiError::forbidden("The request lacks this session's CSRF token (X-CSRF-Token)."));
         }
     }
-    let source = client_ip(parts, state).map(|ip| ip.to_string()).unwrap_or_default();
+    if session.mfa_setup_required && !allowed_before_mfa_setup(parts) {
+        let mut e = ApiError::forbidden("Set up a second factor (Account page) before anything else.");
+        e.detail = Some(serde_json::json!({ "mfa_setup_required": true }));
+        return Err(e);
+    }
+    // The idle clock restarts with use; written at most every few seconds per session.
+    if t - session.last_seen_at >= (idle / 8).clamp(1, 60) {
+        let (db, id) = (state.db.clone(), session.id);
+        tokio::spawn(async move {
+            if let Err(e) = db.write(move |c| sessions::touch(c, id, t)).await {
+                tracing::warn!(error = %e, "could not record session use");
+            }
+        });
+    }
     Ok(Caller { user: session.user, via: Via::Session { id: session.id, csrf_token: session.csrf_token }, source })
 }
 
-async fn api_key_caller(state: &AppState, key: &str, source: String) -> Result<Caller, ApiError> {
+/// What a session that must first set up a second factor may reach: the account itself.
+fn allowed_before_mfa_setup(parts: &Parts) -> bool {
+    let path = parts.extensions.get::<OriginalUri>().map_or(parts.uri.path(), |u| u.0.path());
+    let path = path.strip_prefix("/api/v1").unwrap_or(path);
+    path == "/me" || path.starts_with("/me/mfa") || path == "/events"
+}
+
+async fn api_key_caller(state: &AppState, key: &str, ip: Option<IpAddr>, source: String) -> Result<Caller, ApiError> {
+    if let Some(ip) = ip
+        && let Some(wait) = state.login_throttle.check_address(ip, Instant::now())
+    {
+        return Err(too_many(wait));
+    }
     let hash = sha256(key.as_bytes());
-    let (id, last_used, user) = state.db.read(move |c| api_keys::lookup(c, &hash)).await?.ok_or_else(|| {
-        ApiError::unauthorized("The API key is not valid (unknown, revoked, or its user is disabled).")
-    })?;
-    // Record use at most once a minute, so reads do not turn into a write each.
     let t = now();
+    let Some((id, last_used, user)) = state.db.read(move |c| api_keys::lookup(c, &hash, t)).await? else {
+        if let Some(ip) = ip {
+            state.login_throttle.failed_address(ip, Instant::now());
+        }
+        // Record the refusal with the key's visible prefix only.
+        let prefix: String = key.chars().take(12).filter(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+        tracing::warn!(%source, %prefix, "refused an API key");
+        let who = Who::anonymous("", &source);
+        state.db.write(move |c| audit::record(c, t, &who, "api_key.refused", &prefix, "unknown, revoked or expired key")).await?;
+        return Err(ApiError::unauthorized(
+            "The API key is not valid (unknown, revoked, expired, or its user is disabled).",
+        ));
+    };
+    // Record use at most once a minute, so reads do not turn into a write each.
     if last_used.is_none_or(|last| t - last >= 60) {
         let db = state.db.clone();
         tokio::spawn(async move {
@@ -142,6 +178,15 @@ async fn api_key_caller(state: &AppState, key: &str, source: String) -> Result<C
     Ok(Caller { user, via: Via::ApiKey { id }, source })
 }
 
+/// 429 with `Retry-After`.
+pub fn too_many(wait: Duration) -> ApiError {
+    let secs = wait.as_secs().max(1);
+    let when = if secs < 120 { format!("{secs} seconds") } else { format!("{} minutes", secs.div_ceil(60)) };
+    let mut e = ApiError::new(StatusCode::TOO_MANY_REQUESTS, format!("Too many failed attempts; try again in {when}."));
+    e.headers.push((header::RETRY_AFTER, HeaderValue::from(secs)));
+    e
+}
+
 fn is_safe(method: &Method) -> bool {
     matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
@@ -151,78 +196,4 @@ pub async fn require_caller(State(state): State<AppState>, request: Request, nex
     let (mut parts, body) = request.into_parts();
     Caller::from_request_parts(&mut parts, &state).await?;
     Ok(next.run(Request::from_parts(parts, body)).await)
-}
-
-/// Counts failed logins per account and per address; past the limit, logins wait.
-pub struct LoginThrottle {
-    max_failures: usize,
-    window: Duration,
-    failures: Mutex<HashMap<String, Vec<Instant>>>,
-}
-
-impl LoginThrottle {
-    pub fn new(max_failures: u32, window: Duration) -> Self {
-        LoginThrottle { max_failures: max_failures as usize, window, failures: Mutex::new(HashMap::new()) }
-    }
-
-    fn keys(login: &str, addr: Option<IpAddr>) -> Vec<String> {
-        let mut keys = vec![format!("login:{}", login.to_lowercase())];
-        if let Some(ip) = addr {
-            keys.push(format!("addr:{ip}"));
-        }
-        keys
-    }
-
-    /// `Some(wait)` when this login or address has failed too often lately.
-    pub fn check(&self, login: &str, addr: Option<IpAddr>) -> Option<Duration> {
-        let now = Instant::now();
-        let mut map = self.failures.lock().expect("throttle lock");
-        let mut wait = None;
-        for key in Self::keys(login, addr) {
-            if let Some(times) = map.get_mut(&key) {
-                times.retain(|t| now.duration_since(*t) < self.window);
-                if times.len() >= self.max_failures {
-                    let until = times[0] + self.window;
-                    wait = Some(until.saturating_duration_since(now).max(Duration::from_secs(1)));
-                }
-            }
-        }
-        wait
-    }
-
-    pub fn failed(&self, login: &str, addr: Option<IpAddr>) {
-        let now = Instant::now();
-        let mut map = self.failures.lock().expect("throttle lock");
-        // Keep the map from growing without bound under a spray of logins.
-        if map.len() > 100_000 {
-            map.retain(|_, times| times.last().is_some_and(|t| now.duration_since(*t) < self.window));
-        }
-        for key in Self::keys(login, addr) {
-            map.entry(key).or_default().push(now);
-        }
-    }
-
-    pub fn succeeded(&self, login: &str) {
-        self.failures.lock().expect("throttle lock").remove(&format!("login:{}", login.to_lowercase()));
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn throttle_blocks_after_the_limit_and_clears_on_success() {
-        let t = LoginThrottle::new(3, Duration::from_secs(60));
-        let ip: IpAddr = "10.0.0.1".parse().unwrap();
-        for _ in 0..3 {
-            assert!(t.check("bob", Some(ip)).is_none());
-            t.failed("bob", Some(ip));
-        }
-        assert!(t.check("BOB", None).is_some(), "per-account limit, case-insensitive");
-        assert!(t.check("alice", Some(ip)).is_some(), "per-address limit");
-        assert!(t.check("alice", Some("10.0.0.2".parse().unwrap())).is_none());
-        t.succeeded("bob");
-        assert!(t.check("bob", None).is_none());
-    }
 }

@@ -65,9 +65,19 @@ impl LiveEvent {
     }
 }
 
+/// Credentials that stopped being good: open event streams that rest on them end at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Revoked {
+    Session(i64),
+    ApiKey(i64),
+    /// Every credential of the user (disabled, or their role or client changed).
+    User(i64),
+}
+
 /// The broadcast channel plus the receiver's own counters for `/metrics`.
 pub struct Live {
     pub events: broadcast::Sender<LiveEvent>,
+    pub revoked: broadcast::Sender<Revoked>,
     /// Turns true when the server begins to shut down, so open event streams end and the
     /// graceful shutdown need not wait them out.
     pub stopping: tokio::sync::watch::Sender<bool>,
@@ -82,6 +92,7 @@ impl Default for Live {
     fn default() -> Self {
         Live {
             events: broadcast::channel(1024).0,
+            revoked: broadcast::channel(256).0,
             stopping: tokio::sync::watch::channel(false).0,
             checkins: AtomicU64::new(0),
             reports_stored: AtomicU64::new(0),
@@ -96,6 +107,16 @@ impl Live {
     /// Sends to whoever listens; nobody listening is fine.
     pub fn send(&self, e: LiveEvent) {
         let _ = self.events.send(e);
+    }
+
+    /// Ends the streams of these sessions and keys.
+    pub fn revoke(&self, sessions: &[i64], keys: &[i64]) {
+        for &id in sessions {
+            let _ = self.revoked.send(Revoked::Session(id));
+        }
+        for &id in keys {
+            let _ = self.revoked.send(Revoked::ApiKey(id));
+        }
     }
 
     pub fn add(counter: &AtomicU64, n: u64) {

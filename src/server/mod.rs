@@ -32,7 +32,7 @@ use tower_http::trace::TraceLayer;
 use crate::config::{Config, TlsMode};
 use crate::db::{Db, DbError, audit, now, users};
 
-use self::auth::{LoginThrottle, require_caller};
+use self::auth::require_caller;
 use self::error::ApiError;
 use self::live::Live;
 use self::routes::{agent, devices, downloads, enroll_tokens, live as live_routes, prometheus};
@@ -85,7 +85,11 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()> + Send + 'st
         db: db.clone(),
         secure_cookies: config.tls.mode != TlsMode::Off || public_url.starts_with("https://"),
         public_url: public_url.clone().into(),
-        login_throttle: Arc::new(LoginThrottle::new(config.auth.max_failed_logins, config.auth.lockout_window.0)),
+        login_throttle: Arc::new(crate::auth::throttle::Throttle::new(crate::auth::throttle::Limits {
+            per_pair: config.auth.max_failed_logins,
+            per_address: config.auth.max_failed_logins_per_address,
+            window: config.auth.lockout_window.0,
+        })),
         trusted_proxies: Arc::new(
             config.http.trusted_proxies.iter().filter_map(|p| crate::netaddr::Cidr::parse(p).ok()).collect(),
         ),
@@ -108,7 +112,7 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()> + Send + 'st
     tracing::info!(%bound, url = %public_url, "Steward is serving");
 
     let mut background = vec![
-        tokio::spawn(housekeeping(db.clone())),
+        tokio::spawn(housekeeping(state.clone())),
         tokio::spawn(monitor::offline_timer(state.clone())),
         tokio::spawn(monitor::pruner(state.clone())),
         tokio::spawn(monitor::renotifier(state.clone())),
@@ -158,7 +162,7 @@ async fn ensure_first_admin(db: &Db) -> Result<Option<String>, ServerError> {
     }
     let from_env = std::env::var("STEWARD_ADMIN_PASSWORD").ok().filter(|p| !p.is_empty());
     if let Some(p) = &from_env {
-        crate::auth::check_new_password(p).map_err(|m| ServerError::Admin(format!("STEWARD_ADMIN_PASSWORD: {m}")))?;
+        crate::auth::check_new_password(p, &["admin"]).map_err(|m| ServerError::Admin(format!("STEWARD_ADMIN_PASSWORD: {m}")))?;
     }
     let password = from_env.clone().unwrap_or_else(crate::auth::random_password);
     let hash = {
@@ -232,13 +236,26 @@ pub fn url_host(url: &str) -> Option<String> {
     (!host.is_empty()).then(|| host.to_owned())
 }
 
-/// Periodic clean-up: expired sessions.
-async fn housekeeping(db: Db) {
+/// Periodic clean-up: ended sessions, stale second-factor challenges, audit entries past retention.
+async fn housekeeping(state: AppState) {
+    let idle = state.config.auth.session_idle.0.as_secs() as i64;
+    let audit_kept = state.config.audit.retention.0.as_secs() as i64;
     let mut tick = tokio::time::interval(Duration::from_secs(3600));
     loop {
         tick.tick().await;
-        if let Err(e) = db.write(|c| crate::db::sessions::prune_expired(c, now())).await {
-            tracing::warn!(error = %e, "could not prune expired sessions");
+        let done = state
+            .db
+            .write(move |c| {
+                let t = now();
+                crate::db::sessions::prune_expired(c, t, idle)?;
+                crate::db::mfa::prune_challenges(c, t)?;
+                audit::prune(c, t - audit_kept)
+            })
+            .await;
+        match done {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(entries = n, "removed audit entries past [audit] retention"),
+            Err(e) => tracing::warn!(error = %e, "housekeeping failed"),
         }
     }
 }
@@ -252,12 +269,22 @@ pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/me", get(session::me))
         .route("/me/password", post(session::change_password))
+        .route("/me/sessions", get(session::my_sessions))
+        .route("/me/sessions/{id}", axum::routing::delete(session::end_my_session))
+        .route("/me/sessions/end-others", post(session::end_my_other_sessions))
+        .route("/me/mfa", get(routes::mfa::status))
+        .route("/me/mfa/totp", post(routes::mfa::begin))
+        .route("/me/mfa/totp/confirm", post(routes::mfa::confirm))
+        .route("/me/mfa/totp/disable", post(routes::mfa::disable))
+        .route("/me/mfa/recovery-codes", post(routes::mfa::new_recovery_codes))
         .route("/clients", get(clients::list).post(clients::create))
         .route("/clients/{id}", get(clients::get).patch(clients::update))
         .route("/clients/{id}/sites", get(clients::list_sites).post(clients::create_site))
         .route("/sites/{id}", patch(clients::update_site))
         .route("/users", get(user_routes::list).post(user_routes::create))
         .route("/users/{id}", get(user_routes::get).patch(user_routes::update))
+        .route("/users/{id}/sessions", axum::routing::delete(user_routes::end_sessions))
+        .route("/users/{id}/mfa", axum::routing::delete(user_routes::reset_mfa))
         .route("/api-keys", get(api_keys::list).post(api_keys::create))
         .route("/api-keys/{id}", axum::routing::delete(api_keys::revoke))
         .route("/devices", get(devices::list))
@@ -280,6 +307,7 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::tickets::routes())
         .merge(routes::kb::routes())
         .merge(routes::reports::routes())
+        .merge(routes::audit::routes())
         .merge(routes::service_desk::routes())
         .fallback(api_not_found)
         // `layer`, not `route_layer`: unknown paths under /api/v1 also need a caller, so the
@@ -301,6 +329,7 @@ pub fn router(state: AppState) -> Router {
         .route("/download/{name}", get(downloads::binary))
         .merge(agents)
         .route("/auth/login", post(session::login))
+        .route("/auth/login/mfa", post(session::login_mfa))
         .route("/auth/logout", post(session::logout))
         .nest("/api/v1", api)
         .route("/", get(assets::index))

@@ -5,7 +5,6 @@ use std::sync::Arc;
 use crate::config::Config;
 use crate::db::Db;
 
-use super::auth::LoginThrottle;
 use super::live::Live;
 
 #[derive(Clone)]
@@ -16,7 +15,7 @@ pub struct AppState {
     pub public_url: Arc<str>,
     /// Session cookies carry `Secure` when people reach the server over HTTPS.
     pub secure_cookies: bool,
-    pub login_throttle: Arc<LoginThrottle>,
+    pub login_throttle: Arc<crate::auth::throttle::Throttle>,
     /// `[http] trusted_proxies`, parsed.
     pub trusted_proxies: Arc<Vec<crate::netaddr::Cidr>>,
     pub live: Arc<Live>,

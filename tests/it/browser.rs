@@ -346,7 +346,7 @@ async fn a_technician_added_by_the_admin_logs_in_and_does_not_see_user_managemen
     browser.fill("#user-name", "Tina Tech").await;
     let role = browser.client.find(Locator::Css("#user-role")).await.unwrap();
     assert_eq!(role.prop("value").await.unwrap().as_deref(), Some("technician"), "technician is the default role");
-    browser.fill("#user-password", "tina-password-123").await;
+    browser.fill("#user-password", "lantern-harbor-42").await;
     browser.click("#user-submit").await;
     browser.wait_gone("#user-dialog").await;
     let row = browser.wait_for_text("#users-table tr[data-login='tina@msp.example']", "Tina Tech").await;
@@ -354,7 +354,7 @@ async fn a_technician_added_by_the_admin_logs_in_and_does_not_see_user_managemen
 
     browser.click("#logout").await;
     browser.client.wait().at_most(PATIENCE).for_element(Locator::Css("#login")).await.unwrap();
-    browser.log_in(&server, "tina@msp.example", "tina-password-123").await;
+    browser.log_in(&server, "tina@msp.example", "lantern-harbor-42").await;
     let nav = browser.text_of("#nav").await;
     assert!(nav.contains("Clients") && nav.contains("Account"), "a technician's navigation: {nav}");
     assert!(!nav.contains("Users"), "a technician does not manage users: {nav}");

@@ -145,7 +145,7 @@ async fn admin_commands_create_what_interface_md_promises_while_the_server_runs(
 
     let (code, out, err) = run(
         args("admin --data-dir {data} user add --email carl@acme.example --role client --client Acme --password-stdin --json"),
-        Some("carls-password-1\n"),
+        Some("amber-window-31\n"),
     )
     .await
     .unwrap();
@@ -164,7 +164,7 @@ async fn admin_commands_create_what_interface_md_promises_while_the_server_runs(
     assert_eq!(res.status(), 200);
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["items"][0]["name"], "Acme");
-    let carl = Session::login(&server, "carl@acme.example", "carls-password-1").await;
+    let carl = Session::login(&server, "carl@acme.example", "amber-window-31").await;
     assert_eq!(carl.get("/api/v1/me").await.1["user"]["client"], "Acme");
 
     let (code, _, err) = run(args("admin --data-dir {data} client add acme"), None).await.unwrap();
@@ -185,7 +185,7 @@ async fn admin_commands_create_what_interface_md_promises_while_the_server_runs(
     .await
     .unwrap();
     assert_eq!(code, 2);
-    assert!(err.contains("at least 10"), "{err}");
+    assert!(err.contains("at least 12"), "{err}");
 }
 
 #[test]

@@ -459,10 +459,10 @@ async fn devices_are_filtered_tagged_and_scoped_to_their_client() {
 
     // A client contact of the other company sees none of Acme's devices, even by id.
     let (status, _) = admin
-        .post("/api/v1/users", json!({ "email": "olga@other.example", "role": "client", "client_id": other, "password": "olgas-password-1" }))
+        .post("/api/v1/users", json!({ "email": "olga@other.example", "role": "client", "client_id": other, "password": "quiet-meadow-19" }))
         .await;
     assert_eq!(status, 201);
-    let olga = Session::login(&server, "olga@other.example", "olgas-password-1").await;
+    let olga = Session::login(&server, "olga@other.example", "quiet-meadow-19").await;
     let (_, seen) = olga.get("/api/v1/devices").await;
     assert_eq!(seen["items"], json!([]));
     assert_eq!(olga.get(&format!("/api/v1/devices/{id}")).await.0, 404);

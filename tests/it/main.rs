@@ -15,6 +15,7 @@ mod maintenance;
 mod notify;
 mod reports;
 mod rules;
+mod security;
 mod service_desk;
 mod tickets;
 mod tls;

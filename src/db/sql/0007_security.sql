@@ -53,3 +53,6 @@ CREATE TABLE mfa_challenges (
     failures    INTEGER NOT NULL DEFAULT 0,
     remote_addr TEXT NOT NULL DEFAULT ''
 );
+
+-- A session of someone who must use a second factor but has none yet: it may only set one up.
+ALTER TABLE sessions ADD COLUMN mfa_setup_required INTEGER NOT NULL DEFAULT 0;

@@ -178,10 +178,26 @@ pub async fn one(State(state): State<AppState>, caller: Caller, Path(id): Path<i
 
 type Change = fn(&rusqlite::Connection, &[i64], i64, i64) -> Result<Vec<(i64, i64, i64)>, crate::db::DbError>;
 
-async fn change(state: &AppState, caller: &Caller, ids: Vec<i64>, f: Change) -> ApiResult<Vec<i64>> {
+async fn change(
+    state: &AppState,
+    caller: &Caller,
+    ids: Vec<i64>,
+    f: Change,
+    action: &'static str,
+) -> ApiResult<Vec<i64>> {
     caller.require_staff()?;
-    let by = caller.user.id;
-    let changed = state.db.write(move |c| f(c, &ids, by, now())).await?;
+    let (by, who) = (caller.user.id, caller.who());
+    let changed = state
+        .db
+        .write(move |c| {
+            let t = now();
+            let changed = f(c, &ids, by, t)?;
+            for (alert_id, _, _) in &changed {
+                crate::db::audit::record(c, t, &who, action, &alert_id.to_string(), "")?;
+            }
+            Ok(changed)
+        })
+        .await?;
     for &(alert_id, device_id, client_id) in &changed {
         state.live.send(LiveEvent::AlertChanged { alert_id, device_id, client_id });
     }
@@ -193,7 +209,7 @@ pub async fn acknowledge(State(state): State<AppState>, caller: Caller, Path(id)
     if alert.state != "open" {
         return Err(ApiError::conflict(format!("Alert {id} is {}, not open.", alert.state)));
     }
-    change(&state, &caller, vec![id], alerts::acknowledge).await?;
+    change(&state, &caller, vec![id], alerts::acknowledge, "alert.acknowledged").await?;
     Ok(Json(visible(&state, &caller, id).await?))
 }
 
@@ -206,7 +222,7 @@ pub async fn unacknowledge(
     if alert.state != "acknowledged" {
         return Err(ApiError::conflict(format!("Alert {id} is {}, not acknowledged.", alert.state)));
     }
-    change(&state, &caller, vec![id], alerts::unacknowledge).await?;
+    change(&state, &caller, vec![id], alerts::unacknowledge, "alert.unacknowledged").await?;
     Ok(Json(visible(&state, &caller, id).await?))
 }
 
@@ -224,6 +240,6 @@ pub async fn acknowledge_many(
     if req.ids.is_empty() || req.ids.len() > 500 {
         return Err(ApiError::bad_field("ids", "ids must list between 1 and 500 alerts."));
     }
-    let changed = change(&state, &caller, req.ids, alerts::acknowledge).await?;
+    let changed = change(&state, &caller, req.ids, alerts::acknowledge, "alert.acknowledged").await?;
     Ok(Json(json!({ "changed": changed })))
 }

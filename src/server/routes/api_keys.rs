@@ -1,4 +1,5 @@
-//! The caller's own API keys: listed, made (the key is shown once), revoked.
+//! API keys: listed (an admin sees everyone's), made (the key is shown once, with an optional
+//! expiry), revoked by their owner or an admin (open event streams on the key end at once).
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -6,40 +7,81 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::auth;
-use crate::db::api_keys::{self, ApiKey};
+use crate::db::api_keys::{self, ApiKey, NewKey};
 use crate::db::{audit, now};
 use crate::server::auth::Caller;
-use crate::server::error::{ApiError, ApiResult, Json, Path};
+use crate::server::error::{ApiError, ApiResult, Json, Path, Query};
 use crate::server::state::AppState;
 
-use super::{Page, required_text};
+use super::{Page, id_page, required_line, timestamp};
 
-pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Page<ApiKey>>> {
-    let user_id = caller.user.id;
-    let keys = state.db.read(move |c| api_keys::list_for_user(c, user_id)).await?;
-    Ok(Json(Page { items: keys, next_cursor: None }))
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListParams {
+    /// Admins: only this user's keys.
+    user_id: Option<i64>,
+    limit: Option<u32>,
+    cursor: Option<String>,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(p): Query<ListParams>,
+) -> ApiResult<Json<Page<ApiKey>>> {
+    let paging = super::PageParams { limit: p.limit, cursor: p.cursor };
+    let (limit, before) = (paging.limit()?, paging.after_id()?);
+    let user_id = match (caller.is_admin(), p.user_id) {
+        (true, filter) => filter,
+        (false, Some(id)) if id != caller.user.id => {
+            return Err(ApiError::forbidden("Only an admin may list other people's API keys."));
+        }
+        (false, _) => Some(caller.user.id),
+    };
+    let keys = state.db.read(move |c| api_keys::list(c, user_id, before, limit + 1, now())).await?;
+    Ok(Json(id_page(keys, limit, |k| k.id)))
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct NewKey {
+pub struct NewKeyRequest {
     name: String,
+    /// RFC 3339; absent or null: the key does not expire.
+    #[serde(default)]
+    expires_at: Option<String>,
 }
+
+/// Longest lifetime a key may be given: five years.
+const MAX_LIFETIME_SECS: i64 = 5 * 366 * 86_400;
 
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
-    Json(req): Json<NewKey>,
+    Json(req): Json<NewKeyRequest>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let name = required_text("name", &req.name, 100)?;
+    let name = required_line("name", &req.name, 100)?;
+    let t = now();
+    let expires_at = match req.expires_at.as_deref() {
+        None | Some("") => None,
+        Some(v) => {
+            let at = timestamp("expires_at", v)?;
+            if at <= t || at > t + MAX_LIFETIME_SECS {
+                return Err(ApiError::bad_field("expires_at", "expires_at must be in the future and within five years."));
+            }
+            Some(at)
+        }
+    };
     let (key, user_id, who) = (auth::new_api_key(), caller.user.id, caller.who());
     let (hash, prefix) = (auth::sha256(key.as_bytes()), key[..12].to_owned());
     let made = state
         .db
         .write(move |c| {
-            let t = now();
-            let made = api_keys::insert(c, user_id, &name, &prefix, &hash, t)?;
-            audit::record(c, t, &who, "api_key.created", &made.id.to_string(), &made.name)?;
+            let made = api_keys::insert(c, &NewKey { user_id, name: &name, prefix: &prefix, key_hash: &hash, expires_at }, t)?;
+            let detail = match &made.expires_at {
+                Some(e) => format!("{} ({}), expires {e}", made.name, made.prefix),
+                None => format!("{} ({})", made.name, made.prefix),
+            };
+            audit::record(c, t, &who, "api_key.created", &made.id.to_string(), &detail)?;
             Ok(made)
         })
         .await?;
@@ -48,22 +90,27 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(body)))
 }
 
+/// The owner revokes their own key; an admin revokes anyone's.
 pub async fn revoke(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<StatusCode> {
-    let (user_id, who) = (caller.user.id, caller.who());
+    let owner = if caller.is_admin() { None } else { Some(caller.user.id) };
+    let (by, who) = (caller.user.id, caller.who());
     let revoked = state
         .db
         .write(move |c| {
             let t = now();
-            let revoked = api_keys::revoke(c, user_id, id, t)?;
-            if revoked {
-                audit::record(c, t, &who, "api_key.revoked", &id.to_string(), "")?;
-            }
-            Ok(revoked)
+            let Some(key) = api_keys::get(c, id, t)?.filter(|k| owner.is_none_or(|o| o == k.user_id)) else {
+                return Ok(false);
+            };
+            api_keys::revoke(c, id, owner, Some(by), t)?;
+            let detail = format!("{} ({}) of {}", key.name, key.prefix, key.user);
+            audit::record(c, t, &who, "api_key.revoked", &id.to_string(), &detail)?;
+            Ok(true)
         })
         .await?;
     if revoked {
+        state.live.revoke(&[], &[id]);
         Ok(StatusCode::NO_CONTENT)
     } else {
-        Err(ApiError::not_found(format!("You have no API key with id {id}.")))
+        Err(ApiError::not_found(format!("There is no API key with id {id} that you may revoke.")))
     }
 }

@@ -3,6 +3,7 @@
 pub mod agent;
 pub mod alerts;
 pub mod api_keys;
+pub mod audit;
 pub mod channels;
 pub mod clients;
 pub mod devices;
@@ -12,6 +13,7 @@ pub mod health;
 pub mod kb;
 pub mod live;
 pub mod maintenance;
+pub mod mfa;
 pub mod openapi;
 pub mod prometheus;
 pub mod reports;
@@ -113,6 +115,37 @@ pub fn required_text(field: &str, value: &str, max: usize) -> Result<String, Api
         return Err(ApiError::bad_field(field, format!("{field} must not be empty.")));
     }
     optional_text(field, v, max)
+}
+
+/// A one-line name or subject: like `required_text`, and without line breaks or tabs.
+pub fn required_line(field: &str, value: &str, max: usize) -> Result<String, ApiError> {
+    let v = required_text(field, value, max)?;
+    if v.contains(['\n', '\r', '\t']) {
+        return Err(ApiError::bad_field(field, format!("{field} must be one line, without line breaks or tabs.")));
+    }
+    Ok(v)
+}
+
+/// A one-line text that may be empty.
+pub fn optional_line(field: &str, value: &str, max: usize) -> Result<String, ApiError> {
+    let v = optional_text(field, value, max)?;
+    if v.contains(['\n', '\r', '\t']) {
+        return Err(ApiError::bad_field(field, format!("{field} must be one line, without line breaks or tabs.")));
+    }
+    Ok(v)
+}
+
+/// A point in time given as RFC 3339 (`2026-11-28T07:00:00Z`) or unix seconds.
+pub fn timestamp(field: &str, value: &str) -> Result<i64, ApiError> {
+    let v = value.trim();
+    if let Ok(secs) = v.parse::<i64>() {
+        return Ok(secs);
+    }
+    time::OffsetDateTime::parse(v, &time::format_description::well_known::Rfc3339)
+        .map(|t| t.unix_timestamp())
+        .map_err(|_| {
+            ApiError::bad_field(field, format!("{field} must be RFC 3339 (2026-11-28T07:00:00Z) or unix seconds, not {v:?}."))
+        })
 }
 
 /// Like `required_text`, but may be empty; newlines and tabs are allowed (notes, addresses).

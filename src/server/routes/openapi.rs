@@ -32,6 +32,8 @@ fn parts() -> Vec<&'static ApiDoc> {
         &super::service_desk::API,
         &super::kb::API,
         &super::reports::API,
+        &super::audit::API,
+        &super::mfa::API,
     ]
 }
 
@@ -84,7 +86,7 @@ pub const OPERATIONS: &[Operation] = &[
         200,
         Some("User"),
     ),
-    ("get", "/api/v1/api-keys", "The caller's API keys", None, 200, Some("ApiKeyPage")),
+    ("get", "/api/v1/api-keys", "API keys in force: the caller's, or every user's for an admin (?user_id= narrows)", None, 200, Some("ApiKeyPage")),
     (
         "post",
         "/api/v1/api-keys",
@@ -93,7 +95,12 @@ pub const OPERATIONS: &[Operation] = &[
         201,
         Some("NewApiKeyAnswer"),
     ),
-    ("delete", "/api/v1/api-keys/{id}", "Revoke one of the caller's API keys", None, 204, None),
+    ("delete", "/api/v1/api-keys/{id}", "Revoke an API key at once: one of the caller's, or anyone's for an admin", None, 204, None),
+    ("get", "/api/v1/me/sessions", "The caller's sessions in force (where, when, which one is this)", None, 200, Some("SessionPage")),
+    ("delete", "/api/v1/me/sessions/{id}", "End one of the caller's sessions", None, 204, None),
+    ("post", "/api/v1/me/sessions/end-others", "Log out everywhere else: end every other session of the caller", None, 200, Some("Ended")),
+    ("delete", "/api/v1/users/{id}/sessions", "End every session of a user (admins)", None, 204, None),
+    ("delete", "/api/v1/users/{id}/mfa", "Turn a user's second factor off, for a lost phone (admins)", None, 204, None),
     (
         "get",
         "/api/v1/devices",
@@ -185,12 +192,14 @@ fn schemas() -> Value {
             "id": { "type": "integer" }, "login": { "type": "string" }, "email": { "type": "string" },
             "name": { "type": "string" }, "role": { "type": "string", "enum": ["admin", "technician", "client"] },
             "client_id": { "type": ["integer", "null"] }, "client": { "type": ["string", "null"] },
-            "disabled": { "type": "boolean" }, "created_at": ts, "last_login_at": ts_or_null } },
+            "disabled": { "type": "boolean" }, "created_at": ts, "last_login_at": ts_or_null,
+            "mfa_enabled": { "type": "boolean" } } },
         "Me": { "type": "object", "properties": {
             "user": { "$ref": "#/components/schemas/User" },
-            "csrf_token": { "type": ["string", "null"], "description": "Send as X-CSRF-Token on unsafe requests of a browser session" } } },
+            "csrf_token": { "type": ["string", "null"], "description": "Send as X-CSRF-Token on unsafe requests of a browser session" },
+            "mfa_required": { "type": "boolean" }, "mfa_setup_required": { "type": "boolean" } } },
         "PasswordChange": { "type": "object", "required": ["current_password", "new_password"], "additionalProperties": false,
-            "properties": { "current_password": { "type": "string" }, "new_password": { "type": "string", "minLength": 10 } } },
+            "properties": { "current_password": { "type": "string" }, "new_password": { "type": "string", "minLength": 12 } } },
         "Client": { "type": "object", "properties": {
             "id": { "type": "integer" }, "name": { "type": "string" }, "notes": { "type": "string" },
             "timezone": { "type": "string", "description": "IANA name, e.g. Europe/Berlin; new maintenance windows of the client start in it when their site gives none" },
@@ -213,15 +222,22 @@ fn schemas() -> Value {
             "email": { "type": "string", "format": "email" }, "name": { "type": "string" },
             "role": { "type": "string", "enum": ["admin", "technician", "client"] },
             "client_id": { "type": "integer", "description": "Required for role client" },
-            "password": { "type": "string", "minLength": 10 } } },
+            "password": { "type": "string", "minLength": 12 } } },
         "UserChanges": { "type": "object", "additionalProperties": false, "properties": {
             "name": { "type": "string" }, "role": { "type": "string", "enum": ["admin", "technician", "client"] },
             "client_id": { "type": ["integer", "null"] }, "disabled": { "type": "boolean" } } },
         "ApiKey": { "type": "object", "properties": {
             "id": { "type": "integer" }, "name": { "type": "string" }, "prefix": { "type": "string" },
-            "created_at": ts, "last_used_at": ts_or_null } },
+            "user_id": { "type": "integer" }, "user": { "type": "string", "description": "The owner's login" },
+            "created_at": ts, "last_used_at": ts_or_null, "expires_at": ts_or_null, "expired": { "type": "boolean" } } },
         "NewApiKey": { "type": "object", "required": ["name"], "additionalProperties": false,
-            "properties": { "name": { "type": "string", "maxLength": 100 } } },
+            "properties": { "name": { "type": "string", "maxLength": 100 },
+                "expires_at": { "type": ["string", "null"], "format": "date-time", "description": "Absent or null: never" } } },
+        "Session": { "type": "object", "properties": {
+            "id": { "type": "integer" }, "created_at": ts, "last_seen_at": ts, "expires_at": ts,
+            "remote_addr": { "type": "string" }, "user_agent": { "type": "string" }, "current": { "type": "boolean" } } },
+        "SessionPage": page("Session"),
+        "Ended": { "type": "object", "properties": { "ended": { "type": "integer" } } },
         "NewApiKeyAnswer": { "allOf": [ { "$ref": "#/components/schemas/ApiKey" }, { "type": "object",
             "properties": { "key": { "type": "string", "description": "Shown only in this answer" } } } ] },
         "Device": { "type": "object", "properties": {

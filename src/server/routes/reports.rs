@@ -561,7 +561,7 @@ fn entries_csv(report: &TimeReport) -> String {
 
 // ---------- CSV ----------
 
-fn csv_response(filename: &str, body: String) -> Response {
+pub(super) fn csv_response(filename: &str, body: String) -> Response {
     (
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
@@ -574,18 +574,18 @@ fn csv_response(filename: &str, body: String) -> Response {
 }
 
 /// An RFC 4180 document built in memory: a header row, then rows, each line ended by CRLF.
-struct Csv {
+pub(super) struct Csv {
     out: String,
 }
 
 impl Csv {
-    fn new(header: &[&str]) -> Csv {
+    pub(super) fn new(header: &[&str]) -> Csv {
         let mut csv = Csv { out: String::new() };
         csv.row(header.iter().copied());
         csv
     }
 
-    fn row<S: AsRef<str>>(&mut self, cells: impl IntoIterator<Item = S>) {
+    pub(super) fn row<S: AsRef<str>>(&mut self, cells: impl IntoIterator<Item = S>) {
         for (i, cell) in cells.into_iter().enumerate() {
             if i > 0 {
                 self.out.push(',');
@@ -595,7 +595,7 @@ impl Csv {
         self.out.push_str("\r\n");
     }
 
-    fn finish(self) -> String {
+    pub(super) fn finish(self) -> String {
         self.out
     }
 }

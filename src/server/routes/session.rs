@@ -1,19 +1,27 @@
-//! Logging in and out of the web UI, and the caller's own account (`/api/v1/me`).
+//! Logging in and out of the web UI (password, then the second factor when one is set up), the
+//! caller's own account (`/api/v1/me`) and their sessions.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
+use std::time::Instant;
 
 use axum::extract::{ConnectInfo, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::auth::{self, sha256};
-use crate::db::{audit, now, sessions, users};
-use crate::server::auth::{Caller, SESSION_COOKIE, Via};
-use crate::server::error::{ApiError, ApiResult, Json};
+use crate::auth::throttle::Verdict;
+use crate::auth::{self, sha256, totp};
+use crate::db::audit::Who;
+use crate::db::sessions::SessionInfo;
+use crate::db::users::User;
+use crate::db::{audit, mfa, now, sessions, users};
+use crate::server::auth::{Caller, SESSION_COOKIE, Via, too_many};
+use crate::server::error::{ApiError, ApiResult, Json, Path};
 use crate::server::state::AppState;
+
+use super::Page;
 
 /// One message for an unknown login and a wrong password, so neither can be told apart.
 const WRONG_LOGIN: &str = "Wrong login or password.";
@@ -25,6 +33,39 @@ pub struct LoginRequest {
     password: String,
 }
 
+/// The client's address for a request without a `Caller` yet (login).
+fn address(state: &AppState, peer: SocketAddr, headers: &HeaderMap) -> IpAddr {
+    let forwarded = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
+    crate::netaddr::client_addr(peer.ip(), forwarded, &state.trusted_proxies)
+}
+
+/// Waits out the throttle's slow-down, or refuses with 429.
+async fn throttled(state: &AppState, login: &str, ip: IpAddr) -> ApiResult<()> {
+    match state.login_throttle.check(login, ip, Instant::now()) {
+        Verdict::Wait(wait) => {
+            tracing::warn!(%login, %ip, "login refused: too many failures from this address");
+            Err(too_many(wait))
+        }
+        Verdict::Go(delay) => {
+            if !delay.is_zero() {
+                tokio::time::sleep(delay).await;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// A failed attempt: counted, logged and audited.
+async fn failed(state: &AppState, login: &str, ip: IpAddr, action: &'static str, detail: &str) -> ApiResult<()> {
+    state.login_throttle.failed(login, ip, Instant::now());
+    tracing::warn!(%login, %ip, action, "failed login");
+    let (who, login, detail) = (Who::anonymous(login, &ip.to_string()), login.to_owned(), detail.to_owned());
+    state.db.write(move |c| audit::record(c, now(), &who, action, &login, &detail)).await?;
+    Ok(())
+}
+
+/// `POST /auth/login`: with the right password, either a session (cookie and CSRF token) or,
+/// when the user has a second factor, `{"mfa_required": true, "mfa_token"}` for `/auth/login/mfa`.
 pub async fn login(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -35,16 +76,11 @@ pub async fn login(
     if login.is_empty() || login.len() > 254 {
         return Err(ApiError::bad_field("login", "Enter your login (admin, or your e-mail address)."));
     }
+    let ip = address(&state, peer, &headers);
+    throttled(&state, &login, ip).await?;
     if req.password.is_empty() || req.password.len() > 1024 {
+        failed(&state, &login, ip, "login.failed", "empty or overlong password").await?;
         return Err(ApiError::unauthorized(WRONG_LOGIN));
-    }
-    if let Some(wait) = state.login_throttle.check(&login, Some(peer.ip())) {
-        let mut e = ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            format!("Too many failed logins; try again in {} minutes.", wait.as_secs().div_ceil(60)),
-        );
-        e.headers.push((header::RETRY_AFTER, HeaderValue::from(wait.as_secs())));
-        return Err(e);
     }
 
     let lookup = login.clone();
@@ -62,41 +98,113 @@ pub async fn login(
     .map_err(ApiError::internal)?;
 
     let Some(user) = user else {
-        state.login_throttle.failed(&login, Some(peer.ip()));
-        let addr = peer.ip().to_string();
-        let who = audit::Who::anonymous(&login, &addr);
-        state.db.write(move |c| audit::record(c, now(), &who, "login.failed", &login, &addr)).await?;
+        failed(&state, &login, ip, "login.failed", "wrong login or password").await?;
         return Err(ApiError::unauthorized(WRONG_LOGIN));
     };
-    state.login_throttle.succeeded(&login);
+    state.login_throttle.succeeded(&login, ip);
 
+    if user.mfa_enabled {
+        let token = auth::random_token();
+        let (hash, user_id, addr) = (sha256(token.as_bytes()), user.id, ip.to_string());
+        state.db.write(move |c| mfa::create_challenge(c, &hash, user_id, &addr, now())).await?;
+        return Ok(Json(json!({ "mfa_required": true, "mfa_token": token })).into_response());
+    }
+    let setup_required = state.config.auth.require_mfa_for.applies_to(user.role);
+    start_session(&state, user, ip, &headers, setup_required, "password").await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MfaLoginRequest {
+    mfa_token: String,
+    /// The six digits the authenticator shows, or one of the recovery codes.
+    code: String,
+}
+
+/// `POST /auth/login/mfa`: the second step, with a code from the authenticator or a recovery code.
+pub async fn login_mfa(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Json(req): Json<MfaLoginRequest>,
+) -> ApiResult<Response> {
+    let ip = address(&state, peer, &headers);
+    let expired = || ApiError::unauthorized("The login has expired or had too many wrong codes; log in again.");
+    if req.mfa_token.len() > 100 || req.code.len() > 100 {
+        return Err(expired());
+    }
+    let hash = sha256(req.mfa_token.trim().as_bytes());
+    let t = now();
+    let (challenge, user_id) = state.db.read(move |c| mfa::challenge(c, &hash, t)).await?.ok_or_else(expired)?;
+    let user = state.db.read(move |c| users::get(c, user_id)).await?.ok_or_else(expired)?;
+    throttled(&state, &user.login, ip).await?;
+
+    let code = req.code.trim().to_owned();
+    let how = state
+        .db
+        .write(move |c| {
+            let secret = users::totp(c, user_id)?;
+            let Some(s) = secret.secret.filter(|_| secret.enabled_at.is_some()) else { return Ok(None) };
+            if let Some(step) = totp::verify(&s, &code, t, secret.last_step) {
+                return Ok(users::use_totp_step(c, user_id, step)?.then(|| "authenticator code".to_owned()));
+            }
+            let recovery = sha256(auth::normalize_recovery_code(&code).as_bytes());
+            if users::use_recovery_code(c, user_id, &recovery, t)? {
+                let left = users::recovery_codes_left(c, user_id)?;
+                return Ok(Some(format!("recovery code ({left} left)")));
+            }
+            mfa::challenge_failed(c, challenge)?;
+            Ok(None)
+        })
+        .await?;
+    let Some(how) = how else {
+        failed(&state, &user.login, ip, "login.mfa_failed", "wrong second-factor code").await?;
+        return Err(ApiError::unauthorized("That code is not right (or was used already); try the next one."));
+    };
+    state.login_throttle.succeeded(&user.login, ip);
+    state.db.write(move |c| mfa::delete_challenge(c, challenge)).await?;
+    start_session(&state, user, ip, &headers, false, &how).await
+}
+
+/// Makes the session, sets the cookie and answers with the user and the CSRF token.
+async fn start_session(
+    state: &AppState,
+    user: User,
+    ip: IpAddr,
+    headers: &HeaderMap,
+    mfa_setup_required: bool,
+    how: &str,
+) -> ApiResult<Response> {
     let token = auth::random_token();
     let csrf = auth::random_token();
     let t = now();
-    let ttl = state.config.auth.session_ttl.0;
+    let ttl = state.config.auth.session_ttl.0.as_secs() as i64;
+    let idle = state.config.auth.session_idle.0.as_secs() as i64;
     let user_agent: String =
         headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("").chars().take(300).collect();
     let (token_hash, csrf_stored, user_id) = (sha256(token.as_bytes()), csrf.clone(), user.id);
-    let addr = peer.ip().to_string();
-    let who = audit::Who::user(user.id, &user.login, &addr);
+    let addr = ip.to_string();
+    let who = Who::user(user.id, &user.login, &addr);
+    let detail = if mfa_setup_required { format!("{how}; must set up a second factor") } else { how.to_owned() };
     state
         .db
         .write(move |c| {
-            sessions::prune_expired(c, t)?;
+            sessions::prune_expired(c, t, idle)?;
             sessions::insert(
                 c,
                 &sessions::NewSession {
                     token_hash: &token_hash,
                     user_id,
                     csrf_token: &csrf_stored,
-                    expires_at: t + ttl.as_secs() as i64,
+                    expires_at: t + ttl,
                     remote_addr: &addr,
                     user_agent: &user_agent,
+                    mfa_setup_required,
                 },
                 t,
             )?;
             users::touch_login(c, user_id, t)?;
-            audit::record(c, t, &who, "login", "", &addr)
+            audit::record(c, t, &who, "login", "", &detail)
         })
         .await?;
 
@@ -105,15 +213,15 @@ pub async fn login(
         .same_site(SameSite::Strict)
         .secure(state.secure_cookies)
         .path("/")
-        .max_age(time::Duration::seconds(ttl.as_secs() as i64))
+        .max_age(time::Duration::seconds(ttl))
         .build();
     let user =
         state.db.read(move |c| users::get(c, user_id)).await?.ok_or_else(|| ApiError::internal("user vanished"))?;
-    Ok((CookieJar::new().add(cookie), Json(json!({ "user": user, "csrf_token": csrf })).into_response())
-        .into_response())
+    let body = json!({ "user": user, "csrf_token": csrf, "mfa_setup_required": mfa_setup_required });
+    Ok((CookieJar::new().add(cookie), Json(body).into_response()).into_response())
 }
 
-/// Ends the session. Needs the CSRF token, like every other change.
+/// Ends the session (and its open event streams). Needs the CSRF token, like every other change.
 pub async fn logout(State(state): State<AppState>, caller: Caller) -> ApiResult<Response> {
     if let Via::Session { id, .. } = caller.via {
         let who = caller.who();
@@ -124,18 +232,25 @@ pub async fn logout(State(state): State<AppState>, caller: Caller) -> ApiResult<
                 audit::record(c, now(), &who, "logout", "", "")
             })
             .await?;
+        state.live.revoke(&[id], &[]);
     }
     let gone = Cookie::build((SESSION_COOKIE, "")).path("/").max_age(time::Duration::ZERO).build();
     Ok((CookieJar::new().add(gone), StatusCode::NO_CONTENT).into_response())
 }
 
-/// The caller and, for a browser session, its CSRF token.
-pub async fn me(caller: Caller) -> Json<Value> {
+/// The caller, their second-factor state and, for a browser session, its CSRF token.
+pub async fn me(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
     let csrf = match &caller.via {
         Via::Session { csrf_token, .. } => Some(csrf_token.clone()),
         Via::ApiKey { .. } => None,
     };
-    Json(json!({ "user": caller.user, "csrf_token": csrf }))
+    let required = state.config.auth.require_mfa_for.applies_to(caller.user.role);
+    Ok(Json(json!({
+        "user": caller.user,
+        "csrf_token": csrf,
+        "mfa_required": required,
+        "mfa_setup_required": required && !caller.user.mfa_enabled,
+    })))
 }
 
 #[derive(Deserialize)]
@@ -145,13 +260,15 @@ pub struct PasswordChange {
     new_password: String,
 }
 
-/// Changes the caller's password after checking the current one; other sessions end.
+/// Changes the caller's password after checking the current one. Every other session ends, and
+/// the caller's API keys are revoked (whoever knew the old password may have made one).
 pub async fn change_password(
     State(state): State<AppState>,
     caller: Caller,
     Json(req): Json<PasswordChange>,
 ) -> ApiResult<StatusCode> {
-    auth::check_new_password(&req.new_password).map_err(|m| ApiError::bad_field("new_password", m))?;
+    auth::check_new_password(&req.new_password, &[&caller.user.login, &caller.user.email])
+        .map_err(|m| ApiError::bad_field("new_password", m))?;
     let id = caller.user.id;
     let stored = state.db.read(move |c| users::password_hash(c, id)).await?.unwrap_or_default();
     let new_hash = tokio::task::spawn_blocking(move || {
@@ -171,13 +288,66 @@ pub async fn change_password(
         Via::Session { id, .. } => Some(id),
         Via::ApiKey { .. } => None,
     };
-    state
+    let (ended, keys) = state
         .db
         .write(move |c| {
             let t = now();
-            users::set_password(c, id, &new_hash, keep, t)?;
-            audit::record(c, t, &who, "password.changed", "", "")
+            let (ended, keys) = users::set_password(c, id, &new_hash, keep, t)?;
+            let detail = format!("{} other sessions ended, {} API keys revoked", ended.len(), keys.len());
+            audit::record(c, t, &who, "password.changed", "", &detail)?;
+            Ok((ended, keys))
         })
         .await?;
+    state.live.revoke(&ended, &keys);
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The caller's sessions in force.
+pub async fn my_sessions(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Page<SessionInfo>>> {
+    let current = match caller.via {
+        Via::Session { id, .. } => Some(id),
+        Via::ApiKey { .. } => None,
+    };
+    let (user_id, idle) = (caller.user.id, state.config.auth.session_idle.0.as_secs() as i64);
+    let items = state.db.read(move |c| sessions::list_for_user(c, user_id, now(), idle, current)).await?;
+    Ok(Json(Page { items, next_cursor: None }))
+}
+
+/// Ends one of the caller's sessions.
+pub async fn end_my_session(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+    let (user_id, who) = (caller.user.id, caller.who());
+    let ended = state
+        .db
+        .write(move |c| {
+            let ended = sessions::end_one(c, user_id, id)?;
+            if ended {
+                audit::record(c, now(), &who, "session.ended", &id.to_string(), "")?;
+            }
+            Ok(ended)
+        })
+        .await?;
+    if !ended {
+        return Err(ApiError::not_found(format!("You have no session with id {id}.")));
+    }
+    state.live.revoke(&[id], &[]);
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// "Log out everywhere": ends every session of the caller but the one making this request.
+pub async fn end_my_other_sessions(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
+    let keep = match caller.via {
+        Via::Session { id, .. } => Some(id),
+        Via::ApiKey { .. } => None,
+    };
+    let (user_id, who) = (caller.user.id, caller.who());
+    let ended = state
+        .db
+        .write(move |c| {
+            let ended = sessions::end_all(c, user_id, keep)?;
+            audit::record(c, now(), &who, "sessions.ended", "", &format!("{} other sessions", ended.len()))?;
+            Ok(ended)
+        })
+        .await?;
+    state.live.revoke(&ended, &[]);
+    Ok(Json(json!({ "ended": ended.len() })))
 }

@@ -502,7 +502,7 @@ pub async fn comment(
     let staff = caller.client_scope().is_none();
     // What a client contact writes is what the client says: always public.
     let public = req.public || !staff;
-    let by = caller.user.id;
+    let (by, who) = (caller.user.id, caller.who());
     let author = if caller.user.name.is_empty() { caller.user.login.clone() } else { caller.user.name.clone() };
     let link = format!("{}/#/tickets/{id}", state.public_url.trim_end_matches('/'));
     let client_id = ticket.client_id;
@@ -511,6 +511,8 @@ pub async fn comment(
         .write(move |c| {
             let t = now();
             let comment = tickets::add_comment(c, id, Some(by), staff, &body, public, t)?;
+            let kind = if public { "public" } else { "internal" };
+            audit::record(c, t, &who, "ticket.commented", &id.to_string(), &format!("{kind} comment {}", comment.id))?;
             // The client answering a resolved ticket means it is not done: back into the queue.
             if !staff {
                 tickets::reopen_on_client_reply(c, id, by, t)?;
@@ -567,13 +569,17 @@ pub async fn log_time(
         None => jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date().to_string(),
     };
     visible(&state, &caller, id).await?;
-    let by = caller.user.id;
+    let (by, who) = (caller.user.id, caller.who());
     let entry = state
         .db
         .write(move |c| {
-            let entry =
-                NewTime { ticket_id: id, user_id: by, minutes, billable: req.billable, note: &note, date: &date };
-            tickets::add_time(c, &entry, now())
+            let billable = req.billable;
+            let entry = NewTime { ticket_id: id, user_id: by, minutes, billable, note: &note, date: &date };
+            let t = now();
+            let made = tickets::add_time(c, &entry, t)?;
+            let detail = format!("{minutes} minutes on {date}{}", if billable { ", billable" } else { "" });
+            audit::record(c, t, &who, "ticket.time_logged", &id.to_string(), &detail)?;
+            Ok(made)
         })
         .await?;
     let client_id = state.db.read(move |c| tickets::get(c, id)).await?.map_or(0, |t| t.client_id);

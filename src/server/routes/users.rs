@@ -6,12 +6,13 @@ use serde::{Deserialize, Deserializer};
 
 use crate::auth;
 use crate::db::users::{self, NewUser, Role, User, UserChanges};
-use crate::db::{DbError, audit, clients, now};
+use crate::db::{DbError, audit, clients, now, sessions};
 use crate::server::auth::Caller;
 use crate::server::error::{ApiError, ApiResult, Json, Path, Query};
+use crate::server::live::Revoked;
 use crate::server::state::AppState;
 
-use super::{Page, PageParams, email, optional_text, page};
+use super::{Page, PageParams, email, optional_line, page};
 
 pub async fn list(
     State(state): State<AppState>,
@@ -51,8 +52,8 @@ pub async fn create(
 ) -> ApiResult<(StatusCode, Json<User>)> {
     caller.require_admin()?;
     let email = email("email", &req.email)?;
-    let name = optional_text("name", &req.name, 200)?;
-    auth::check_new_password(&req.password).map_err(|m| ApiError::bad_field("password", m))?;
+    let name = optional_line("name", &req.name, 200)?;
+    auth::check_new_password(&req.password, &[&email]).map_err(|m| ApiError::bad_field("password", m))?;
     let client_id = match (req.role, req.client_id) {
         (Role::Client, None) => return Err(ApiError::bad_field("client_id", "A client contact needs a client_id.")),
         (Role::Client, Some(id)) => Some(id),
@@ -116,7 +117,7 @@ pub async fn update(
 ) -> ApiResult<Json<User>> {
     caller.require_admin()?;
     let changes = UserChanges {
-        name: req.name.map(|n| optional_text("name", &n, 200)).transpose()?,
+        name: req.name.map(|n| optional_line("name", &n, 200)).transpose()?,
         role: req.role,
         client_id: req.client_id,
         disabled: req.disabled,
@@ -142,10 +143,77 @@ pub async fn update(
             }
             let t = now();
             let user = users::update(c, id, &changes, t)?;
-            audit::record(c, t, &who, "user.updated", &user.login, "")?;
-            Ok(user)
+            let detail = changed(&current, &user);
+            audit::record(c, t, &who, "user.updated", &user.login, &detail)?;
+            Ok((user, current))
         })
         .await
         .map_err(unknown_client_is_bad_request)?;
+    let (user, before) = user;
+    // A disabled user, or one whose role or client changed, keeps no open stream of the old kind.
+    if user.disabled != before.disabled || user.role != before.role || user.client_id != before.client_id {
+        let _ = state.live.revoked.send(Revoked::User(id));
+    }
     Ok(Json(user))
+}
+
+/// What an update changed, for the audit log: `role technician -> admin; disabled`.
+fn changed(before: &User, after: &User) -> String {
+    let mut parts = Vec::new();
+    if before.name != after.name {
+        parts.push(format!("name {:?} -> {:?}", before.name, after.name));
+    }
+    if before.role != after.role {
+        parts.push(format!("role {} -> {}", before.role, after.role));
+    }
+    if before.client != after.client {
+        parts.push(format!(
+            "client {} -> {}",
+            before.client.as_deref().unwrap_or("none"),
+            after.client.as_deref().unwrap_or("none")
+        ));
+    }
+    if before.disabled != after.disabled {
+        parts.push(if after.disabled { "disabled".into() } else { "enabled".into() });
+    }
+    parts.join("; ")
+}
+
+/// An admin ends every session of a user (a lost laptop), and their open event streams.
+pub async fn end_sessions(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+    caller.require_admin()?;
+    let who = caller.who();
+    let ended = state
+        .db
+        .write(move |c| {
+            let user = users::get(c, id)?.ok_or_else(|| DbError::NotFound(format!("There is no user with id {id}.")))?;
+            let ended = sessions::end_all(c, id, None)?;
+            audit::record(c, now(), &who, "sessions.ended", &user.login, &format!("{} sessions, by an admin", ended.len()))?;
+            Ok(ended)
+        })
+        .await?;
+    state.live.revoke(&ended, &[]);
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// An admin turns a user's second factor off (a lost phone without recovery codes); the user
+/// sets up a new one at the next login when the policy asks for it.
+pub async fn reset_mfa(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+    caller.require_admin()?;
+    if id == caller.user.id {
+        return Err(ApiError::conflict("Turn your own second factor off on your Account page."));
+    }
+    let who = caller.who();
+    let ended = state
+        .db
+        .write(move |c| {
+            let user = users::get(c, id)?.ok_or_else(|| DbError::NotFound(format!("There is no user with id {id}.")))?;
+            users::disable_totp(c, id)?;
+            let ended = sessions::end_all(c, id, None)?;
+            audit::record(c, now(), &who, "mfa.reset", &user.login, "second factor turned off by an admin")?;
+            Ok(ended)
+        })
+        .await?;
+    state.live.revoke(&ended, &[]);
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -1,0 +1,131 @@
+//! `GET /api/v1/audit` (admins): the audit log, newest first, filtered by who, what, when and
+//! words; `GET /api/v1/audit.csv` the same as a spreadsheet; `GET /api/v1/audit/actions` the
+//! actions recorded so far, for the page's filter.
+
+use axum::Router;
+use axum::extract::State;
+use axum::response::Response;
+use axum::routing::get;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::openapi::ApiDoc;
+use super::reports::{Csv, csv_response};
+use super::{Page, PageParams, id_page, timestamp};
+use crate::db::audit::{self, Entry, Filter};
+use crate::server::auth::Caller;
+use crate::server::error::{ApiError, ApiResult, Json, Query};
+use crate::server::state::AppState;
+
+const FILTERS: &[(&str, &str)] =
+    &[("actor", "string"), ("action", "string"), ("from", "string"), ("to", "string"), ("q", "string")];
+
+pub const API: ApiDoc = ApiDoc {
+    operations: &[
+        (
+            "get",
+            "/api/v1/audit",
+            "The audit log, newest first: logins and failures, users, roles, API keys, enrollments, devices, \
+             rules, channels, tickets, settings (admins). ?actor= (login), action= (or its family, e.g. login), \
+             from=, to= (RFC 3339 or unix seconds), q= (words in subject, detail or address)",
+            None,
+            200,
+            Some("AuditPage"),
+        ),
+        ("get", "/api/v1/audit.csv", "The audit log as CSV, with the same filters (admins; at most 100,000 rows)", None, 200, None),
+        ("get", "/api/v1/audit/actions", "The actions the audit log holds (admins)", None, 200, Some("AuditActions")),
+    ],
+    query: &[(("get", "/api/v1/audit"), FILTERS), (("get", "/api/v1/audit.csv"), FILTERS)],
+    paged: &["/api/v1/audit"],
+    schemas,
+};
+
+fn schemas() -> Value {
+    json!({
+        "AuditEntry": { "type": "object", "required": ["id", "at", "actor", "action", "detail"], "properties": {
+            "id": { "type": "integer" }, "at": { "type": "string", "format": "date-time" },
+            "actor": { "type": "string", "description": "The login at the time, or agent, system, cli; for a failed login the login tried" },
+            "user_id": { "type": ["integer", "null"] }, "source": { "type": "string", "description": "The client's address" },
+            "action": { "type": "string" }, "subject": { "type": "string" }, "detail": { "type": "string" } } },
+        "AuditPage": super::openapi::page_of("AuditEntry"),
+        "AuditActions": { "type": "object", "properties": { "items": { "type": "array", "items": { "type": "string" } } } },
+    })
+}
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/audit", get(list))
+        .route("/audit.csv", get(csv))
+        .route("/audit/actions", get(actions))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditParams {
+    actor: Option<String>,
+    action: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    q: Option<String>,
+    limit: Option<u32>,
+    cursor: Option<String>,
+}
+
+fn filter(p: &AuditParams) -> ApiResult<Filter> {
+    let text = |field: &str, v: &Option<String>| -> ApiResult<Option<String>> {
+        match v.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+            None => Ok(None),
+            Some(v) if v.chars().count() > 200 || v.chars().any(char::is_control) => {
+                Err(ApiError::bad_field(field, format!("{field} must be at most 200 characters on one line.")))
+            }
+            Some(v) => Ok(Some(v.to_owned())),
+        }
+    };
+    let time = |field: &str, v: &Option<String>| -> ApiResult<Option<i64>> {
+        v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(|v| timestamp(field, v)).transpose()
+    };
+    Ok(Filter {
+        actor: text("actor", &p.actor)?,
+        action: text("action", &p.action)?,
+        from: time("from", &p.from)?,
+        to: time("to", &p.to)?,
+        q: text("q", &p.q)?,
+        before_id: None,
+    })
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(p): Query<AuditParams>,
+) -> ApiResult<Json<Page<Entry>>> {
+    caller.require_admin()?;
+    let paging = PageParams { limit: p.limit, cursor: p.cursor.clone() };
+    let (limit, before) = (paging.limit()?, paging.after_id()?);
+    let f = Filter { before_id: before, ..filter(&p)? };
+    let rows = state.db.read(move |c| audit::list(c, &f, limit + 1)).await?;
+    Ok(Json(id_page(rows, limit, |e| e.id)))
+}
+
+/// Most rows one export carries.
+const CSV_ROWS: usize = 100_000;
+
+pub async fn csv(State(state): State<AppState>, caller: Caller, Query(p): Query<AuditParams>) -> ApiResult<Response> {
+    caller.require_admin()?;
+    if p.limit.is_some() || p.cursor.is_some() {
+        return Err(ApiError::bad_request("audit.csv takes the filters only, not limit or cursor."));
+    }
+    let f = filter(&p)?;
+    let rows = state.db.read(move |c| audit::list(c, &f, CSV_ROWS)).await?;
+    let mut out = Csv::new(&["id", "at", "actor", "source", "action", "subject", "detail"]);
+    for e in &rows {
+        out.row([e.id.to_string(), e.at.clone(), e.actor.clone(), e.source.clone(), e.action.clone(), e.subject.clone(), e.detail.clone()]);
+    }
+    Ok(csv_response("audit.csv", out.finish()))
+}
+
+pub async fn actions(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
+    caller.require_admin()?;
+    let items = state.db.read(audit::actions).await?;
+    Ok(Json(json!({ "items": items })))
+}
