@@ -234,7 +234,10 @@ pub async fn run(
             if json {
                 return Ok(json!({ "items": keys }).to_string());
             }
-            let mut out = format!("{:>6}  {:<24} {:<14} {:<30} {:<21} {}", "id", "name", "prefix", "user", "last used", "expires");
+            let mut out = format!(
+                "{:>6}  {:<24} {:<14} {:<30} {:<21} {}",
+                "id", "name", "prefix", "user", "last used", "expires"
+            );
             for k in keys {
                 out.push_str(&format!(
                     "\n{:>6}  {:<24} {:<14} {:<30} {:<21} {}",

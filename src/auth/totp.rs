@@ -58,7 +58,8 @@ pub fn code_at(key: &[u8], step: i64) -> u32 {
     mac.update(&(step as u64).to_be_bytes());
     let digest = mac.finalize().into_bytes();
     let offset = (digest[19] & 0x0f) as usize;
-    let binary = u32::from_be_bytes([digest[offset] & 0x7f, digest[offset + 1], digest[offset + 2], digest[offset + 3]]);
+    let binary =
+        u32::from_be_bytes([digest[offset] & 0x7f, digest[offset + 1], digest[offset + 2], digest[offset + 3]]);
     binary % 10u32.pow(DIGITS)
 }
 
@@ -166,7 +167,9 @@ mod tests {
     #[test]
     fn the_enrolment_uri_and_qr_code_carry_the_secret() {
         let uri = otpauth_uri("JBSWY3DPEHPK3PXP", "Steward (rmm.example.com)", "ann@example.com");
-        assert!(uri.starts_with("otpauth://totp/Steward%20%28rmm.example.com%29:ann@example.com?secret=JBSWY3DPEHPK3PXP&"));
+        assert!(
+            uri.starts_with("otpauth://totp/Steward%20%28rmm.example.com%29:ann@example.com?secret=JBSWY3DPEHPK3PXP&")
+        );
         let svg = qr_svg(&uri).unwrap();
         assert!(svg.starts_with("<?xml") && svg.contains("<svg") && svg.contains("<path"), "{}", &svg[..80]);
     }

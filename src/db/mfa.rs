@@ -9,7 +9,13 @@ pub const CHALLENGE_TTL_SECS: i64 = 300;
 /// Wrong codes one challenge takes before it is gone (the password must be given again).
 pub const MAX_CHALLENGE_FAILURES: i64 = 5;
 
-pub fn create_challenge(conn: &Connection, token_hash: &[u8], user_id: i64, addr: &str, now: i64) -> Result<(), DbError> {
+pub fn create_challenge(
+    conn: &Connection,
+    token_hash: &[u8],
+    user_id: i64,
+    addr: &str,
+    now: i64,
+) -> Result<(), DbError> {
     conn.execute(
         "INSERT INTO mfa_challenges (token_hash, user_id, expires_at, remote_addr) VALUES (?1, ?2, ?3, ?4)",
         params![token_hash, user_id, now + CHALLENGE_TTL_SECS, addr],
@@ -39,5 +45,8 @@ pub fn delete_challenge(conn: &Connection, id: i64) -> Result<(), DbError> {
 }
 
 pub fn prune_challenges(conn: &Connection, now: i64) -> Result<usize, DbError> {
-    Ok(conn.execute("DELETE FROM mfa_challenges WHERE expires_at <= ?1 OR failures >= ?2", params![now, MAX_CHALLENGE_FAILURES])?)
+    Ok(conn.execute(
+        "DELETE FROM mfa_challenges WHERE expires_at <= ?1 OR failures >= ?2",
+        params![now, MAX_CHALLENGE_FAILURES],
+    )?)
 }

@@ -46,7 +46,12 @@ pub struct ActiveSession {
 
 /// The session with this token hash, if it has not expired, was used within `idle_secs`, and
 /// its user is enabled.
-pub fn lookup(conn: &Connection, token_hash: &[u8], now: i64, idle_secs: i64) -> Result<Option<ActiveSession>, DbError> {
+pub fn lookup(
+    conn: &Connection,
+    token_hash: &[u8],
+    now: i64,
+    idle_secs: i64,
+) -> Result<Option<ActiveSession>, DbError> {
     let sql = format!(
         "SELECT s.id, s.csrf_token, s.last_seen_at, s.mfa_setup_required, {USER_COLUMNS}
          FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN clients c ON c.id = u.client_id
@@ -144,5 +149,6 @@ pub fn end_all(conn: &Connection, user_id: i64, keep: Option<i64>) -> Result<Vec
 }
 
 pub fn prune_expired(conn: &Connection, now: i64, idle_secs: i64) -> Result<usize, DbError> {
-    Ok(conn.execute("DELETE FROM sessions WHERE expires_at <= ?1 OR last_seen_at <= ?1 - ?2", params![now, idle_secs])?)
+    Ok(conn
+        .execute("DELETE FROM sessions WHERE expires_at <= ?1 OR last_seen_at <= ?1 - ?2", params![now, idle_secs])?)
 }

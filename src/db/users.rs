@@ -237,7 +237,10 @@ pub fn use_totp_step(conn: &Connection, id: i64, step: i64) -> Result<bool, DbEr
 
 /// Turns the second factor off and forgets its secret and recovery codes.
 pub fn disable_totp(conn: &Connection, id: i64) -> Result<(), DbError> {
-    conn.execute("UPDATE users SET totp_secret = NULL, totp_enabled_at = NULL, totp_last_step = 0 WHERE id = ?1", [id])?;
+    conn.execute(
+        "UPDATE users SET totp_secret = NULL, totp_enabled_at = NULL, totp_last_step = 0 WHERE id = ?1",
+        [id],
+    )?;
     conn.execute("DELETE FROM recovery_codes WHERE user_id = ?1", [id])?;
     Ok(())
 }
@@ -262,7 +265,8 @@ pub fn use_recovery_code(conn: &Connection, id: i64, hash: &[u8], now: i64) -> R
 }
 
 pub fn recovery_codes_left(conn: &Connection, id: i64) -> Result<i64, DbError> {
-    Ok(conn.query_row("SELECT count(*) FROM recovery_codes WHERE user_id = ?1 AND used_at IS NULL", [id], |r| r.get(0))?)
+    Ok(conn
+        .query_row("SELECT count(*) FROM recovery_codes WHERE user_id = ?1 AND used_at IS NULL", [id], |r| r.get(0))?)
 }
 
 pub fn password_hash(conn: &Connection, id: i64) -> Result<Option<String>, DbError> {

@@ -83,6 +83,19 @@ pub(super) async fn watch(state: AppState, file: PathBuf) {
         let current = state.notifications.settings();
         if config.notifications != current.config {
             apply(&state, &config.notifications).await;
+            let detail = format!(
+                "[notifications] changed in {}: {}",
+                file.display(),
+                changed_keys(&current.config, &config.notifications)
+            );
+            let who = crate::db::audit::Who::system();
+            if let Err(e) = state
+                .db
+                .write(move |c| crate::db::audit::record(c, now(), &who, "settings.reloaded", "notifications", &detail))
+                .await
+            {
+                tracing::warn!(error = %e, "could not record the settings change in the audit log");
+            }
             tracing::info!(file = %file.display(), settings = ?config.notifications, "notification settings reloaded");
         }
         if baseline.as_ref().is_some_and(|b| outside_notifications(b) != outside_notifications(&config)) {
@@ -98,6 +111,13 @@ fn parse(text: &str) -> Result<Config, String> {
     config.apply_env(std::env::vars()).map_err(|e| e.to_string())?;
     config.validate()?;
     Ok(config)
+}
+
+/// The keys of `[notifications]` that differ, by name (never a value: one is the SMTP password).
+fn changed_keys(a: &NotificationsConfig, b: &NotificationsConfig) -> String {
+    let (a, b) = (toml::Table::try_from(a).unwrap_or_default(), toml::Table::try_from(b).unwrap_or_default());
+    let keys: Vec<&str> = b.iter().filter(|(k, v)| a.get(*k) != Some(v)).map(|(k, _)| k.as_str()).collect();
+    keys.join(", ")
 }
 
 /// Everything but `[notifications]`, for comparing what a restart would change.

@@ -121,7 +121,10 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Caller, ApiErro
             return Err(ApiError::forbidden("The request lacks this session's CSRF token (X-CSRF-Token)."));
         }
     }
-    if session.mfa_setup_required && !allowed_before_mfa_setup(parts) {
+    let must_set_up = session.mfa_setup_required
+        && !session.user.mfa_enabled
+        && state.config.auth.require_mfa_for.applies_to(session.user.role);
+    if must_set_up && !allowed_before_mfa_setup(parts) {
         let mut e = ApiError::forbidden("Set up a second factor (Account page) before anything else.");
         e.detail = Some(serde_json::json!({ "mfa_setup_required": true }));
         return Err(e);
@@ -161,7 +164,10 @@ async fn api_key_caller(state: &AppState, key: &str, ip: Option<IpAddr>, source:
         let prefix: String = key.chars().take(12).filter(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
         tracing::warn!(%source, %prefix, "refused an API key");
         let who = Who::anonymous("", &source);
-        state.db.write(move |c| audit::record(c, t, &who, "api_key.refused", &prefix, "unknown, revoked or expired key")).await?;
+        state
+            .db
+            .write(move |c| audit::record(c, t, &who, "api_key.refused", &prefix, "unknown, revoked or expired key"))
+            .await?;
         return Err(ApiError::unauthorized(
             "The API key is not valid (unknown, revoked, expired, or its user is disabled).",
         ));

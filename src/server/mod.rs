@@ -162,7 +162,8 @@ async fn ensure_first_admin(db: &Db) -> Result<Option<String>, ServerError> {
     }
     let from_env = std::env::var("STEWARD_ADMIN_PASSWORD").ok().filter(|p| !p.is_empty());
     if let Some(p) = &from_env {
-        crate::auth::check_new_password(p, &["admin"]).map_err(|m| ServerError::Admin(format!("STEWARD_ADMIN_PASSWORD: {m}")))?;
+        crate::auth::check_new_password(p, &["admin"])
+            .map_err(|m| ServerError::Admin(format!("STEWARD_ADMIN_PASSWORD: {m}")))?;
     }
     let password = from_env.clone().unwrap_or_else(crate::auth::random_password);
     let hash = {

@@ -337,6 +337,13 @@ async fn smtp_settings_follow_an_edit_of_the_config_file_and_a_bad_edit_keeps_th
     let two = send_test(&admin, channel).await;
     wait_delivered(&admin, channel, &[two]).await;
     assert_eq!((first.lock().unwrap().len(), second.lock().unwrap().len()), (1, 1), "the new port, without a restart");
+    let (_, audit) = admin.get("/api/v1/audit?action=settings").await;
+    let entries = audit["items"].as_array().unwrap();
+    assert_eq!(entries.len(), 1, "{audit}");
+    assert_eq!(
+        entries[0]["detail"].as_str().unwrap(),
+        format!("[notifications] changed in {}: smtp_port", config.display())
+    );
 
     save(&config, "[notifications]\nsmtp_host = \"127.0.0.1\"\nsmtp_port = \"twenty-five\"\n");
     eventually(30, "a warning naming the bad key", || async {

@@ -231,7 +231,10 @@ async fn api_keys_expire_and_admins_list_and_revoke_anyones_at_once() {
     let server = TestServer::start();
     let admin = server.admin().await;
     admin
-        .post("/api/v1/users", json!({ "email": "tina@msp.example", "role": "technician", "password": "lantern-harbor-42" }))
+        .post(
+            "/api/v1/users",
+            json!({ "email": "tina@msp.example", "role": "technician", "password": "lantern-harbor-42" }),
+        )
         .await;
     let tina = Session::login(&server, "tina@msp.example", "lantern-harbor-42").await;
     let (status, body) = create_key(&tina, "export", Some("2020-01-01T00:00:00Z".into())).await;
@@ -247,7 +250,8 @@ async fn api_keys_expire_and_admins_list_and_revoke_anyones_at_once() {
 
     // The admin sees Tina's keys with their owner; Tina sees only her own.
     let (_, all) = admin.get("/api/v1/api-keys").await;
-    let mine: Vec<&Value> = all["items"].as_array().unwrap().iter().filter(|k| k["user"] == "tina@msp.example").collect();
+    let mine: Vec<&Value> =
+        all["items"].as_array().unwrap().iter().filter(|k| k["user"] == "tina@msp.example").collect();
     assert_eq!(mine.len(), 2, "{all}");
     let (status, _) = tina.get("/api/v1/api-keys?user_id=1").await;
     assert_eq!(status, 403);
@@ -313,7 +317,10 @@ async fn live_streams_end_with_logout_disabling_demotion_and_key_revocation() {
     let server = TestServer::start();
     let admin = server.admin().await;
     let (_, user) = admin
-        .post("/api/v1/users", json!({ "email": "tina@msp.example", "role": "technician", "password": "lantern-harbor-42" }))
+        .post(
+            "/api/v1/users",
+            json!({ "email": "tina@msp.example", "role": "technician", "password": "lantern-harbor-42" }),
+        )
         .await;
     let tina_id = user["id"].as_i64().unwrap();
 
@@ -364,10 +371,19 @@ async fn each_audited_action_leaves_one_entry_with_who_and_where_and_admins_expo
     let server = TestServer::start();
     let admin = server.admin().await;
     // Each action once.
-    server.client().post(format!("{}/auth/login", server.url)).json(&json!({ "login": "admin", "password": "nope-nope-nope" })).send().await.unwrap();
+    server
+        .client()
+        .post(format!("{}/auth/login", server.url))
+        .json(&json!({ "login": "admin", "password": "nope-nope-nope" }))
+        .send()
+        .await
+        .unwrap();
     let client_id = add_client(&admin, "Acme").await;
     let (_, user) = admin
-        .post("/api/v1/users", json!({ "email": "tina@msp.example", "role": "technician", "password": "lantern-harbor-42" }))
+        .post(
+            "/api/v1/users",
+            json!({ "email": "tina@msp.example", "role": "technician", "password": "lantern-harbor-42" }),
+        )
         .await;
     let tina_id = user["id"].as_i64().unwrap();
     admin.send(Method::PATCH, &format!("/api/v1/users/{tina_id}"), json!({ "role": "admin" })).await;
@@ -383,19 +399,28 @@ async fn each_audited_action_leaves_one_entry_with_who_and_where_and_admins_expo
         )
         .await;
     assert_eq!(status, 201, "{rule}");
-    let ticket = open_ticket(&admin, json!({ "subject": "Printer jammed", "priority": "P3", "client_id": client_id })).await;
+    let ticket =
+        open_ticket(&admin, json!({ "subject": "Printer jammed", "priority": "P3", "client_id": client_id })).await;
     let tid = ticket["id"].as_i64().unwrap();
     let (status, _) = admin
-        .send(Method::PATCH, &format!("/api/v1/tickets/{tid}"), json!({ "version": ticket["version"], "status": "open", "assignee_id": tina_id }))
+        .send(
+            Method::PATCH,
+            &format!("/api/v1/tickets/{tid}"),
+            json!({ "version": ticket["version"], "status": "open", "assignee_id": tina_id }),
+        )
         .await;
     assert_eq!(status, 200);
     admin.post(&format!("/api/v1/tickets/{tid}/comments"), json!({ "body": "Looking at it", "public": false })).await;
-    let (status, _) = admin.post(&format!("/api/v1/tickets/{tid}/time"), json!({ "minutes": 15, "billable": true })).await;
+    let (status, _) =
+        admin.post(&format!("/api/v1/tickets/{tid}/time"), json!({ "minutes": 15, "billable": true })).await;
     assert_eq!(status, 201);
     let laptop = server.admin().await;
     laptop.post("/api/v1/me/sessions/end-others", json!({})).await;
     laptop
-        .post("/api/v1/me/password", json!({ "current_password": server.admin_password, "new_password": "a-new-long-password" }))
+        .post(
+            "/api/v1/me/password",
+            json!({ "current_password": server.admin_password, "new_password": "a-new-long-password" }),
+        )
         .await;
 
     let entries = audit(&laptop, "").await;
@@ -422,7 +447,13 @@ async fn each_audited_action_leaves_one_entry_with_who_and_where_and_admins_expo
     assert_eq!(count("user.created"), 2, "the first admin at first start, and Tina");
     let role = entries.iter().find(|e| e["action"] == "user.updated").unwrap();
     assert_eq!(role["detail"], "role technician -> admin", "what changed is said");
-    assert!(entries.iter().filter(|e| e["action"] != "user.created" || e["actor"] != "system").all(|e| e["source"] == "127.0.0.1" || e["actor"] == "system"), "from where");
+    assert!(
+        entries
+            .iter()
+            .filter(|e| e["action"] != "user.created" || e["actor"] != "system")
+            .all(|e| e["source"] == "127.0.0.1" || e["actor"] == "system"),
+        "from where"
+    );
     let updated = entries.iter().find(|e| e["action"] == "ticket.updated").unwrap();
     assert!(updated["detail"].as_str().unwrap().contains("status"), "{updated}");
 
@@ -443,7 +474,12 @@ async fn each_audited_action_leaves_one_entry_with_who_and_where_and_admins_expo
 
     // Only admins read it.
     let tech = {
-        laptop.post("/api/v1/users", json!({ "email": "ted@msp.example", "role": "technician", "password": "copper-kettle-77" })).await;
+        laptop
+            .post(
+                "/api/v1/users",
+                json!({ "email": "ted@msp.example", "role": "technician", "password": "copper-kettle-77" }),
+            )
+            .await;
         Session::login(&server, "ted@msp.example", "copper-kettle-77").await
     };
     assert_eq!(tech.get("/api/v1/audit").await.0, 403);

@@ -66,7 +66,10 @@ pub async fn create(
         Some(v) => {
             let at = timestamp("expires_at", v)?;
             if at <= t || at > t + MAX_LIFETIME_SECS {
-                return Err(ApiError::bad_field("expires_at", "expires_at must be in the future and within five years."));
+                return Err(ApiError::bad_field(
+                    "expires_at",
+                    "expires_at must be in the future and within five years.",
+                ));
             }
             Some(at)
         }
@@ -76,7 +79,8 @@ pub async fn create(
     let made = state
         .db
         .write(move |c| {
-            let made = api_keys::insert(c, &NewKey { user_id, name: &name, prefix: &prefix, key_hash: &hash, expires_at }, t)?;
+            let made =
+                api_keys::insert(c, &NewKey { user_id, name: &name, prefix: &prefix, key_hash: &hash, expires_at }, t)?;
             let detail = match &made.expires_at {
                 Some(e) => format!("{} ({}), expires {e}", made.name, made.prefix),
                 None => format!("{} ({})", made.name, made.prefix),

@@ -32,7 +32,14 @@ pub const API: ApiDoc = ApiDoc {
             200,
             Some("AuditPage"),
         ),
-        ("get", "/api/v1/audit.csv", "The audit log as CSV, with the same filters (admins; at most 100,000 rows)", None, 200, None),
+        (
+            "get",
+            "/api/v1/audit.csv",
+            "The audit log as CSV, with the same filters (admins; at most 100,000 rows)",
+            None,
+            200,
+            None,
+        ),
         ("get", "/api/v1/audit/actions", "The actions the audit log holds (admins)", None, 200, Some("AuditActions")),
     ],
     query: &[(("get", "/api/v1/audit"), FILTERS), (("get", "/api/v1/audit.csv"), FILTERS)],
@@ -53,10 +60,7 @@ fn schemas() -> Value {
 }
 
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/audit", get(list))
-        .route("/audit.csv", get(csv))
-        .route("/audit/actions", get(actions))
+    Router::new().route("/audit", get(list)).route("/audit.csv", get(csv)).route("/audit/actions", get(actions))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -119,7 +123,15 @@ pub async fn csv(State(state): State<AppState>, caller: Caller, Query(p): Query<
     let rows = state.db.read(move |c| audit::list(c, &f, CSV_ROWS)).await?;
     let mut out = Csv::new(&["id", "at", "actor", "source", "action", "subject", "detail"]);
     for e in &rows {
-        out.row([e.id.to_string(), e.at.clone(), e.actor.clone(), e.source.clone(), e.action.clone(), e.subject.clone(), e.detail.clone()]);
+        out.row([
+            e.id.to_string(),
+            e.at.clone(),
+            e.actor.clone(),
+            e.source.clone(),
+            e.action.clone(),
+            e.subject.clone(),
+            e.detail.clone(),
+        ]);
     }
     Ok(csv_response("audit.csv", out.finish()))
 }

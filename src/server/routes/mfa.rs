@@ -16,7 +16,14 @@ use super::openapi::ApiDoc;
 
 pub const API: ApiDoc = ApiDoc {
     operations: &[
-        ("get", "/api/v1/me/mfa", "The caller's second factor: on or not, required or not, recovery codes left", None, 200, Some("MfaStatus")),
+        (
+            "get",
+            "/api/v1/me/mfa",
+            "The caller's second factor: on or not, required or not, recovery codes left",
+            None,
+            200,
+            Some("MfaStatus"),
+        ),
         (
             "post",
             "/api/v1/me/mfa/totp",
@@ -33,7 +40,14 @@ pub const API: ApiDoc = ApiDoc {
             200,
             Some("RecoveryCodes"),
         ),
-        ("post", "/api/v1/me/mfa/totp/disable", "Turn the second factor off (with the password)", Some("PasswordProof"), 204, None),
+        (
+            "post",
+            "/api/v1/me/mfa/totp/disable",
+            "Turn the second factor off (with the password)",
+            Some("PasswordProof"),
+            204,
+            None,
+        ),
         (
             "post",
             "/api/v1/me/mfa/recovery-codes",
@@ -132,7 +146,11 @@ fn fresh_recovery_codes(c: &rusqlite::Connection, id: i64) -> Result<Vec<String>
 }
 
 /// Finishes setting up TOTP with a first code from the app; answers the recovery codes, once.
-pub async fn confirm(State(state): State<AppState>, caller: Caller, Json(req): Json<CodeProof>) -> ApiResult<Json<Value>> {
+pub async fn confirm(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(req): Json<CodeProof>,
+) -> ApiResult<Json<Value>> {
     let (id, who) = (caller.user.id, caller.who());
     let codes = state
         .db

@@ -141,11 +141,14 @@ pub fn timestamp(field: &str, value: &str) -> Result<i64, ApiError> {
     if let Ok(secs) = v.parse::<i64>() {
         return Ok(secs);
     }
-    time::OffsetDateTime::parse(v, &time::format_description::well_known::Rfc3339)
-        .map(|t| t.unix_timestamp())
-        .map_err(|_| {
-            ApiError::bad_field(field, format!("{field} must be RFC 3339 (2026-11-28T07:00:00Z) or unix seconds, not {v:?}."))
-        })
+    time::OffsetDateTime::parse(v, &time::format_description::well_known::Rfc3339).map(|t| t.unix_timestamp()).map_err(
+        |_| {
+            ApiError::bad_field(
+                field,
+                format!("{field} must be RFC 3339 (2026-11-28T07:00:00Z) or unix seconds, not {v:?}."),
+            )
+        },
+    )
 }
 
 /// Like `required_text`, but may be empty; newlines and tabs are allowed (notes, addresses).

@@ -136,7 +136,7 @@ pub async fn login_mfa(
     let hash = sha256(req.mfa_token.trim().as_bytes());
     let t = now();
     let (challenge, user_id) = state.db.read(move |c| mfa::challenge(c, &hash, t)).await?.ok_or_else(expired)?;
-    let user = state.db.read(move |c| users::get(c, user_id)).await?.ok_or_else(expired)?;
+    let user = state.db.read(move |c| users::get(c, user_id)).await?.filter(|u| !u.disabled).ok_or_else(expired)?;
     throttled(&state, &user.login, ip).await?;
 
     let code = req.code.trim().to_owned();
@@ -314,7 +314,11 @@ pub async fn my_sessions(State(state): State<AppState>, caller: Caller) -> ApiRe
 }
 
 /// Ends one of the caller's sessions.
-pub async fn end_my_session(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+pub async fn end_my_session(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
     let (user_id, who) = (caller.user.id, caller.who());
     let ended = state
         .db

@@ -468,12 +468,12 @@ pub async fn update(
         .db
         .write(move |c| {
             let t = now();
+            let before = tickets::get(c, id)?;
             let updated = tickets::update(c, id, version, &changes, Some(by), t)?;
-            if let Ok(ticket) = &updated
+            if let (Ok(ticket), Some(before)) = (&updated, &before)
                 && ticket.version != version
             {
-                let detail = format!("version {} -> {}", version, ticket.version);
-                audit::record(c, t, &who, "ticket.updated", &id.to_string(), &detail)?;
+                audit::record(c, t, &who, "ticket.updated", &id.to_string(), &what_changed(before, ticket))?;
             }
             Ok(updated)
         })
@@ -585,6 +585,25 @@ pub async fn log_time(
     let client_id = state.db.read(move |c| tickets::get(c, id)).await?.map_or(0, |t| t.client_id);
     state.live.send(LiveEvent::TicketChanged { ticket_id: id, client_id });
     Ok((StatusCode::CREATED, Json(entry)))
+}
+
+/// What an update changed, for the audit log: `status new -> open; assignee none -> Tina`.
+fn what_changed(before: &Ticket, after: &Ticket) -> String {
+    let name = |v: &Option<String>| v.clone().unwrap_or_else(|| "none".into());
+    let mut parts = Vec::new();
+    for (what, a, b) in [
+        ("status", before.status.clone(), after.status.clone()),
+        ("priority", before.priority.clone(), after.priority.clone()),
+        ("assignee", name(&before.assignee), name(&after.assignee)),
+        ("queue", name(&before.queue), name(&after.queue)),
+        ("subject", before.subject.clone(), after.subject.clone()),
+        ("category", before.category.clone(), after.category.clone()),
+    ] {
+        if a != b {
+            parts.push(format!("{what} {a} -> {b}"));
+        }
+    }
+    if parts.is_empty() { "details".into() } else { parts.join("; ") }
 }
 
 /// Tells open pages that a ticket was opened or changed.

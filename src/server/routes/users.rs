@@ -186,9 +186,17 @@ pub async fn end_sessions(State(state): State<AppState>, caller: Caller, Path(id
     let ended = state
         .db
         .write(move |c| {
-            let user = users::get(c, id)?.ok_or_else(|| DbError::NotFound(format!("There is no user with id {id}.")))?;
+            let user =
+                users::get(c, id)?.ok_or_else(|| DbError::NotFound(format!("There is no user with id {id}.")))?;
             let ended = sessions::end_all(c, id, None)?;
-            audit::record(c, now(), &who, "sessions.ended", &user.login, &format!("{} sessions, by an admin", ended.len()))?;
+            audit::record(
+                c,
+                now(),
+                &who,
+                "sessions.ended",
+                &user.login,
+                &format!("{} sessions, by an admin", ended.len()),
+            )?;
             Ok(ended)
         })
         .await?;
@@ -207,7 +215,8 @@ pub async fn reset_mfa(State(state): State<AppState>, caller: Caller, Path(id): 
     let ended = state
         .db
         .write(move |c| {
-            let user = users::get(c, id)?.ok_or_else(|| DbError::NotFound(format!("There is no user with id {id}.")))?;
+            let user =
+                users::get(c, id)?.ok_or_else(|| DbError::NotFound(format!("There is no user with id {id}.")))?;
             users::disable_totp(c, id)?;
             let ended = sessions::end_all(c, id, None)?;
             audit::record(c, now(), &who, "mfa.reset", &user.login, "second factor turned off by an admin")?;
