@@ -1,8 +1,9 @@
 // Owns: start-up and the app frame. Asks /api/v1/me whether a session exists, shows the login
 // page or the frame (sidebar, top bar with the live-updates indicator, current page), routes on
 // the URL hash (#/dashboard, #/devices?client_id=3, #/devices/7/charts, #/clients, #/clients/12,
-// #/maintenance?client_id=3, #/alerts?state=resolved, #/alerts/9, #/rules, #/users, #/account),
-// keeps every role on the pages that work for it, and holds the live-updates stream open while
+// #/maintenance?client_id=3, #/alerts?state=resolved, #/alerts/9, #/rules, #/users, #/audit?action=login,
+// #/account), keeps every role on the pages that work for it, keeps a user who must first set up a
+// second factor on #/account until they have, and holds the live-updates stream open while
 // someone is logged in.
 import { html, render, useState, useEffect, useRef, useCallback } from './js/html.js';
 import { api, setCsrfToken, onUnauthorized } from './js/api.js';
@@ -23,6 +24,7 @@ import { ClientsPage } from './js/pages/clients.js';
 import { ClientPage } from './js/pages/client.js';
 import { UsersPage } from './js/pages/users.js';
 import { AccountPage } from './js/pages/account.js';
+import { AuditPage } from './js/pages/audit.js';
 import { ChannelsPage } from './js/pages/channels.js';
 import { NoticeBell } from './js/components/notices.js';
 import { MaintenancePage } from './js/pages/maintenance.js';
@@ -50,6 +52,7 @@ function parseRoute() {
   if (parts[0] === 'clients' && parts.length === 2) return { name: 'client', id: parts[1] };
   if (parts[0] === 'channels' && parts.length === 1) return { name: 'channels' };
   if (parts.length === 1 && (parts[0] === 'users' || parts[0] === 'account')) return { name: parts[0] };
+  if (parts[0] === 'audit' && parts.length === 1) return { name: 'audit', query };
   if (parts[0] === 'maintenance' && parts.length === 1) return { name: 'maintenance', query };
   if (parts[0] === 'alerts' && parts.length === 1) return { name: 'alerts', query };
   if (parts[0] === 'alerts' && parts.length === 2) return { name: 'alert', id: parts[1] };
@@ -76,6 +79,7 @@ function allowed(route, user) {
     case 'clients': return isStaff(user);
     case 'client': return isStaff(user) || route.id === ownClientId(user);
     case 'users': return user.role === 'admin';
+    case 'audit': return user.role === 'admin';
     case 'channels': return isStaff(user); // technicians see channels and deliveries; admins edit
     case 'account': return true;
     case 'maintenance': return true; // client contacts read their own client's windows
@@ -112,6 +116,7 @@ function navItems(user) {
   if (isStaff(user)) items.push({ key: 'service-desk', href: '#/service-desk', label: 'Service desk', icon: 'shield', routes: ['service-desk'] });
   if (isStaff(user)) items.push({ key: 'channels', href: '#/channels', label: 'Notifications', icon: 'external', routes: ['channels'] });
   if (user.role === 'admin') items.push({ key: 'users', href: '#/users', label: 'Users', icon: 'users', routes: ['users'] });
+  if (user.role === 'admin') items.push({ key: 'audit', href: '#/audit', label: 'Audit log', icon: 'eye', routes: ['audit'] });
   items.push({ key: 'account', href: '#/account', label: 'Account', icon: 'account', routes: ['account'] });
   return items;
 }
@@ -119,6 +124,11 @@ function navItems(user) {
 function App() {
   const [phase, setPhase] = useState('boot'); // boot | login | ready | offline
   const [user, setUser] = useState(null);
+  // The server's [auth] require_mfa_for applies and the user has no second factor yet: every API
+  // call but the account's own answers 403 until they set one up, so only #/account is shown.
+  const [mfaSetup, setMfaSetup] = useState(false);
+  const mfaSetupRef = useRef(false);
+  mfaSetupRef.current = mfaSetup;
   const [notice, setNotice] = useState('');
   const [bootError, setBootError] = useState('');
   const [version, setVersion] = useState('');
@@ -130,9 +140,12 @@ function App() {
   const signIn = useCallback((data) => {
     setCsrfToken(data.csrf_token);
     setUser(data.user);
+    setMfaSetup(!!data.mfa_setup_required);
     setNotice('');
     setPhase('ready');
   }, []);
+  /** Re-reads /api/v1/me after the second factor changed (set up, turned off). */
+  const refreshMe = useCallback(() => api.get('/api/v1/me').then(signIn).catch((e) => notify.error(e.message)), [signIn]);
   const signOut = useCallback(() => {
     stopLive();
     setCsrfToken(null);
@@ -163,7 +176,7 @@ function App() {
       help: () => userRef.current && setHelpOpen(true),
       go: () => {
         const u = userRef.current;
-        if (!u) return {};
+        if (!u || mfaSetupRef.current) return {};
         const to = (hash) => () => { location.hash = hash; };
         const keys = {};
         if (isStaff(u)) keys.h = to('#/dashboard');
@@ -182,8 +195,9 @@ function App() {
 
   // Keep each role on pages that work for it: anything else goes to the user's home page.
   useEffect(() => {
-    if (user && !allowed(route, user)) location.replace(homeHash(user));
-  }, [route, user]);
+    if (user && mfaSetup && route.name !== 'account') location.replace('#/account');
+    else if (user && !allowed(route, user)) location.replace(homeHash(user));
+  }, [route, user, mfaSetup]);
 
   // A new page starts at the top.
   useEffect(() => {
@@ -209,13 +223,15 @@ function App() {
   if (phase === 'login' || !user) return html`<${LoginPage} onLoggedIn=${signIn} notice=${notice} version=${version} /><${Toasts} />`;
 
   return html`<${Frame} user=${user} route=${route} version=${version} onLoggedOut=${signOut}
-    onHelp=${() => setHelpOpen(true)} />
+    mfaSetup=${mfaSetup} onMfaChanged=${refreshMe} onHelp=${() => setHelpOpen(true)} />
     ${helpOpen && html`<${ShortcutsDialog} onClose=${() => setHelpOpen(false)} />`}`;
 }
 
-function Frame({ user, route, version, onLoggedOut, onHelp }) {
-  const items = navItems(user);
-  const page = allowed(route, user) ? routePage(route, user) : null;
+function Frame({ user, route, version, onLoggedOut, onHelp, mfaSetup, onMfaChanged }) {
+  const items = mfaSetup ? navItems(user).filter((it) => it.key === 'account') : navItems(user);
+  let page = null;
+  if (route.name === 'account') page = html`<${AccountPage} user=${user} mfaSetup=${mfaSetup} onMfaChanged=${onMfaChanged} />`;
+  else if (!mfaSetup && allowed(route, user)) page = routePage(route, user);
   return html`<div class="shell">
     <aside class="sidebar">
       <a class="brand" href=${homeHash(user)}><${Logo} size=${26} /><span>Steward</span></a>
@@ -236,7 +252,7 @@ function Frame({ user, route, version, onLoggedOut, onHelp }) {
       </div>
     </aside>
     <div class="main-col">
-      <${TopBar} user=${user} route=${route} onLoggedOut=${onLoggedOut} />
+      <${TopBar} user=${user} route=${route} onLoggedOut=${onLoggedOut} quiet=${mfaSetup} />
       <main id="main" class="content" tabindex="-1">${page}</main>
     </div>
     <${Toasts} />
@@ -251,6 +267,7 @@ function routePage(route, user) {
     case 'clients': return html`<${ClientsPage} user=${user} />`;
     case 'client': return html`<${ClientPage} key=${route.id} id=${route.id} user=${user} />`;
     case 'users': return html`<${UsersPage} user=${user} />`;
+    case 'audit': return html`<${AuditPage} user=${user} query=${route.query} />`;
     case 'channels': return html`<${ChannelsPage} user=${user} />`;
     case 'maintenance': return html`<${MaintenancePage} user=${user} query=${route.query} />`;
     case 'alerts': return html`<${AlertsPage} user=${user} query=${route.query} />`;
@@ -270,6 +287,7 @@ function Breadcrumbs({ route, user }) {
   const crumb = useCrumb();
   const section = {
     dashboard: 'Dashboard', devices: 'Devices', clients: 'Clients', client: 'Clients', users: 'Users', account: 'Account',
+    audit: 'Audit log',
     channels: 'Notifications',
     maintenance: 'Maintenance', alerts: 'Alerts', rules: 'Rules', tickets: 'Tickets', kb: 'Knowledge base',
     reports: 'Reports', 'service-desk': 'Service desk',
@@ -302,7 +320,8 @@ function Breadcrumbs({ route, user }) {
   return html`<ol class="crumbs"><li aria-current="page">${section}</li></ol>`;
 }
 
-function TopBar({ user, route, onLoggedOut }) {
+/** `quiet`: the user must set up a second factor first, so the notices (which would be refused) are left out. */
+function TopBar({ user, route, onLoggedOut, quiet }) {
   const [theme, setTheme] = useState(currentTheme());
   const [busy, setBusy] = useState(false);
   useEffect(() => {
@@ -326,7 +345,7 @@ function TopBar({ user, route, onLoggedOut }) {
   return html`<header class="topbar">
     <${Breadcrumbs} route=${route} user=${user} />
     <div class="topbar-right">
-      <${NoticeBell} user=${user} />
+      ${!quiet && html`<${NoticeBell} user=${user} />`}
       <${LiveIndicator} />
       <button type="button" class="icon-btn" id="theme-toggle" onClick=${toggleTheme} data-theme-now=${theme}
         aria-label=${`Switch to ${nextTheme} theme`} title=${`Switch to ${nextTheme} theme`}>

@@ -77,7 +77,10 @@ export function initials(user) {
 }
 
 /** The server's shortest accepted password (it checks again; this only saves a round trip). */
-export const MIN_PASSWORD = 10;
+export const MIN_PASSWORD = 12;
+
+/** The hint under every new-password field. */
+export const PASSWORD_HINT = `At least ${MIN_PASSWORD} characters; common passwords are refused.`;
 
 /** A 20-character random password without look-alike characters (0/O, 1/l/I). */
 export function generatePassword(length = 20) {

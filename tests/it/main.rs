@@ -5,6 +5,7 @@ mod api;
 mod auth;
 mod backup;
 mod browser;
+mod browser_security;
 mod cli;
 mod common;
 mod demo;

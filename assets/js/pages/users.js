@@ -1,5 +1,6 @@
 // Owns: the Users page (#/users, admins only): the user table, "Add user" (with a password
-// generator), editing name / role / client, and disabling or enabling a login.
+// generator), editing name / role / client, disabling or enabling a login, ending a user's
+// sessions and resetting their second factor (a lost phone).
 import { html, useState } from '../html.js';
 import { api, path } from '../api.js';
 import { useList, useTitle, useClientOptions } from '../hooks.js';
@@ -9,18 +10,28 @@ import { Dialog, ConfirmDialog } from '../components/dialog.js';
 import { DataTable, LoadMore } from '../components/table.js';
 import { Field, Time, Empty, LoadError, PageHead, SubmitButton, RoleBadge, StatusBadge, Spinner } from '../components/ui.js';
 import { notify } from '../components/toast.js';
-import { plural, userClientName, generatePassword, initials, MIN_PASSWORD, ROLE_LABELS } from '../format.js';
+import { plural, userClientName, generatePassword, initials, MIN_PASSWORD, PASSWORD_HINT, ROLE_LABELS } from '../format.js';
 
 export function UsersPage({ user: me }) {
   useTitle('Users');
   const list = useList('/api/v1/users');
-  const [dialog, setDialog] = useState(null); // {kind: 'add'} | {kind: 'edit', user} | {kind: 'disable', user}
+  // {kind: 'add'} | {kind: 'edit' | 'disable' | 'end-sessions' | 'reset-mfa', user}
+  const [dialog, setDialog] = useState(null);
   usePageShortcut('n', () => setDialog({ kind: 'add' }));
 
   const setDisabled = async (u, disabled) => {
     const updated = await api.patch(path`/api/v1/users/${u.id}`, { disabled });
     list.replace(updated);
     notify.ok(disabled ? `${updated.login} is disabled and can no longer log in.` : `${updated.login} can log in again.`);
+  };
+  const endSessions = async (u) => {
+    await api.del(path`/api/v1/users/${u.id}/sessions`);
+    notify.ok(`${u.login} is logged out everywhere.`);
+  };
+  const resetMfa = async (u) => {
+    await api.del(path`/api/v1/users/${u.id}/mfa`);
+    list.replace({ ...u, mfa_enabled: false });
+    notify.ok(`${u.login}’s two-factor authentication is reset; they log in with their password and may set up a new app.`);
   };
   const [enabling, setEnabling] = useState(null);
   const enable = (u) => {
@@ -34,7 +45,8 @@ export function UsersPage({ user: me }) {
       render: (u) => html`<div class="user-cell">
         <span class="avatar avatar-sm" aria-hidden="true">${initials(u)}</span>
         <span class="user-cell-text">
-          <span class="strong">${u.name || u.login}</span>${u.id === me.id && html` <span class="tag">you</span>`}
+          <span class="strong">${u.name || u.login}</span>${u.id === me.id && html` <span class="tag">you</span>`}${u.mfa_enabled
+            && html` <span class="badge badge-mfa" data-mfa="on" title="Two-factor authentication is on">2FA</span>`}
           ${u.name && html`<span class="cell-sub">${u.login}</span>`}
         </span>
       </div>`,
@@ -49,8 +61,17 @@ export function UsersPage({ user: me }) {
     { key: 'last', label: 'Last login', width: '130', minor: true, sort: (u) => u.last_login_at, render: (u) => html`<${Time} value=${u.last_login_at} empty="Never" />` },
     { key: 'status', label: 'Status', width: '100', sort: (u) => (u.disabled ? 1 : 0), render: (u) => html`<${StatusBadge} disabled=${u.disabled} />` },
     {
-      key: 'actions', label: html`<span class="sr-only">Actions</span>`, width: '160', class: 'actions',
+      key: 'actions', label: html`<span class="sr-only">Actions</span>`, width: '330', class: 'actions',
       render: (u) => html`<div class="row-actions">
+        ${u.mfa_enabled && u.id !== me.id && html`<button type="button" class="btn btn-sm btn-ghost" data-action="reset-mfa"
+            aria-label=${`Reset two-factor authentication of ${u.login}`} title="Reset two-factor (a lost phone)"
+            onClick=${() => setDialog({ kind: 'reset-mfa', user: u })}><${Icon} name="shield" /><span class="btn-label">Reset two-factor</span></button>`}
+        ${u.id === me.id
+          // Your own sessions end under Account ("Log out everywhere else"); the invisible twin keeps the columns aligned.
+          ? html`<span class="btn btn-sm btn-ghost slot-hidden" aria-hidden="true"><${Icon} name="logout" /><span class="btn-label">End sessions</span></span>`
+          : html`<button type="button" class="btn btn-sm btn-ghost" data-action="end-sessions" aria-label=${`End the sessions of ${u.login}`}
+              title="Log them out everywhere" onClick=${() => setDialog({ kind: 'end-sessions', user: u })}>
+              <${Icon} name="logout" /><span class="btn-label">End sessions</span></button>`}
         <button type="button" class="btn btn-sm btn-ghost" data-action="edit-user" aria-label=${`Edit ${u.login}`}
           onClick=${() => setDialog({ kind: 'edit', user: u })}><${Icon} name="edit" /><span class="btn-label">Edit</span></button>
         ${u.id === me.id
@@ -87,6 +108,12 @@ export function UsersPage({ user: me }) {
     ${dialog && dialog.kind === 'disable' && html`<${ConfirmDialog} title=${`Disable ${dialog.user.login}?`}
       message="They are logged out at once and cannot log in or use their API keys until you enable them again."
       confirmLabel="Disable user" onClose=${close} onConfirm=${() => setDisabled(dialog.user, true)} />`}
+    ${dialog && dialog.kind === 'end-sessions' && html`<${ConfirmDialog} title=${`End ${dialog.user.login}’s sessions?`}
+      message="They are logged out of every browser at once and must log in again. Their API keys keep working."
+      confirmLabel="End sessions" onClose=${close} onConfirm=${() => endSessions(dialog.user)} />`}
+    ${dialog && dialog.kind === 'reset-mfa' && html`<${ConfirmDialog} title=${`Reset ${dialog.user.login}’s two-factor authentication?`}
+      message="They are logged out, and their authenticator app and recovery codes stop working: they log in with the password alone and set up a new app (at once, where your organisation requires one). Do this only when you are sure who is asking."
+      confirmLabel="Reset two-factor" onClose=${close} onConfirm=${() => resetMfa(dialog.user)} />`}
   </section>`;
 }
 
@@ -166,7 +193,7 @@ function AddUserDialog({ onClose, onAdded }) {
         ${form.role === 'client' && html`<${ClientSelect} id="user-client" value=${form.client_id}
           onChange=${set('client_id')} error=${errors.client_id} />`}
         <${Field} label="Password" id="user-password" error=${errors.password}
-            hint="Give it to the user over a safe channel; they can change it under Account.">
+            hint=${`${PASSWORD_HINT} Give it to the user over a safe channel; they can change it under Account.`}>
           <div class="input-group">
             <input id="user-password" type=${showPassword ? 'text' : 'password'} class="input mono" autocomplete="new-password"
               value=${form.password} aria-invalid=${errors.password ? 'true' : 'false'}
