@@ -81,6 +81,7 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()> + Send + 'st
     let cert = tls::load_or_create(&config.tls, &config.server.data_dir, &hostnames)?;
 
     let offline_after = config.monitoring.offline_after.0.as_secs() as i64;
+    let tls_next_pin = Arc::new(tls::NextPin::new(&config.tls, &config.server.data_dir));
     let state = AppState {
         db: db.clone(),
         secure_cookies: config.tls.mode != TlsMode::Off || public_url.starts_with("https://"),
@@ -96,6 +97,7 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()> + Send + 'st
         tls_identity: cert
             .as_ref()
             .map(|c| Arc::new(TlsIdentity { fingerprint: c.fingerprint.clone(), spki_pin: c.spki_pin.clone() })),
+        tls_next_pin,
     };
     let seeded = db.write(|c| crate::db::rules::seed_defaults(c, now())).await?;
     if seeded > 0 {
