@@ -131,18 +131,21 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()> + Send + 'st
         });
     }
     let service = app.into_make_service_with_connect_info::<SocketAddr>();
+    let header_timeout = state.config.http.header_timeout.0;
     let served = match cert {
         Some(cert) => {
             let rustls = axum_server::tls_rustls::RustlsConfig::from_pem(cert.cert_pem, cert.key_pem)
                 .await
                 .map_err(ServerError::TlsConfig)?;
-            axum_server::from_tcp_rustls(listener, rustls)
-                .map_err(ServerError::Serve)?
-                .handle(handle)
-                .serve(service)
-                .await
+            let mut server = axum_server::from_tcp_rustls(listener, rustls).map_err(ServerError::Serve)?;
+            limit_header_time(server.http_builder(), header_timeout);
+            server.handle(handle).serve(service).await
         }
-        None => axum_server::from_tcp(listener).map_err(ServerError::Serve)?.handle(handle).serve(service).await,
+        None => {
+            let mut server = axum_server::from_tcp(listener).map_err(ServerError::Serve)?;
+            limit_header_time(server.http_builder(), header_timeout);
+            server.handle(handle).serve(service).await
+        }
     };
     for task in background {
         task.abort();
@@ -150,6 +153,12 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()> + Send + 'st
     db.close().await;
     tracing::info!("stopped; the database is checkpointed");
     served.map_err(ServerError::Serve)
+}
+
+/// Closes a connection that has not sent a whole request head within `timeout` (hyper's own
+/// default does nothing without a timer, so a stalled client held a connection for minutes).
+fn limit_header_time(builder: &mut hyper_util::server::conn::auto::Builder<hyper_util::rt::TokioExecutor>, timeout: Duration) {
+    builder.http1().timer(hyper_util::rt::TokioTimer::new()).header_read_timeout(timeout);
 }
 
 /// On the first start (no users at all), makes `admin` with `STEWARD_ADMIN_PASSWORD` or a random
@@ -268,6 +277,10 @@ pub fn router(state: AppState) -> Router {
         .route("/devices/{id}/software", get(devices::software))
         .route("/devices/{id}/events", get(devices::events))
         .route("/devices/{id}/tags", axum::routing::put(devices::set_tags))
+        .route("/devices/{id}/revoke", post(devices::revoke))
+        .route("/devices/{id}/allow-reenroll", post(devices::allow_reenroll))
+        .route("/devices/{id}/merge", post(devices::merge))
+        .route("/devices/{id}/keep", post(devices::keep))
         .route("/tags", get(devices::tags))
         .route("/metrics", get(devices::metric_catalog))
         .route("/dashboard", get(devices::dashboard))
