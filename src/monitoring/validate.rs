@@ -323,6 +323,21 @@ mod tests {
             ),
             (Box::new(move |r| r.metrics.filesystems[0].mount = "x".repeat(600)), "mount: longer than"),
             (Box::new(move |r| r.collected_at = now + 3 * 86_400), "collected_at"),
+            (Box::new(move |r| r.collected_at = now + 23 * 3600), "reports[0].collected_at"),
+            (Box::new(move |r| r.collected_at = now + MAX_CLOCK_AHEAD_SECS + 1), "reports[0].collected_at"),
+            (Box::new(move |r| r.seq = u64::MAX), "reports[0].seq: 18446744073709551615 is larger"),
+            (Box::new(move |r| r.seq = i64::MAX as u64 + 1), "reports[0].seq"),
+            (
+                Box::new(move |r| {
+                    r.metrics.mem_total_bytes = u64::MAX;
+                    r.metrics.mem_used_bytes = 0;
+                }),
+                "reports[0].metrics.mem_total_bytes",
+            ),
+            (Box::new(move |r| r.metrics.filesystems[0].total_bytes = u64::MAX), "filesystems[0].total_bytes"),
+            (Box::new(move |r| r.metrics.filesystems[0].mount = "/\u{202e}x".into()), "mount: contains invisible"),
+            (Box::new(move |r| r.metrics.filesystems[0].mount = "/a\u{200b}".into()), "mount: contains invisible"),
+            (Box::new(move |r| r.metrics.filesystems[0].device = "sd\na".into()), "device: contains control"),
             (Box::new(move |r| r.seq = 0), "seq"),
         ];
         for (spoil, expected) in cases {
@@ -331,9 +346,46 @@ mod tests {
             let err = check_in(&batch(vec![r]), now).unwrap_err();
             assert!(err.contains(expected), "{err} should name {expected}");
         }
+        let mut ahead = good(1);
+        ahead.collected_at = now + MAX_CLOCK_AHEAD_SECS;
+        ahead.seq = i64::MAX as u64;
+        assert!(check_in(&batch(vec![ahead]), now).is_ok(), "a few minutes of drift and the largest storable seq pass");
         let err = check_in(&batch(vec![good(2), good(2)]), now).unwrap_err();
         assert!(err.contains("reports[1].seq"), "{err}");
         assert!(check_in(&batch(vec![]), now).is_err());
         assert!(check_in(&batch((1..=101).map(good).collect()), now).unwrap_err().contains("at most 100"));
+    }
+}
+
+#[cfg(test)]
+mod enroll_tests {
+    use super::*;
+
+    fn request(hostname: &str) -> EnrollRequest {
+        EnrollRequest {
+            token: "t".into(),
+            machine_id: "m".into(),
+            hostname: hostname.into(),
+            os: "Linux".into(),
+            agent_version: "1".into(),
+            device_secret: None,
+        }
+    }
+
+    #[test]
+    fn hostnames_are_refused_for_the_right_reason() {
+        assert!(enroll(&request("pc-01.lan")).is_ok());
+        assert!(enroll(&request("Büro-PC")).is_ok(), "letters of any script are fine");
+        let (field, why) = enroll(&request("pc\u{1b}[31m")).unwrap_err();
+        assert_eq!(field, "hostname");
+        assert!(why.contains("control characters") && !why.contains("bytes"), "{why}");
+        for sneaky in ["pc\u{202e}exe", "p\u{200b}c", "pc\u{2066}", "\u{feff}pc"] {
+            let (field, why) = enroll(&request(sneaky)).unwrap_err();
+            assert_eq!(field, "hostname");
+            assert!(why.contains("invisible or bidirectional"), "{sneaky:?}: {why}");
+        }
+        let (field, why) = enroll(&request(&"a".repeat(256))).unwrap_err();
+        assert_eq!((field, why.contains("at most 255 bytes")), ("hostname", true));
+        assert_eq!(enroll(&request(" ")).unwrap_err().0, "hostname");
     }
 }
