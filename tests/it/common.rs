@@ -325,6 +325,7 @@ impl TestAgent {
     /// The exit code once the agent process has ended by itself; `None` while it runs.
     pub fn exit_code(&mut self) -> Option<i32> {
         let status = self.child.as_mut()?.try_wait().ok()??;
+        self.child = None;
         Some(status.code().unwrap_or(-1))
     }
 
