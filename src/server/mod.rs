@@ -4,6 +4,7 @@
 pub mod assets;
 pub mod auth;
 pub mod error;
+pub mod framing;
 pub mod live;
 pub mod monitor;
 pub mod routes;
@@ -137,13 +138,17 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()> + Send + 'st
             let rustls = axum_server::tls_rustls::RustlsConfig::from_pem(cert.cert_pem, cert.key_pem)
                 .await
                 .map_err(ServerError::TlsConfig)?;
-            let mut server = axum_server::from_tcp_rustls(listener, rustls).map_err(ServerError::Serve)?;
-            limit_header_time(server.http_builder(), header_timeout);
+            let mut server = axum_server::from_tcp_rustls(listener, rustls)
+                .map_err(ServerError::Serve)?
+                .map(|inner| framing::Guard { inner, header_timeout });
+            limit_idle_time(server.http_builder());
             server.handle(handle).serve(service).await
         }
         None => {
-            let mut server = axum_server::from_tcp(listener).map_err(ServerError::Serve)?;
-            limit_header_time(server.http_builder(), header_timeout);
+            let mut server = axum_server::from_tcp(listener)
+                .map_err(ServerError::Serve)?
+                .map(|inner| framing::Guard { inner, header_timeout });
+            limit_idle_time(server.http_builder());
             server.handle(handle).serve(service).await
         }
     };
@@ -155,10 +160,15 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()> + Send + 'st
     served.map_err(ServerError::Serve)
 }
 
-/// Closes a connection that has not sent a whole request head within `timeout` (hyper's own
-/// default does nothing without a timer, so a stalled client held a connection for minutes).
-fn limit_header_time(builder: &mut hyper_util::server::conn::auto::Builder<hyper_util::rt::TokioExecutor>, timeout: Duration) {
-    builder.http1().timer(hyper_util::rt::TokioTimer::new()).header_read_timeout(timeout);
+/// A keep-alive connection waiting this long for its next request is closed.
+const IDLE_CONNECTION_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Bounds how long an HTTP/1 connection may wait for a request head: hyper's header read timeout
+/// (which does nothing without a timer, so a stalled client held a connection for minutes). Its
+/// clock also runs on idle keep-alive connections, so it is the idle bound; a started but stalled
+/// head is closed sooner, after `[http] header_timeout` (see `framing`).
+fn limit_idle_time(builder: &mut hyper_util::server::conn::auto::Builder<hyper_util::rt::TokioExecutor>) {
+    builder.http1().timer(hyper_util::rt::TokioTimer::new()).header_read_timeout(IDLE_CONNECTION_TIMEOUT);
 }
 
 /// On the first start (no users at all), makes `admin` with `STEWARD_ADMIN_PASSWORD` or a random
@@ -322,6 +332,7 @@ pub fn router(state: AppState) -> Router {
         .route("/assets/{*path}", get(assets::asset))
         .fallback(page_not_found)
         .layer(middleware::from_fn(json_errors))
+        .layer(middleware::from_fn(framing::refuse_ambiguous_framing))
         .layer(DefaultBodyLimit::max(limits.body_limit_bytes as usize))
         .layer(CompressionLayer::new())
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, limits.request_timeout.0))

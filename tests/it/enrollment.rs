@@ -486,7 +486,7 @@ async fn the_server_refuses_values_it_cannot_store_faithfully_naming_the_field()
 }
 
 #[tokio::test]
-async fn a_stalled_connection_is_closed_after_the_header_timeout() {
+async fn a_stalled_connection_is_closed_and_ambiguous_framing_refused() {
     let dir = tempfile::tempdir().unwrap();
     let server = TestServer::start_in(
         &dir.path().join("data"),
@@ -517,4 +517,25 @@ async fn a_stalled_connection_is_closed_after_the_header_timeout() {
     // The server still answers whole requests.
     let res = http_client().get(format!("{}/healthz", server.url)).send().await.unwrap();
     assert_eq!(res.status(), 200);
+
+    // A request with both Content-Length and Transfer-Encoding is refused, in JSON.
+    let addr = server.url.trim_start_matches("http://").to_owned();
+    let answer = tokio::task::spawn_blocking(move || {
+        let mut stream = std::net::TcpStream::connect(&addr).unwrap();
+        stream.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+        stream
+            .write_all(
+                b"POST /auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+                  Content-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
+            )
+            .unwrap();
+        let mut got = Vec::new();
+        let _ = stream.read_to_end(&mut got);
+        String::from_utf8_lossy(&got).into_owned()
+    })
+    .await
+    .unwrap();
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(answer.contains("application/json"), "{answer}");
+    assert!(answer.contains("both Content-Length and Transfer-Encoding"), "{answer}");
 }
