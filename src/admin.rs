@@ -237,7 +237,8 @@ async fn hash(password: String) -> Result<String, AdminError> {
 async fn tls_rotate(db: &Db, config: &Config, activate: bool) -> Result<String, AdminError> {
     use crate::server::tls::{Rotation, rotate};
     let hosts: Vec<String> = crate::server::url_host(&config.public_url(config.server.listen)).into_iter().collect();
-    let done = rotate(&config.tls, &config.server.data_dir, &hosts, activate).map_err(|e| AdminError::Input(e.to_string()))?;
+    let done =
+        rotate(&config.tls, &config.server.data_dir, &hosts, activate).map_err(|e| AdminError::Input(e.to_string()))?;
     let (action, detail, text) = match &done {
         Rotation::Prepared { next_pin, new } => (
             "tls.next_key",

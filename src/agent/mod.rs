@@ -295,10 +295,7 @@ pub async fn enroll(
 
 /// Text from the server, made safe to print: one line, no control or invisible characters, bounded.
 fn printable(text: &str) -> String {
-    text.chars()
-        .filter(|c| !c.is_control() && !crate::monitoring::validate::is_deceptive(*c))
-        .take(500)
-        .collect()
+    text.chars().filter(|c| !c.is_control() && !crate::monitoring::validate::is_deceptive(*c)).take(500).collect()
 }
 
 /// This machine's identity for enrollment: `/etc/machine-id`, unless `STEWARD_MACHINE_ID` says

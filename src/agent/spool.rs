@@ -115,7 +115,11 @@ impl Spool {
         // hostile acknowledgement): continue from the reports actually here.
         if spool.state.last_seq > MAX_SEQ || spool.state.floor > MAX_SEQ {
             let highest = spool.reports.keys().next_back().copied().unwrap_or(0);
-            tracing::warn!(last_seq = spool.state.last_seq, floor = spool.state.floor, "the spool's numbers are out of range; continuing from its reports");
+            tracing::warn!(
+                last_seq = spool.state.last_seq,
+                floor = spool.state.floor,
+                "the spool's numbers are out of range; continuing from its reports"
+            );
             spool.state.last_seq = highest;
             spool.state.floor = spool.reports.keys().next().copied().unwrap_or(highest.saturating_add(1));
         }

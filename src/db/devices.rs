@@ -56,7 +56,10 @@ impl Enrolled {
 pub enum Credential {
     Valid(i64),
     /// The right secret of a device staff revoked, with their reason.
-    Revoked { device_id: i64, reason: String },
+    Revoked {
+        device_id: i64,
+        reason: String,
+    },
     Invalid,
 }
 
@@ -66,8 +69,9 @@ pub fn authenticate(conn: &Connection, claimed_id: i64, secret_hash: &[u8]) -> R
     let mut stmt = conn.prepare_cached(
         "SELECT id, secret_hash, revoked_at IS NOT NULL, revoked_reason FROM devices WHERE id = ?1 OR alias_id = ?1",
     )?;
-    let rows: Vec<(i64, Vec<u8>, bool, String)> =
-        stmt.query_map([claimed_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?.collect::<Result<_, _>>()?;
+    let rows: Vec<(i64, Vec<u8>, bool, String)> = stmt
+        .query_map([claimed_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+        .collect::<Result<_, _>>()?;
     for (id, stored, revoked, reason) in rows {
         if crate::auth::constant_time_eq(&stored, secret_hash) {
             return Ok(if revoked { Credential::Revoked { device_id: id, reason } } else { Credential::Valid(id) });
@@ -173,7 +177,8 @@ pub fn revoke(conn: &Connection, id: i64, reason: &str, now: i64) -> Result<bool
 /// Allows the device one re-enrollment without its secret until `until`. False when there is
 /// no such live device.
 pub fn allow_reenroll(conn: &Connection, id: i64, until: i64) -> Result<bool, DbError> {
-    Ok(conn.execute("UPDATE devices SET reenroll_until = ?2 WHERE id = ?1 AND revoked_at IS NULL", params![id, until])?
+    Ok(conn
+        .execute("UPDATE devices SET reenroll_until = ?2 WHERE id = ?1 AND revoked_at IS NULL", params![id, until])?
         == 1)
 }
 
@@ -225,7 +230,10 @@ pub fn merge(conn: &Connection, clone_id: i64, now: i64) -> Result<Result<i64, M
     conn.execute("DELETE FROM device_reports WHERE device_id = ?1 AND seq > ?2", params![old, clone_seq])?;
     for table in ["device_latest", "device_inventory", "device_patches", "device_smart", "device_software"] {
         // Table names are from this fixed list, never from input.
-        let moved: bool = conn.query_row(&format!("SELECT EXISTS (SELECT 1 FROM {table} WHERE device_id = ?1)"), [clone_id], |r| r.get(0))?;
+        let moved: bool =
+            conn.query_row(&format!("SELECT EXISTS (SELECT 1 FROM {table} WHERE device_id = ?1)"), [clone_id], |r| {
+                r.get(0)
+            })?;
         if moved {
             conn.execute(&format!("DELETE FROM {table} WHERE device_id = ?1"), [old])?;
             conn.execute(&format!("UPDATE {table} SET device_id = ?2 WHERE device_id = ?1"), params![clone_id, old])?;
@@ -235,10 +243,7 @@ pub fn merge(conn: &Connection, clone_id: i64, now: i64) -> Result<Result<i64, M
         "INSERT OR IGNORE INTO device_tags (device_id, tag) SELECT ?2, tag FROM device_tags WHERE device_id = ?1",
         params![clone_id, old],
     )?;
-    conn.execute(
-        "UPDATE OR IGNORE ticket_devices SET device_id = ?2 WHERE device_id = ?1",
-        params![clone_id, old],
-    )?;
+    conn.execute("UPDATE OR IGNORE ticket_devices SET device_id = ?2 WHERE device_id = ?1", params![clone_id, old])?;
     conn.execute(
         "UPDATE devices SET (site_id, machine_id, hostname, os, agent_version, secret_hash, last_seen, last_seq, online,
              alias_id, reenroll_until) =

@@ -98,7 +98,8 @@ mod tests {
         )
         .unwrap();
         migrate(&mut conn, &path).unwrap();
-        let reports: i64 = conn.query_row("SELECT count(*) FROM device_reports WHERE device_id = 7", [], |r| r.get(0)).unwrap();
+        let reports: i64 =
+            conn.query_row("SELECT count(*) FROM device_reports WHERE device_id = 7", [], |r| r.get(0)).unwrap();
         assert_eq!(reports, 1, "the rebuild did not cascade into the reports");
         conn.execute(
             "INSERT INTO devices (client_id, machine_id, hostname, secret_hash, enrolled_at, clone_of) VALUES (1, 'm-1', 'pc', x'01', 0, 7)",

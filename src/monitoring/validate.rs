@@ -70,7 +70,9 @@ fn report(r: &Report, now: i64) -> Result<(), String> {
         nonempty_text(&format!("{at}.mount"), &f.mount)?;
         text(&format!("{at}.fs_type"), &f.fs_type)?;
         text(&format!("{at}.device"), &f.device)?;
-        for (name, v) in [("total_bytes", f.total_bytes), ("used_bytes", f.used_bytes), ("available_bytes", f.available_bytes)] {
+        for (name, v) in
+            [("total_bytes", f.total_bytes), ("used_bytes", f.used_bytes), ("available_bytes", f.available_bytes)]
+        {
             int(&format!("{at}.{name}"), v)?;
         }
         if f.used_bytes > f.total_bytes {
@@ -201,7 +203,11 @@ fn count(field: &str, n: usize, max: usize) -> Result<(), String> {
 
 /// SQLite stores integers as i64: a larger number would come back negative, so it is refused.
 fn int(field: &str, v: u64) -> Result<(), String> {
-    if v > i64::MAX as u64 { Err(format!("{field}: {v} is larger than {} (the largest stored)", i64::MAX)) } else { Ok(()) }
+    if v > i64::MAX as u64 {
+        Err(format!("{field}: {v} is larger than {} (the largest stored)", i64::MAX))
+    } else {
+        Ok(())
+    }
 }
 
 /// Characters that change how the text around them is shown without being visible themselves:
@@ -252,10 +258,10 @@ pub fn enroll(req: &EnrollRequest) -> Result<(), (&'static str, String)> {
             return Err((field, format!("{field} must not be empty.")));
         }
     }
-    if let Some(secret) = &req.device_secret {
-        if secret.len() > 256 || one_line(secret).is_err() {
-            return Err(("device_secret", "device_secret is not a credential this server gives out.".into()));
-        }
+    if let Some(secret) = &req.device_secret
+        && (secret.len() > 256 || one_line(secret).is_err())
+    {
+        return Err(("device_secret", "device_secret is not a credential this server gives out.".into()));
     }
     Ok(())
 }

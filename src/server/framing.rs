@@ -171,7 +171,9 @@ impl Scanner {
                 At::Off // hyper closes the connection after this request
             }
             _ if upgrade => At::Off,
-            (None, Some(te)) if te.rsplit(',').next().is_some_and(|last| last.trim().eq_ignore_ascii_case("chunked")) => {
+            (None, Some(te))
+                if te.rsplit(',').next().is_some_and(|last| last.trim().eq_ignore_ascii_case("chunked")) =>
+            {
                 At::ChunkSize
             }
             (None, Some(_)) => At::Off, // hyper refuses it
@@ -233,8 +235,13 @@ impl<S: AsyncRead + Unpin> AsyncRead for Watched<S> {
                 if let Some(deadline) = this.deadline.as_mut()
                     && deadline.as_mut().poll(cx).is_ready()
                 {
-                    tracing::info!("closing a connection whose request head stayed incomplete past [http] header_timeout");
-                    return Poll::Ready(Err(io::Error::new(io::ErrorKind::TimedOut, "request head not complete in time")));
+                    tracing::info!(
+                        "closing a connection whose request head stayed incomplete past [http] header_timeout"
+                    );
+                    return Poll::Ready(Err(io::Error::new(
+                        io::ErrorKind::TimedOut,
+                        "request head not complete in time",
+                    )));
                 }
                 Poll::Pending
             }
@@ -313,8 +320,13 @@ where
         Box::pin(async move {
             let (stream, service) = accepted.await?;
             let conn = Arc::new(Connection { ambiguous: AtomicUsize::new(NONE), handed: AtomicUsize::new(0) });
-            let watched =
-                Watched { inner: stream, scanner: Scanner::default(), conn: conn.clone(), header_timeout, deadline: None };
+            let watched = Watched {
+                inner: stream,
+                scanner: Scanner::default(),
+                conn: conn.clone(),
+                header_timeout,
+                deadline: None,
+            };
             Ok((watched, Tagging { inner: service, conn }))
         })
     }
@@ -347,7 +359,8 @@ mod tests {
 
     #[test]
     fn both_framing_headers_mark_their_request() {
-        let s = scan(&[b"POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"]);
+        let s =
+            scan(&[b"POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"]);
         assert_eq!(s.ambiguous, Some(0));
         let s = scan(&[b"POST /a HTTP/1.1\r\ntransfer-encoding: chunked\r\ncontent-length: 5\r\n\r\n"]);
         assert_eq!(s.ambiguous, Some(0), "in either order, any case");
@@ -358,7 +371,8 @@ mod tests {
         // A body that looks like a head does not count; the third request is the ambiguous one.
         let body = b"X: 1\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n";
         let first = format!("POST /a HTTP/1.1\r\nContent-Length: {}\r\n\r\n", body.len());
-        let chunked = b"POST /b HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n4;ext=1\r\nab\r\n\r\n0\r\nTrailer: y\r\n\r\n";
+        let chunked =
+            b"POST /b HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n4;ext=1\r\nab\r\n\r\n0\r\nTrailer: y\r\n\r\n";
         let bad = b"GET /c HTTP/1.1\r\nContent-Length: 0\r\nTransfer-Encoding: chunked\r\n\r\n";
         let mut all = first.into_bytes();
         all.extend_from_slice(body);

@@ -275,9 +275,15 @@ mod tests {
             panic!("a next key is made")
         };
         assert_ne!(next_pin, first.spki_pin);
-        assert_eq!(rotate(&tls, dir.path(), &[], false).unwrap(), Rotation::Prepared { next_pin: next_pin.clone(), new: false });
+        assert_eq!(
+            rotate(&tls, dir.path(), &[], false).unwrap(),
+            Rotation::Prepared { next_pin: next_pin.clone(), new: false }
+        );
         let announced = load_or_create(&tls, dir.path(), &[]).unwrap().unwrap();
-        assert_eq!((announced.spki_pin.as_str(), announced.next_pin.as_deref()), (first.spki_pin.as_str(), Some(next_pin.as_str())));
+        assert_eq!(
+            (announced.spki_pin.as_str(), announced.next_pin.as_deref()),
+            (first.spki_pin.as_str(), Some(next_pin.as_str()))
+        );
         assert_eq!(rotate(&tls, dir.path(), &[], true).unwrap(), Rotation::Activated { pin: next_pin.clone() });
         let after = load_or_create(&tls, dir.path(), &[]).unwrap().unwrap();
         assert_eq!((after.spki_pin, after.next_pin), (next_pin, None));

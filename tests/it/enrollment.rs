@@ -10,9 +10,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::common::{
-    Session, TestAgent, TestServer, client_and_token, eventually, free_port, http_client, steward,
-};
+use crate::common::{Session, TestAgent, TestServer, client_and_token, eventually, free_port, http_client, steward};
 
 /// `steward agent enroll` into `state_dir` as the machine `machine_id`.
 fn enroll_in(server: &TestServer, token: &str, state_dir: &Path, machine_id: &str) -> (i32, String, String) {
@@ -40,8 +38,8 @@ fn state_of(dir: &Path) -> Value {
 
 /// Audit entries with `action`: (subject, detail, source).
 fn audit(server: &TestServer, action: &str) -> Vec<(String, String, String)> {
-    let conn = rusqlite::Connection::open_with_flags(server.db_path(), rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .unwrap();
+    let conn =
+        rusqlite::Connection::open_with_flags(server.db_path(), rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
     conn.busy_timeout(Duration::from_secs(5)).unwrap();
     let mut stmt = conn.prepare("SELECT subject, detail, source FROM audit_log WHERE action = ?1 ORDER BY id").unwrap();
     stmt.query_map([action], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap().map(Result::unwrap).collect()
@@ -201,10 +199,13 @@ async fn a_revoked_device_is_refused_and_its_agent_stops() {
     let mut agent = TestAgent::enroll(&server, token["token"].as_str().unwrap());
     let id = agent.device_id();
     agent.start("1s");
-    eventually(30, "a first check-in", || async { (device(&admin, id).await.1["last_seq"].as_i64() > Some(0)).then_some(()) })
-        .await;
+    eventually(30, "a first check-in", || async {
+        (device(&admin, id).await.1["last_seq"].as_i64() > Some(0)).then_some(())
+    })
+    .await;
 
-    let (status, body) = admin.post(&format!("/api/v1/devices/{id}/revoke"), json!({ "reason": "laptop stolen" })).await;
+    let (status, body) =
+        admin.post(&format!("/api/v1/devices/{id}/revoke"), json!({ "reason": "laptop stolen" })).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["revoked"], true);
     let code = eventually(60, "the agent to stop", || {
@@ -376,7 +377,17 @@ async fn an_agent_told_an_absurd_acked_seq_keeps_its_pace_and_its_reports() {
     let temp = tempfile::tempdir().unwrap();
     let state = temp.path().join("agent");
     let (code, _, err) = steward(
-        &["agent", "enroll", "--server", &url, "--token", "t", "--insecure-http", "--state-dir", state.to_str().unwrap()],
+        &[
+            "agent",
+            "enroll",
+            "--server",
+            &url,
+            "--token",
+            "t",
+            "--insecure-http",
+            "--state-dir",
+            state.to_str().unwrap(),
+        ],
         None,
         &[],
     );
@@ -386,7 +397,8 @@ async fn an_agent_told_an_absurd_acked_seq_keeps_its_pace_and_its_reports() {
 
     // Running: every answer claims reports never made.
     std::fs::create_dir_all(&state).unwrap();
-    let enrollment = json!({ "server": url, "device_id": 1, "credential": "1:s", "pin": "", "client": "x", "interval_secs": 1 });
+    let enrollment =
+        json!({ "server": url, "device_id": 1, "credential": "1:s", "pin": "", "client": "x", "interval_secs": 1 });
     std::fs::write(state.join("agent.json"), enrollment.to_string()).unwrap();
     let mut agent = TestAgent::in_temp(temp);
     agent.start("1s");
@@ -446,8 +458,7 @@ async fn the_server_refuses_values_it_cannot_store_faithfully_naming_the_field()
     let mut huge_mem = report(1, now);
     huge_mem["metrics"]["mem_total_bytes"] = json!(u64::MAX);
     let mut bidi_mount = report(1, now);
-    bidi_mount["metrics"]["filesystems"] =
-        json!([{ "mount": "/\u{202e}gpj.exe", "fs_type": "ext4", "device": "sda", "total_bytes": 1, "used_bytes": 0, "available_bytes": 1 }]);
+    bidi_mount["metrics"]["filesystems"] = json!([{ "mount": "/\u{202e}gpj.exe", "fs_type": "ext4", "device": "sda", "total_bytes": 1, "used_bytes": 0, "available_bytes": 1 }]);
     let cases = [
         (report(u64::MAX, now), "reports[0].seq"),
         (report(i64::MAX as u64 + 1, now), "reports[0].seq"),
@@ -465,9 +476,7 @@ async fn the_server_refuses_values_it_cannot_store_faithfully_naming_the_field()
     let (status, body) = check_in(&server, &credential, vec![report(1, now)]).await;
     assert_eq!((status, body["stored"].clone(), body["acked_seq"].clone()), (200, json!(1), json!(1)), "{body}");
 
-    let enroll = |hostname: &str, machine: &str| {
-        json!({ "token": token["token"], "machine_id": machine, "hostname": hostname, "os": "Linux", "agent_version": "x" })
-    };
+    let enroll = |hostname: &str, machine: &str| json!({ "token": token["token"], "machine_id": machine, "hostname": hostname, "os": "Linux", "agent_version": "x" });
     for (body, field, says) in [
         (enroll("pc\u{7}bell", "m"), "hostname", "control characters"),
         (enroll("pc\u{202e}exe", "m"), "hostname", "bidirectional"),

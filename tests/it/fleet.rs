@@ -185,12 +185,8 @@ async fn enrolling_the_same_machine_again_updates_its_record() {
     let (_, list) = admin.get("/api/v1/devices").await;
     assert_eq!(list["items"].as_array().unwrap().len(), 1);
     // The old credential no longer works: the machine holds only the newest one.
-    let res = http_client()
-        .get(format!("{}/agent/v1/ping", server.url))
-        .bearer_auth(old_credential)
-        .send()
-        .await
-        .unwrap();
+    let res =
+        http_client().get(format!("{}/agent/v1/ping", server.url)).bearer_auth(old_credential).send().await.unwrap();
     assert_eq!(res.status(), 401);
 }
 

@@ -419,7 +419,8 @@ pub async fn merge(
             let t = now();
             let merged = devices::merge(c, id, t)?;
             if let Ok(into) = merged {
-                let detail = format!("device {id} (possible clone) merged into device {into}, which took over its agent");
+                let detail =
+                    format!("device {id} (possible clone) merged into device {into}, which took over its agent");
                 audit::record(c, t, &who, "device.merged", &into.to_string(), &detail)?;
             }
             Ok(merged)
