@@ -492,6 +492,13 @@ async fn the_server_refuses_values_it_cannot_store_faithfully_naming_the_field()
     let (_, tokens) = admin.get("/api/v1/enroll-tokens").await;
     let used = tokens["items"].as_array().unwrap().iter().find(|t| t["id"] == token["id"]).unwrap()["uses"].clone();
     assert_eq!(used, 1, "refused enrollments used nothing");
+    let refused = audit(&server, "device.enroll_refused");
+    assert_eq!(refused.len(), 4, "each refusal is audited: {refused:?}");
+    let prefix = token["prefix"].as_str().unwrap();
+    assert!(
+        refused.iter().all(|(_, d, _)| d.contains(prefix) && (d.contains("hostname") || d.contains("machine_id"))),
+        "{refused:?}"
+    );
 }
 
 #[tokio::test]

@@ -40,9 +40,22 @@ pub async fn enroll(
     headers: HeaderMap,
     Json(req): Json<EnrollRequest>,
 ) -> ApiResult<Json<EnrollResponse>> {
-    validate::enroll(&req).map_err(|(field, message)| ApiError::bad_field(field, message))?;
     let who = Who::anonymous("agent", &source(&state, peer, &headers));
     let token_hash = sha256(req.token.trim().as_bytes());
+    if let Err((field, message)) = validate::enroll(&req) {
+        let (who, detail) = (who.clone(), message.clone());
+        state
+            .db
+            .write(move |c| {
+                let token = match enroll_tokens::identify(c, &token_hash)? {
+                    Some((id, prefix)) => format!("token {id} ({prefix}…)"),
+                    None => "an unknown token".to_owned(),
+                };
+                audit::record(c, now(), &who, "device.enroll_refused", "", &format!("{token}: {detail}"))
+            })
+            .await?;
+        return Err(ApiError::bad_field(field, message));
+    }
     let proof = req.device_secret.as_deref().and_then(parse_credential);
     let secret = random_token();
     let secret_hash = sha256(secret.as_bytes());
