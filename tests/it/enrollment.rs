@@ -555,3 +555,38 @@ async fn a_stalled_connection_is_closed_and_ambiguous_framing_refused() {
     assert!(answer.contains("application/json"), "{answer}");
     assert!(answer.contains("both Content-Length and Transfer-Encoding"), "{answer}");
 }
+
+#[tokio::test]
+async fn staff_keep_a_possible_clone_and_revoke_a_device_from_its_page() {
+    let server = TestServer::start();
+    let admin = server.admin().await;
+    let (_, token) = client_and_token(&admin, "Tailwind", json!({ "uses": 2 })).await;
+    let t = token["token"].as_str().unwrap();
+    let original = TestAgent::enroll_as(&server, t, "shared-image");
+    let clone = TestAgent::enroll_as(&server, t, "shared-image");
+
+    let browser = crate::browser::Browser::start().await;
+    browser.log_in(&server, "admin", &server.admin_password).await;
+    browser.client.goto(&format!("{}/#/devices", server.url)).await.unwrap();
+    browser.wait_count(&format!("#devices-table [data-clone-of=\"{}\"]", original.device_id()), 1).await;
+
+    browser.client.goto(&format!("{}/#/devices/{}", server.url, clone.device_id())).await.unwrap();
+    let flag = browser.wait_for_text("#device-clone", "Possible clone of").await;
+    assert!(flag.contains(&format!("device {}", original.device_id())), "{flag}");
+    browser.click("#clone-keep").await;
+    browser.wait_for_text("#confirm-dialog", "Keep both").await;
+    browser.click("#confirm-ok").await;
+    browser.wait_gone("#device-clone").await;
+    assert_eq!(device(&admin, clone.device_id()).await.1["clone_of"], Value::Null, "kept on the server");
+
+    browser.click("#device-revoke").await;
+    browser.fill("#revoke-reason", "sold to <b>someone</b>").await;
+    browser.click("#revoke-ok").await;
+    let shown = browser.wait_for_text("#device-revoked-reason", "sold to").await;
+    assert_eq!(shown, "sold to <b>someone</b>", "the reason shows as text");
+    let (_, d) = device(&admin, clone.device_id()).await;
+    assert_eq!((d["revoked"].clone(), d["revoked_reason"].clone()), (json!(true), json!("sold to <b>someone</b>")));
+    assert_eq!(ping(&server, &clone.credential()).await.0, 403);
+    assert_eq!(ping(&server, &original.credential()).await.0, 200, "the other device is untouched");
+    browser.close().await;
+}
