@@ -530,9 +530,35 @@ async fn a_stalled_connection_is_closed_and_ambiguous_framing_refused() {
             assert_eq!(kind, std::io::ErrorKind::ConnectionReset, "the connection was closed, not left open");
         }
     }
-    // The server still answers whole requests.
+    // The server still answers whole requests, and an idle keep-alive connection is not a stalled
+    // head: it outlives the header timeout and serves the next request.
     let res = http_client().get(format!("{}/healthz", server.url)).send().await.unwrap();
     assert_eq!(res.status(), 200);
+    let addr = server.url.trim_start_matches("http://").to_owned();
+    let second = tokio::task::spawn_blocking(move || {
+        let mut stream = std::net::TcpStream::connect(&addr).unwrap();
+        stream.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+        let ask = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+        stream.write_all(ask).unwrap();
+        // One whole answer: its JSON body ends with a brace.
+        let answer = |stream: &mut std::net::TcpStream| {
+            let (mut got, mut buf) = (Vec::new(), [0u8; 4096]);
+            while !got.ends_with(b"}") {
+                match stream.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => got.extend_from_slice(&buf[..n]),
+                }
+            }
+            String::from_utf8_lossy(&got).into_owned()
+        };
+        assert!(answer(&mut stream).starts_with("HTTP/1.1 200"));
+        std::thread::sleep(Duration::from_secs(4)); // twice the header timeout, idle
+        stream.write_all(ask).unwrap();
+        answer(&mut stream)
+    })
+    .await
+    .unwrap();
+    assert!(second.starts_with("HTTP/1.1 200"), "the idle connection still works: {second:?}");
 
     // A request with both Content-Length and Transfer-Encoding is refused, in JSON.
     let addr = server.url.trim_start_matches("http://").to_owned();
