@@ -4,7 +4,7 @@
 use serde_json::json;
 
 use crate::auth;
-use crate::cli::{AdminCommand, ApiKeyCommand, ClientCommand, EnrollTokenCommand, UserCommand};
+use crate::cli::{AdminCommand, ApiKeyCommand, ClientCommand, EnrollTokenCommand, TlsCommand, UserCommand};
 use crate::config::Config;
 use crate::db::users::{NewUser, Role};
 use crate::db::{Db, DbError, api_keys, audit, clients, now, users};
@@ -29,6 +29,7 @@ pub async fn run(
     stdin_line: impl FnOnce() -> std::io::Result<String>,
 ) -> Result<String, AdminError> {
     match command {
+        AdminCommand::Tls(TlsCommand::Rotate { activate }) => tls_rotate(db, config, activate).await,
         AdminCommand::EnrollToken(EnrollTokenCommand::Create { client, site, ttl, uses, json }) => {
             let ttl = ttl.unwrap_or(config.monitoring.enroll_token_ttl);
             if ttl.0.is_zero() || ttl.0.as_secs() > enroll_tokens::MAX_TTL_SECS {
@@ -292,4 +293,34 @@ async fn hash(password: String) -> Result<String, AdminError> {
         .await
         .map_err(|e| AdminError::Input(e.to_string()))?
         .map_err(|e| AdminError::Input(e.to_string()))
+}
+
+/// `steward admin tls rotate [--activate]`: prepares the next self-signed key (agents learn its
+/// pin when they check in) or puts it in place (served from the server's next start).
+async fn tls_rotate(db: &Db, config: &Config, activate: bool) -> Result<String, AdminError> {
+    use crate::server::tls::{Rotation, rotate};
+    let hosts: Vec<String> = crate::server::url_host(&config.public_url(config.server.listen)).into_iter().collect();
+    let done =
+        rotate(&config.tls, &config.server.data_dir, &hosts, activate).map_err(|e| AdminError::Input(e.to_string()))?;
+    let (action, detail, text) = match &done {
+        Rotation::Prepared { next_pin, new } => (
+            "tls.next_key",
+            format!("next key sha256//{next_pin}"),
+            format!(
+                "{} next TLS key, public key pin sha256//{next_pin}.\nRunning agents learn it at their next check-in. Once they have, run \
+                 `steward admin tls rotate --activate` and restart the server.",
+                if *new { "Made the" } else { "The" }
+            ),
+        ),
+        Rotation::Activated { pin } => (
+            "tls.key_activated",
+            format!("key sha256//{pin}"),
+            format!(
+                "The next TLS key (pin sha256//{pin}) is now the server's key; restart the server to serve it. \
+                 The previous key is kept as tls/previous-*.pem."
+            ),
+        ),
+    };
+    db.write(move |c| audit::record(c, now(), &audit::Who::cli(), action, "tls", &detail)).await?;
+    Ok(text)
 }

@@ -83,9 +83,15 @@ pub enum AgentCommand {
         #[arg(long)]
         token: String,
         /// The server certificate's SHA-256 fingerprint, as the server prints it; needed for a
-        /// self-signed certificate. The agent trusts only this certificate from then on.
+        /// self-signed certificate (or `sha256//<base64>`, the public key's pin). The agent then
+        /// pins the server's public key (not the certificate), and follows a planned key rotation.
+        /// Without it, the agent trusts the system's CAs and checks the server's name.
         #[arg(long, value_name = "SHA256")]
         fingerprint: Option<String>,
+        /// Allow an http:// server address (credentials and reports then travel unencrypted;
+        /// only behind a TLS-terminating proxy on the same host, or in a lab).
+        #[arg(long)]
+        insecure_http: bool,
         /// Where the agent keeps its credentials and spool (mode 0700).
         #[arg(long, value_name = "DIR", default_value = crate::agent::DEFAULT_STATE_DIR)]
         state_dir: PathBuf,
@@ -146,6 +152,20 @@ pub enum AdminCommand {
     /// Enrollment tokens that let agents join a client.
     #[command(subcommand, name = "enroll-token")]
     EnrollToken(EnrollTokenCommand),
+    /// The server's TLS key (self-signed mode): planned rotation that agents follow.
+    #[command(subcommand)]
+    Tls(TlsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TlsCommand {
+    /// Make the next TLS key; agents learn its pin at their next check-in. With --activate, put
+    /// it in place of the current key: the server serves it from its next restart.
+    Rotate {
+        /// Switch to the next key made earlier (do this once the agents have checked in since).
+        #[arg(long)]
+        activate: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

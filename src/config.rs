@@ -106,6 +106,9 @@ pub struct HttpConfig {
     pub body_limit_bytes: u64,
     /// How long a graceful shutdown waits for requests in flight.
     pub shutdown_grace: HumanDuration,
+    /// A connection that has not sent a whole request head within this time is closed (slow or
+    /// stalled clients must not hold connections open).
+    pub header_timeout: HumanDuration,
     /// Reverse proxies (addresses or CIDR ranges) whose `X-Forwarded-For` names the real client.
     /// From anyone else the header is ignored, so it cannot be forged to dodge login limits.
     pub trusted_proxies: Vec<String>,
@@ -117,6 +120,7 @@ impl Default for HttpConfig {
             request_timeout: HumanDuration::secs(30),
             body_limit_bytes: 2 * 1024 * 1024,
             shutdown_grace: HumanDuration::secs(10),
+            header_timeout: HumanDuration::secs(10),
             trusted_proxies: Vec::new(),
         }
     }
@@ -503,6 +507,7 @@ impl Config {
         }
         for (key, d) in [
             ("http.request_timeout", &self.http.request_timeout),
+            ("http.header_timeout", &self.http.header_timeout),
             ("auth.session_ttl", &self.auth.session_ttl),
             ("auth.session_idle", &self.auth.session_idle),
             ("auth.lockout_window", &self.auth.lockout_window),

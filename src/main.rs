@@ -22,6 +22,10 @@ fn main() -> ExitCode {
             eprintln!("steward: {e:#}");
             ExitCode::from(1)
         }
+        Err(Failure::Revoked(message)) => {
+            eprintln!("steward: {message}");
+            ExitCode::from(steward::agent::EXIT_REVOKED)
+        }
     }
 }
 
@@ -29,6 +33,8 @@ enum Failure {
     /// Bad arguments or configuration: exit code 2.
     Usage(String),
     Runtime(anyhow::Error),
+    /// The server revoked this device: exit code 3, which the agent's systemd unit does not restart.
+    Revoked(String),
 }
 
 impl From<anyhow::Error> for Failure {
@@ -161,17 +167,27 @@ fn agent(command: AgentCommand) -> Result<(), Failure> {
     use steward::agent::{self, AgentError, RunOptions, spool::Bounds};
     let failure = |e: AgentError| match e {
         AgentError::Usage(m) => Failure::Usage(m),
+        e @ AgentError::Revoked(_) => Failure::Revoked(e.to_string()),
         other => Failure::Runtime(other.into()),
     };
     // One thread: an agent should be a quiet guest on the machine it watches.
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().context("start the runtime")?;
     match command {
-        AgentCommand::Enroll { server, token, fingerprint, state_dir } => {
+        AgentCommand::Enroll { server, token, fingerprint, insecure_http, state_dir } => {
             init_agent_logging(tracing::Level::WARN);
-            let e = rt.block_on(agent::enroll(&server, &token, fingerprint.as_deref(), &state_dir)).map_err(failure)?;
+            let done = rt
+                .block_on(agent::enroll(&server, &token, fingerprint.as_deref(), insecure_http, &state_dir))
+                .map_err(failure)?;
+            let e = &done.enrollment;
             println!("Enrolled as device {} of {} at {}.", e.device_id, e.client, e.server);
-            if !e.fingerprint.is_empty() {
-                println!("Pinned the server's certificate: {}", e.fingerprint);
+            if !e.pin.is_empty() {
+                println!("Pinned the server's public key: sha256//{}", e.pin);
+            }
+            if done.possible_clone {
+                println!(
+                    "The server already knows a device with this machine id; this one was added as a new device \
+                     flagged as a possible clone, for staff to merge or keep."
+                );
             }
             Ok(())
         }

@@ -39,6 +39,10 @@ pub struct EnrollRequest {
     pub hostname: String,
     pub os: String,
     pub agent_version: String,
+    /// The credential (`<device id>:<secret>`) from this machine's state file when it enrolls
+    /// again: the proof that lets the server update that device instead of adding a new one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_secret: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -52,6 +56,13 @@ pub struct EnrollResponse {
     /// The highest sequence number the server already has for this machine (0 when new): the
     /// agent numbers its next report above it, so a re-enrolled machine never repeats itself.
     pub acked_seq: u64,
+    /// The SPKI pin (SHA-256 of the public key, base64) of the key the server will switch to, when
+    /// a rotation is planned (`steward admin tls rotate`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_pin: Option<String>,
+    /// Enrolled as a new device flagged as a possible clone of another: staff will review it.
+    #[serde(default)]
+    pub possible_clone: bool,
 }
 
 /// `POST /agent/v1/checkin`: reports oldest first, straight from the agent's spool.
@@ -76,6 +87,18 @@ pub struct CheckInResponse {
     /// Processes and services the rules want this device to watch; reported in `Metrics::watched`.
     #[serde(default)]
     pub watch: Watch,
+    /// The SPKI pin of the server's next key, when a rotation is planned: the agent keeps it and
+    /// accepts that key once the server switches.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_pin: Option<String>,
+}
+
+/// The body of a 403 answer to a revoked device's check-in.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Revoked {
+    pub error: String,
+    pub revoked: bool,
+    pub reason: String,
 }
 
 /// What the server asks an agent to keep an eye on.

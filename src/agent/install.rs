@@ -21,11 +21,47 @@ Type=simple
 ExecStart={binary} agent run --state-dir {state_dir}
 Restart=always
 RestartSec=10
+# Exit code 3: the server revoked this device. Restarting would only be refused again; the agent
+# stays stopped until the machine is enrolled anew.
+RestartPreventExitStatus=3
 # A monitoring agent should never compete with the work the machine is for.
 Nice=10
 IOSchedulingClass=idle
 KillSignal=SIGTERM
 TimeoutStopSec=30
+
+# Sandboxing. The agent keeps running as root (remote jobs will install packages), but it may
+# change only what its job needs:
+# - the file system is read-only except its state folder and the package managers' caches
+#   (dnf refreshes its metadata when asked for updates); remote package installs will need
+#   ProtectSystem=full instead of strict;
+ProtectSystem=strict
+ReadWritePaths={state_dir} -/var/cache/dnf -/var/lib/dnf -/var/cache/apt
+# - home folders stay visible read-only, so a separate /home file system is still measured;
+ProtectHome=read-only
+PrivateTmp=yes
+# - nothing it runs (smartctl, apt, dnf) needs setuid or new privileges;
+NoNewPrivileges=yes
+RestrictSUIDSGID=yes
+# - /proc and /sys stay readable (metrics, DMI, temperatures), but kernel settings, modules and
+#   logs, control groups, the clock and the hostname cannot be changed;
+ProtectKernelTunables=yes
+ProtectKernelModules=yes
+ProtectKernelLogs=yes
+ProtectControlGroups=yes
+ProtectClock=yes
+ProtectHostname=yes
+# - IPv4/IPv6 to reach the server, Unix sockets for systemctl (watched services), netlink to
+#   list network interfaces;
+RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX AF_NETLINK
+RestrictNamespaces=yes
+RestrictRealtime=yes
+LockPersonality=yes
+SystemCallArchitectures=native
+# Not used, on purpose: PrivateDevices (smartctl reads the disks in /dev), ProtectProc=invisible
+# (top processes need every process in /proc), a CapabilityBoundingSet (smartctl needs
+# CAP_SYS_RAWIO and CAP_SYS_ADMIN for NVMe; package installs need most of root's), and
+# MemoryDenyWriteExecute (it would also bind the package managers and scripts the agent runs).
 
 [Install]
 WantedBy=multi-user.target
@@ -70,5 +106,11 @@ mod tests {
         assert!(text.contains("ExecStart=/usr/local/bin/steward agent run --state-dir /var/lib/steward-agent"));
         assert!(text.contains("Restart=always"));
         assert!(text.contains("WantedBy=multi-user.target"));
+        assert!(text.contains("RestartPreventExitStatus=3"), "a revoked agent is not restarted");
+        assert_eq!(super::super::EXIT_REVOKED, 3);
+        assert!(text.contains("ProtectSystem=strict\nReadWritePaths=/var/lib/steward-agent "), "{text}");
+        assert!(text.contains("NoNewPrivileges=yes") && text.contains("PrivateTmp=yes"));
+        assert!(!text.contains("\nUser="), "stays root");
+        assert!(!text.contains("\nPrivateDevices="), "smartctl needs the disks");
     }
 }

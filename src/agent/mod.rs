@@ -18,7 +18,7 @@ use crate::protocol::{CheckIn, CheckInResponse, EnrollRequest, EnrollResponse, R
 
 use self::collect::Collector;
 use self::spool::{Bounds, Spool};
-use self::transport::{format_fingerprint, parse_fingerprint};
+use self::transport::{Pins, SeenPin, parse_fingerprint, parse_pin};
 
 /// Default state folder when run as a service.
 pub const DEFAULT_STATE_DIR: &str = "/var/lib/steward-agent";
@@ -32,6 +32,12 @@ const BATCH: usize = 50;
 /// Longest wait between delivery attempts while the server is away.
 const MAX_BACKOFF: Duration = Duration::from_secs(300);
 const HTTP_TIMEOUT: Duration = Duration::from_secs(60);
+/// Bounds on the check-in interval a server may ask for (it is not taken on trust).
+const MIN_INTERVAL: Duration = Duration::from_secs(1);
+const MAX_INTERVAL: Duration = Duration::from_secs(86_400);
+/// Exit code of `agent run` for a device the server revoked; the systemd unit does not restart
+/// on it (`RestartPreventExitStatus=3`).
+pub const EXIT_REVOKED: u8 = 3;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AgentError {
@@ -43,6 +49,8 @@ pub enum AgentError {
     Unreachable { url: String, reason: String },
     #[error("{0}")]
     Refused(String),
+    #[error("the server revoked this device: {0}. The agent stopped; enroll this machine again to bring it back")]
+    Revoked(String),
     #[error("cannot write {path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
     #[error(transparent)]
@@ -59,10 +67,24 @@ pub struct Enrollment {
     pub device_id: i64,
     /// `<device id>:<secret>`, sent as the bearer credential.
     pub credential: String,
-    /// The server certificate's SHA-256; empty for a plain-HTTP server.
+    /// Written by agents before key pinning: the server certificate's SHA-256. Still accepted;
+    /// the first connection replaces it by the pin of that certificate's key.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub fingerprint: String,
+    /// The server's public key pin (SHA-256 of its SPKI, base64). Empty: an https server is
+    /// checked through the system's CAs and its name; an http server (`--insecure-http`) not at all.
+    #[serde(default)]
+    pub pin: String,
+    /// The pin of the key the server announced it will switch to; accepted alongside `pin`, and
+    /// in its place once the server shows it.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub next_pin: String,
     pub client: String,
     pub interval_secs: u64,
+    /// Set when the server said this device is revoked (its reason): `agent run` stops at once
+    /// until the machine is enrolled again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoked: Option<String>,
 }
 
 impl Enrollment {
@@ -80,13 +102,73 @@ impl Enrollment {
         crate::fsutil::write_private_file(&state_dir.join(STATE_FILE), &text).map_err(io)
     }
 
-    fn client(&self) -> Result<reqwest::Client, AgentError> {
-        Ok(if self.fingerprint.is_empty() {
-            transport::plain_client(HTTP_TIMEOUT)?
+    fn pinned(&self) -> bool {
+        !self.pin.is_empty() || !self.fingerprint.is_empty()
+    }
+
+    /// A client that trusts what enrollment decided; with pins, the slot where the pin of the
+    /// key the server showed lands.
+    fn client(&self) -> Result<(reqwest::Client, Option<SeenPin>), AgentError> {
+        if self.pinned() {
+            let keys = [&self.pin, &self.next_pin].into_iter().filter(|p| !p.is_empty()).cloned().collect();
+            let legacy_leaf =
+                if self.fingerprint.is_empty() { None } else { Some(parse_fingerprint(&self.fingerprint)?) };
+            let (client, seen) = transport::pinned_client(Pins { keys, legacy_leaf }, HTTP_TIMEOUT)?;
+            return Ok((client, Some(seen)));
+        }
+        Ok(if self.server.starts_with("https://") {
+            (transport::system_roots_client(HTTP_TIMEOUT)?, None)
         } else {
-            transport::pinned_client(parse_fingerprint(&self.fingerprint)?, HTTP_TIMEOUT)?
+            (transport::plain_client(HTTP_TIMEOUT)?, None)
         })
     }
+
+    /// Follows what the last exchange showed: the key the server presented (`seen`) and the
+    /// next key it announced. Answers whether anything changed (then save and rebuild the client).
+    /// - an old state's certificate fingerprint becomes the pin of the key it showed;
+    /// - the announced next key, once the server shows it, becomes the pin (the old one is dropped);
+    /// - a newly announced next key is kept, to be accepted alongside the current one.
+    pub fn follow_keys(&mut self, seen: Option<String>, announced: Option<&str>) -> bool {
+        if !self.pinned() {
+            return false;
+        }
+        let mut changed = false;
+        if let Some(seen) = seen {
+            if !self.fingerprint.is_empty() {
+                tracing::info!(pin = %seen, "the server's certificate fingerprint is now pinned as its key");
+                self.fingerprint.clear();
+                self.pin = seen;
+                changed = true;
+            } else if seen == self.next_pin && seen != self.pin {
+                tracing::info!(pin = %seen, "the server switched to its announced next key; it is now the one pinned");
+                self.pin = std::mem::take(&mut self.next_pin);
+                changed = true;
+            }
+        }
+        if let Some(next) = announced.and_then(parse_pin)
+            && next != self.pin
+            && next != self.next_pin
+        {
+            tracing::info!(next_pin = %next, "the server announced its next key; it will be accepted when the server switches");
+            self.next_pin = next;
+            changed = true;
+        }
+        changed
+    }
+}
+
+/// How much of an acknowledgement to believe. `acked` is the server's number, `sent` the last
+/// report of the batch, `made` the last number this agent ever gave. A number past `made` claims
+/// reports that were never made: the answer is not believed at all (`None`; nothing is deleted
+/// and the delivery counts as failed, so it backs off). Otherwise reports up to `acked` are
+/// forgotten, never past the batch sent.
+pub fn acknowledged(acked: u64, sent: u64, made: u64) -> Option<u64> {
+    (acked <= made).then(|| acked.min(sent))
+}
+
+/// The check-in interval a server asks for, within sane bounds.
+fn sane_interval(secs: u64) -> Duration {
+    Duration::from_secs(secs).clamp(MIN_INTERVAL, MAX_INTERVAL)
 }
 
 fn open_spool(state_dir: &Path, bounds: Bounds) -> Result<Spool, AgentError> {
@@ -107,35 +189,58 @@ fn describe(e: &reqwest::Error) -> String {
     text
 }
 
-/// `steward agent enroll`: redeems the token, stores the credentials and pins the certificate.
+/// What enrollment did, beyond the state it saved.
+pub struct Enrolled {
+    pub enrollment: Enrollment,
+    /// The server already knows a device with this machine id and this enrollment did not prove
+    /// to be its agent: a new device, flagged for staff to review.
+    pub possible_clone: bool,
+}
+
+/// `steward agent enroll`: redeems the token, stores the credentials and pins the server's key
+/// (with `fingerprint`) or relies on the system's CAs (without). When the state folder holds a
+/// credential for this server already, it is sent along: the proof that this is the same agent.
 pub async fn enroll(
     server: &str,
     token: &str,
     fingerprint: Option<&str>,
+    insecure_http: bool,
     state_dir: &Path,
-) -> Result<Enrollment, AgentError> {
+) -> Result<Enrolled, AgentError> {
     let server = server.trim_end_matches('/').to_owned();
     let https = server.starts_with("https://");
     if !https && !server.starts_with("http://") {
         return Err(AgentError::Usage(format!("--server must start with https:// or http://, not {server:?}")));
     }
-    let (client, seen, pinned) = match (https, fingerprint) {
+    if !https && !insecure_http {
+        return Err(AgentError::Usage(format!(
+            "--server {server} is plain http://: the device secret and every report would travel unencrypted. \
+             Use https://, or pass --insecure-http if a TLS proxy on this host or a lab makes that acceptable"
+        )));
+    }
+    if !https && fingerprint.is_some() {
+        return Err(AgentError::Usage("--fingerprint needs an https:// server".into()));
+    }
+    let (client, seen) = match (https, fingerprint) {
         (true, Some(fp)) => {
-            let fp = parse_fingerprint(fp)?;
-            (transport::pinned_client(fp, HTTP_TIMEOUT)?, None, Some(fp))
+            let pins = match parse_pin(fp).filter(|_| fp.trim().starts_with("sha256//")) {
+                Some(pin) => Pins { keys: vec![pin], legacy_leaf: None },
+                None => Pins { keys: Vec::new(), legacy_leaf: Some(parse_fingerprint(fp)?) },
+            };
+            let (client, seen) = transport::pinned_client(pins, HTTP_TIMEOUT)?;
+            (client, Some(seen))
         }
-        (true, None) => {
-            let (client, seen) = transport::system_roots_client(HTTP_TIMEOUT)?;
-            (client, Some(seen), None)
-        }
-        (false, _) => (transport::plain_client(HTTP_TIMEOUT)?, None, None),
+        (true, None) => (transport::system_roots_client(HTTP_TIMEOUT)?, None),
+        (false, _) => (transport::plain_client(HTTP_TIMEOUT)?, None),
     };
+    let previous = Enrollment::load(state_dir).ok().filter(|e| e.server == server);
     let request = EnrollRequest {
         token: token.trim().to_owned(),
         machine_id: machine_id(),
         hostname: collect::hostname(),
         os: collect::os_description(),
         agent_version: crate::VERSION.to_owned(),
+        device_secret: previous.map(|e| e.credential),
     };
     let url = format!("{server}/agent/v1/enroll");
     let res = client.post(&url).json(&request).send().await.map_err(|e| {
@@ -150,27 +255,47 @@ pub async fn enroll(
     if !res.status().is_success() {
         let status = res.status();
         let body: serde_json::Value = res.json().await.unwrap_or_default();
-        let said = body["error"].as_str().unwrap_or("no reason given");
+        let said = printable(body["error"].as_str().unwrap_or("no reason given"));
         return Err(AgentError::Refused(format!("the server refused the enrollment ({status}): {said}")));
     }
     let answer: EnrollResponse =
         res.json().await.map_err(|e| AgentError::Refused(format!("the server's answer is not an enrollment: {e}")))?;
-    let fingerprint = match (pinned, seen) {
-        (Some(fp), _) => format_fingerprint(&fp),
-        (None, Some(seen)) => seen.lock().expect("seen lock").map(|fp| format_fingerprint(&fp)).unwrap_or_default(),
-        (None, None) => String::new(),
+    // The answer is checked like any input: it ends up in headers, file names and arithmetic.
+    let bad = |what: &str| AgentError::Refused(format!("the server's answer is not a valid enrollment: {what}"));
+    if answer.acked_seq > spool::MAX_SEQ {
+        return Err(bad("acked_seq is out of range"));
+    }
+    let credential_ok = answer.device_secret.len() <= 256
+        && answer.device_secret.split_once(':').is_some_and(|(id, s)| id.parse::<i64>().is_ok() && !s.is_empty())
+        && answer.device_secret.chars().all(|c| c.is_ascii_graphic());
+    if !credential_ok {
+        return Err(bad("device_secret"));
+    }
+    let pin = match seen.and_then(|s| s.lock().unwrap_or_else(|e| e.into_inner()).take()) {
+        Some(pin) => pin,
+        None if fingerprint.is_some() => return Err(bad("no server key was seen")),
+        None => String::new(),
     };
-    let enrollment = Enrollment {
+    let mut enrollment = Enrollment {
         server,
         device_id: answer.device_id,
         credential: answer.device_secret,
-        fingerprint,
-        client: answer.client,
-        interval_secs: answer.interval_secs,
+        fingerprint: String::new(),
+        pin,
+        next_pin: String::new(),
+        client: printable(&answer.client),
+        interval_secs: sane_interval(answer.interval_secs).as_secs(),
+        revoked: None,
     };
+    enrollment.follow_keys(None, answer.next_pin.as_deref());
     enrollment.save(state_dir)?;
     open_spool(state_dir, Bounds::default())?.continue_after(answer.acked_seq)?;
-    Ok(enrollment)
+    Ok(Enrolled { enrollment, possible_clone: answer.possible_clone })
+}
+
+/// Text from the server, made safe to print: one line, no control or invisible characters, bounded.
+fn printable(text: &str) -> String {
+    text.chars().filter(|c| !c.is_control() && !crate::monitoring::validate::is_deceptive(*c)).take(500).collect()
 }
 
 /// This machine's identity for enrollment: `/etc/machine-id`, unless `STEWARD_MACHINE_ID` says
@@ -211,18 +336,29 @@ pub struct RunOptions {
 enum Delivery {
     /// Everything spooled was delivered.
     Done,
-    /// The server could not be reached or failed (5xx): try again later.
+    /// The server could not be reached, failed (5xx), or answered something not believable:
+    /// try again later (backing off).
     Later(String),
+    /// The server says staff revoked this device, with their reason.
+    Revoked(String),
+}
+
+/// What the server's answers said besides acknowledgements.
+#[derive(Default)]
+struct Notes {
+    watch: Option<Watch>,
+    next_pin: Option<String>,
 }
 
 /// Sends spooled reports oldest first, in batches, until the spool is empty or the server fails.
+/// Every round that continues has shrunk the spool, so a server cannot make it spin.
 async fn deliver(
     client: &reqwest::Client,
     e: &Enrollment,
     spool: &mut Spool,
     interval: &mut Duration,
     pinned_interval: bool,
-    watch: &mut Option<Watch>,
+    notes: &mut Notes,
 ) -> Result<Delivery, AgentError> {
     let url = format!("{}/agent/v1/checkin", e.server);
     let mut batch = BATCH;
@@ -241,13 +377,26 @@ async fn deliver(
                 Ok(a) => a,
                 Err(err) => return Ok(Delivery::Later(format!("unreadable answer: {err}"))),
             };
-            spool.acknowledge(answer.acked_seq, dropped)?;
-            *watch = Some(answer.watch);
-            if !pinned_interval && answer.interval_secs > 0 {
-                *interval = Duration::from_secs(answer.interval_secs);
+            let made = spool.last_seq()?;
+            let Some(upto) = acknowledged(answer.acked_seq, last, made) else {
+                tracing::error!(
+                    acked_seq = answer.acked_seq,
+                    last_made = made,
+                    "the server acknowledged reports this agent never made; not believing the answer, keeping every report"
+                );
+                return Ok(Delivery::Later(format!(
+                    "the server acknowledged up to {}, past the last report made ({made})",
+                    answer.acked_seq
+                )));
+            };
+            spool.acknowledge(upto, dropped)?;
+            notes.watch = Some(answer.watch);
+            notes.next_pin = answer.next_pin;
+            if !pinned_interval {
+                *interval = sane_interval(answer.interval_secs);
             }
-            if answer.acked_seq < last {
-                return Ok(Delivery::Later(format!("the server acknowledged up to {} of {last}", answer.acked_seq)));
+            if upto < last {
+                return Ok(Delivery::Later(format!("the server acknowledged up to {upto} of {last}")));
             }
             continue;
         }
@@ -258,7 +407,11 @@ async fn deliver(
             return Ok(Delivery::Later(format!("the server answered {status}")));
         }
         let said: serde_json::Value = res.json().await.unwrap_or_default();
-        let said = said["error"].as_str().unwrap_or("").to_owned();
+        if status == reqwest::StatusCode::FORBIDDEN && said["detail"]["revoked"] == true {
+            let reason = said["detail"]["reason"].as_str().unwrap_or("no reason given");
+            return Ok(Delivery::Revoked(printable(reason)));
+        }
+        let said = printable(said["error"].as_str().unwrap_or(""));
         if status == reqwest::StatusCode::PAYLOAD_TOO_LARGE && batch > 1 {
             batch = (batch / 2).max(1);
             continue;
@@ -278,18 +431,24 @@ async fn deliver(
     }
 }
 
-/// `steward agent run`: collects every interval, spools, delivers; returns on `stop`.
+/// `steward agent run`: collects every interval, spools, delivers; returns on `stop`, or with
+/// `AgentError::Revoked` when the server says staff revoked this device (and then refuses to
+/// start again until the machine is enrolled anew).
 pub async fn run(
     state_dir: &Path,
     options: RunOptions,
     stop: impl std::future::Future<Output = ()>,
 ) -> Result<(), AgentError> {
-    let enrollment = Enrollment::load(state_dir)?;
-    let client = enrollment.client()?;
+    let mut enrollment = Enrollment::load(state_dir)?;
+    if let Some(reason) = &enrollment.revoked {
+        tracing::error!(%reason, "this device was revoked by the server's staff; not reporting");
+        return Err(AgentError::Revoked(reason.clone()));
+    }
+    let (mut client, mut seen) = enrollment.client()?;
     let mut spool = open_spool(state_dir, options.bounds)?;
     let mut collector = Collector::new();
     let pinned_interval = options.interval.is_some();
-    let mut interval = options.interval.unwrap_or(Duration::from_secs(enrollment.interval_secs.max(1)));
+    let mut interval = options.interval.unwrap_or(sane_interval(enrollment.interval_secs));
     tracing::info!(server = %enrollment.server, device_id = enrollment.device_id, ?interval, "agent running");
 
     let slow = spawn_slow_collector();
@@ -307,11 +466,16 @@ pub async fn run(
         tracing::debug!(seq, "report spooled");
 
         if Instant::now() >= next_delivery {
-            let mut watch = None;
+            let mut notes = Notes::default();
             let delivered =
-                deliver(&client, &enrollment, &mut spool, &mut interval, pinned_interval, &mut watch).await?;
-            if let Some(watch) = watch {
+                deliver(&client, &enrollment, &mut spool, &mut interval, pinned_interval, &mut notes).await?;
+            if let Some(watch) = notes.watch {
                 collector.set_watch(watch);
+            }
+            let shown = seen.as_ref().and_then(|s| s.lock().unwrap_or_else(|e| e.into_inner()).take());
+            if enrollment.follow_keys(shown, notes.next_pin.as_deref()) {
+                enrollment.save(state_dir)?;
+                (client, seen) = enrollment.client()?;
             }
             match delivered {
                 Delivery::Done => {
@@ -321,11 +485,17 @@ pub async fn run(
                     failures = 0;
                 }
                 Delivery::Later(reason) => {
-                    failures += 1;
+                    failures = failures.saturating_add(1);
                     let wait = backoff(failures, interval);
                     let (waiting, bytes) = spool.backlog()?;
                     tracing::warn!(%reason, retry_in = ?wait, spooled = waiting, spooled_bytes = bytes, "cannot deliver reports; spooling");
                     next_delivery = Instant::now() + wait;
+                }
+                Delivery::Revoked(reason) => {
+                    tracing::error!(%reason, "the server says staff revoked this device; the agent stops reporting");
+                    enrollment.revoked = Some(reason.clone());
+                    enrollment.save(state_dir)?;
+                    return Err(AgentError::Revoked(reason));
                 }
             }
         }
@@ -386,6 +556,54 @@ fn jitter(interval: Duration) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn acknowledgements_past_what_was_made_are_not_believed() {
+        assert_eq!(acknowledged(5, 5, 9), Some(5));
+        assert_eq!(acknowledged(3, 5, 9), Some(3), "a partial acknowledgement");
+        assert_eq!(acknowledged(8, 5, 9), Some(5), "never past the batch sent");
+        assert_eq!(acknowledged(10, 5, 9), None, "a report never made");
+        assert_eq!(acknowledged(u64::MAX, 5, 9), None);
+        assert_eq!(sane_interval(0), MIN_INTERVAL);
+        assert_eq!(sane_interval(u64::MAX), MAX_INTERVAL);
+        assert_eq!(sane_interval(60), Duration::from_secs(60));
+    }
+
+    fn enrollment(pin: &str, fingerprint: &str) -> Enrollment {
+        Enrollment {
+            server: "https://rmm".into(),
+            device_id: 1,
+            credential: "1:x".into(),
+            fingerprint: fingerprint.into(),
+            pin: pin.into(),
+            next_pin: String::new(),
+            client: "c".into(),
+            interval_secs: 60,
+            revoked: None,
+        }
+    }
+
+    #[test]
+    fn keys_are_followed_through_a_rotation_and_old_fingerprints_migrate() {
+        use base64::Engine;
+        let pin = |b: u8| base64::engine::general_purpose::STANDARD.encode([b; 32]);
+        let mut e = enrollment(&pin(1), "");
+        assert!(!e.follow_keys(Some(pin(1)), None), "nothing new");
+        assert!(!e.follow_keys(None, Some("sha256//garbage")), "a malformed announcement is ignored");
+        assert!(e.follow_keys(Some(pin(1)), Some(&format!("sha256//{}", pin(2)))));
+        assert_eq!((e.pin.as_str(), e.next_pin.as_str()), (pin(1).as_str(), pin(2).as_str()));
+        assert!(!e.follow_keys(Some(pin(1)), Some(&pin(2))), "announced again: nothing new");
+        assert!(e.follow_keys(Some(pin(2)), None), "the server switched");
+        assert_eq!((e.pin.as_str(), e.next_pin.as_str()), (pin(2).as_str(), ""));
+
+        let mut old = enrollment("", &("AB:".repeat(31) + "AB"));
+        assert!(old.follow_keys(Some(pin(3)), None));
+        assert_eq!((old.pin.as_str(), old.fingerprint.as_str()), (pin(3).as_str(), ""));
+
+        let mut system = enrollment("", "");
+        assert!(!system.follow_keys(None, Some(&pin(4))), "CA-verified agents pin nothing");
+        assert_eq!(system.next_pin, "");
+    }
 
     #[test]
     fn backoff_doubles_up_to_its_cap_with_jitter() {

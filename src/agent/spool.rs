@@ -27,7 +27,12 @@ pub enum SpoolError {
     Io { path: PathBuf, source: io::Error },
     #[error("spool holds an unreadable report: {0}")]
     Corrupt(#[from] serde_json::Error),
+    #[error("the spool has used every sequence number the server can store; enroll this machine again")]
+    Exhausted,
 }
+
+/// The highest sequence number the server can store (SQLite integers are i64).
+pub const MAX_SEQ: u64 = i64::MAX as u64;
 
 /// Limits on what the spool keeps; past them the oldest reports are dropped (and counted).
 #[derive(Debug, Clone, Copy)]
@@ -106,6 +111,18 @@ impl Spool {
             spool.reports.insert(seq, (at, bytes));
             spool.state.last_seq = spool.state.last_seq.max(seq);
         }
+        // Numbers no server could have given (a state written by an older agent that believed a
+        // hostile acknowledgement): continue from the reports actually here.
+        if spool.state.last_seq > MAX_SEQ || spool.state.floor > MAX_SEQ {
+            let highest = spool.reports.keys().next_back().copied().unwrap_or(0);
+            tracing::warn!(
+                last_seq = spool.state.last_seq,
+                floor = spool.state.floor,
+                "the spool's numbers are out of range; continuing from its reports"
+            );
+            spool.state.last_seq = highest;
+            spool.state.floor = spool.reports.keys().next().copied().unwrap_or(highest.saturating_add(1));
+        }
         Ok(spool)
     }
 
@@ -156,7 +173,7 @@ impl Spool {
     /// Numbers `report` with the next sequence number and stores it, then trims the spool to its
     /// bounds (oldest first). Returns the number given.
     pub fn push(&mut self, mut report: Report, now: i64) -> Result<u64, SpoolError> {
-        let seq = self.state.last_seq + 1;
+        let seq = self.state.last_seq.checked_add(1).filter(|s| *s <= MAX_SEQ).ok_or(SpoolError::Exhausted)?;
         report.seq = seq;
         let body = serde_json::to_vec(&report)?;
         self.write_atomic(&file_name(seq, report.collected_at), &body)?;
@@ -167,7 +184,7 @@ impl Spool {
         let mut floor = self.state.floor;
         let mut bytes: u64 = self.reports.values().map(|(_, b)| b).sum();
         let mut dropped = 0;
-        for (&s, &(at, b)) in self.reports.range(floor..seq) {
+        for (&s, &(at, b)) in self.reports.range(floor.min(seq)..seq) {
             if at < too_old || bytes > self.bounds.max_bytes {
                 floor = s + 1;
                 bytes -= b;
@@ -178,7 +195,7 @@ impl Spool {
         }
         if dropped > 0 {
             tracing::warn!(dropped, "the spool is full: dropped the oldest reports");
-            let state = State { last_seq: seq, dropped: self.state.dropped + dropped, floor };
+            let state = State { last_seq: seq, dropped: self.state.dropped.saturating_add(dropped), floor };
             self.save_state(state)?;
             self.remove_below_floor();
         } else {
@@ -202,10 +219,11 @@ impl Spool {
     }
 
     /// Forgets every report up to `seq` (the server has them), and `told` dropped reports the
-    /// server has now been told about.
+    /// server has now been told about. Never past the last report made: numbers beyond it are
+    /// not the server's to hand out (see `agent::acknowledged`).
     pub fn acknowledge(&mut self, seq: u64, told: u64) -> Result<(), SpoolError> {
         let state = State {
-            floor: self.state.floor.max(seq + 1),
+            floor: self.state.floor.max(seq.min(self.state.last_seq).saturating_add(1)),
             dropped: self.state.dropped.saturating_sub(told),
             ..self.state
         };
@@ -222,7 +240,7 @@ impl Spool {
         if self.reports.keys().next() != Some(&seq) {
             return Ok(());
         }
-        let state = State { floor: seq + 1, dropped: self.state.dropped + 1, ..self.state };
+        let state = State { floor: seq.saturating_add(1), dropped: self.state.dropped.saturating_add(1), ..self.state };
         self.save_state(state)?;
         self.remove_below_floor();
         Ok(())
@@ -231,6 +249,7 @@ impl Spool {
     /// After enrolling: number new reports above what the server already has for this machine,
     /// and forget spooled reports it already has.
     pub fn continue_after(&mut self, server_seq: u64) -> Result<(), SpoolError> {
+        let server_seq = server_seq.min(MAX_SEQ);
         let state = State {
             last_seq: self.state.last_seq.max(server_seq),
             floor: self.state.floor.max(server_seq + 1),
@@ -308,6 +327,34 @@ mod tests {
         s.continue_after(41).unwrap();
         assert!(s.oldest(10).unwrap().is_empty());
         assert_eq!(s.push(report(2), 2).unwrap(), 42);
+    }
+
+    #[test]
+    fn absurd_numbers_never_wipe_reports_or_break_reopening() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s");
+        let mut s = Spool::open(&path, Bounds::default()).unwrap();
+        for i in 1..=3 {
+            s.push(report(i), i).unwrap();
+        }
+        // An acknowledgement past every report made deletes only what was made.
+        s.acknowledge(u64::MAX, 0).unwrap();
+        assert!(seqs(&s).is_empty());
+        assert_eq!(s.push(report(4), 4).unwrap(), 4, "numbering is not moved by the server's number");
+        s.acknowledge(u64::MAX - 1, u64::MAX).unwrap();
+        assert_eq!(s.dropped().unwrap(), 0);
+        // A server number past what it can store is capped, and numbering still works.
+        s.continue_after(u64::MAX).unwrap();
+        assert!(matches!(s.push(report(5), 5), Err(SpoolError::Exhausted)));
+        drop(s);
+        // A state file written by an older agent that believed u64::MAX opens and continues.
+        fs::write(path.join(STATE), format!("{} 0 0\n", u64::MAX)).unwrap();
+        fs::write(path.join(file_name(7, 7)), serde_json::to_vec(&Report { seq: 7, ..report(7) }).unwrap()).unwrap();
+        let mut s = Spool::open(&path, Bounds::default()).unwrap();
+        assert_eq!(seqs(&s), [7], "the report on disk is kept");
+        assert_eq!(s.push(report(8), 8).unwrap(), 8);
+        s.discard(7).unwrap();
+        assert_eq!(seqs(&s), [8]);
     }
 
     #[test]

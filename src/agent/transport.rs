@@ -1,5 +1,12 @@
-//! How the agent talks to its server: HTTPS that trusts exactly one certificate (the one pinned at
-//! enrollment), or, for the enrollment itself without a fingerprint, the system's CAs.
+//! How the agent talks to its server: HTTPS that trusts the server's public key pinned at
+//! enrollment (and the next key the server announced), or, for an agent enrolled without a
+//! fingerprint, the system's CAs with the server's name checked.
+//!
+//! The pin is the SHA-256 of the certificate's SubjectPublicKeyInfo, not of the certificate: a
+//! certificate renewed with the same key keeps working, and a planned key change is followed by
+//! pinning the next key ahead of time. A state file from before (a leaf certificate's SHA-256)
+//! is still accepted; the first connection that shows that certificate tells the agent its key's
+//! pin, which replaces the old fingerprint.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -13,8 +20,8 @@ use rustls::{DigitallySignedStruct, RootCertStore, SignatureScheme};
 
 use crate::auth::sha256;
 
-/// Where the certificate a server showed is kept, for enrollment to pin.
-pub type SeenFingerprint = Arc<Mutex<Option<[u8; 32]>>>;
+/// Where the pin (SPKI SHA-256, base64) of the key a server showed is kept, after a handshake.
+pub type SeenPin = Arc<Mutex<Option<String>>>;
 
 /// Where Debian, Ubuntu, Fedora and friends keep the system's trusted CAs.
 const SYSTEM_CA_FILES: &[&str] =
@@ -52,11 +59,31 @@ pub fn format_fingerprint(fp: &[u8; 32]) -> String {
     fp.iter().map(|b| format!("{b:02X}")).collect::<Vec<_>>().join(":")
 }
 
-/// Accepts only a server whose certificate has the pinned SHA-256 (and that proves it holds the
-/// certificate's key, which the signature checks below make sure of).
+/// Parses `sha256//<base64 of 32 bytes>` (or the bare base64) into a pin, refusing anything else:
+/// pins also arrive from the server, which the agent does not take on trust.
+pub fn parse_pin(text: &str) -> Option<String> {
+    use base64::Engine;
+    let b64 = text.trim().trim_start_matches("sha256//");
+    let bytes = base64::engine::general_purpose::STANDARD.decode(b64).ok()?;
+    (bytes.len() == 32).then(|| base64::engine::general_purpose::STANDARD.encode(bytes))
+}
+
+/// What a pinned client trusts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Pins {
+    /// SPKI pins (base64 SHA-256) of keys accepted: the current one, and the announced next one.
+    pub keys: Vec<String>,
+    /// A leaf certificate's SHA-256, from a state file written before key pinning.
+    pub legacy_leaf: Option<[u8; 32]>,
+}
+
+/// Accepts only a server whose key has one of the pinned SPKI hashes (or, for an old state file,
+/// whose certificate has the pinned SHA-256); the signature checks below make sure it holds the
+/// key. Records the pin of the key it accepted.
 #[derive(Debug)]
 struct Pinned {
-    fingerprint: [u8; 32],
+    pins: Pins,
+    seen: SeenPin,
     provider: Arc<CryptoProvider>,
 }
 
@@ -69,13 +96,20 @@ impl ServerCertVerifier for Pinned {
         _ocsp_response: &[u8],
         _now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        if sha256(end_entity.as_ref()) == self.fingerprint {
+        let pin = crate::server::tls::spki_pin(end_entity.as_ref())
+            .ok_or_else(|| rustls::Error::General("the server's certificate is not readable".into()))?;
+        let leaf = sha256(end_entity.as_ref());
+        if self.pins.keys.contains(&pin) || self.pins.legacy_leaf == Some(leaf) {
+            *self.seen.lock().unwrap_or_else(|e| e.into_inner()) = Some(pin);
             Ok(ServerCertVerified::assertion())
         } else {
+            let pinned = match self.pins.legacy_leaf {
+                Some(fp) => format!("certificate {}", format_fingerprint(&fp)),
+                None => format!("key sha256//{}", self.pins.keys.join(" or sha256//")),
+            };
             Err(rustls::Error::General(format!(
-                "the server's certificate ({}) is not the pinned one ({})",
-                format_fingerprint(&sha256(end_entity.as_ref())),
-                format_fingerprint(&self.fingerprint)
+                "the server's key (sha256//{pin}, certificate {}) is not the pinned one ({pinned})",
+                format_fingerprint(&leaf)
             )))
         }
     }
@@ -103,50 +137,6 @@ impl ServerCertVerifier for Pinned {
     }
 }
 
-/// Verifies with the system's CAs and remembers the certificate it saw, so enrollment can pin it.
-#[derive(Debug)]
-struct Recording {
-    inner: Arc<WebPkiServerVerifier>,
-    seen: SeenFingerprint,
-}
-
-impl ServerCertVerifier for Recording {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        intermediates: &[CertificateDer<'_>],
-        server_name: &ServerName<'_>,
-        ocsp_response: &[u8],
-        now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        let verified = self.inner.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)?;
-        *self.seen.lock().expect("seen lock") = Some(sha256(end_entity.as_ref()));
-        Ok(verified)
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.inner.verify_tls12_signature(message, cert, dss)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.inner.verify_tls13_signature(message, cert, dss)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.inner.supported_verify_schemes()
-    }
-}
-
 fn provider() -> Arc<CryptoProvider> {
     CryptoProvider::get_default().cloned().unwrap_or_else(|| Arc::new(rustls::crypto::ring::default_provider()))
 }
@@ -167,14 +157,15 @@ fn client_with(verifier: Arc<dyn ServerCertVerifier>, timeout: Duration) -> Resu
         .map_err(|e| TransportError::Setup(e.to_string()))
 }
 
-/// A client that trusts only the certificate with this fingerprint.
-pub fn pinned_client(fingerprint: [u8; 32], timeout: Duration) -> Result<reqwest::Client, TransportError> {
-    client_with(Arc::new(Pinned { fingerprint, provider: provider() }), timeout)
+/// A client that trusts only the pinned keys; the returned slot holds the pin of the key the
+/// server showed, once a request has been made.
+pub fn pinned_client(pins: Pins, timeout: Duration) -> Result<(reqwest::Client, SeenPin), TransportError> {
+    let seen = SeenPin::default();
+    Ok((client_with(Arc::new(Pinned { pins, seen: seen.clone(), provider: provider() }), timeout)?, seen))
 }
 
-/// A client that trusts the system's CAs; the returned slot holds the fingerprint of the
-/// certificate the server showed, once a request has been made.
-pub fn system_roots_client(timeout: Duration) -> Result<(reqwest::Client, SeenFingerprint), TransportError> {
+/// A client that trusts the system's CAs and checks the server's name, as a browser does.
+pub fn system_roots_client(timeout: Duration) -> Result<reqwest::Client, TransportError> {
     let mut roots = RootCertStore::empty();
     for path in SYSTEM_CA_FILES {
         if let Ok(iter) = CertificateDer::pem_file_iter(path) {
@@ -186,11 +177,10 @@ pub fn system_roots_client(timeout: Duration) -> Result<(reqwest::Client, SeenFi
     if roots.is_empty() {
         return Err(TransportError::NoSystemRoots);
     }
-    let inner = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider())
+    let verifier = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider())
         .build()
         .map_err(|e| TransportError::Setup(e.to_string()))?;
-    let seen = Arc::new(Mutex::new(None));
-    Ok((client_with(Arc::new(Recording { inner, seen: seen.clone() }), timeout)?, seen))
+    client_with(verifier, timeout)
 }
 
 /// A client for a plain-HTTP server (TLS terminated elsewhere, or a lab).
@@ -216,5 +206,16 @@ mod tests {
         assert_eq!(format_fingerprint(&[0xAB; 32]), colon);
         assert!(parse_fingerprint("AB:CD").is_err());
         assert!(parse_fingerprint(&"zz".repeat(32)).is_err());
+    }
+
+    #[test]
+    fn pins_are_32_byte_hashes_and_nothing_else() {
+        use base64::Engine;
+        let pin = base64::engine::general_purpose::STANDARD.encode([7u8; 32]);
+        assert_eq!(parse_pin(&format!("sha256//{pin}")).as_deref(), Some(pin.as_str()));
+        assert_eq!(parse_pin(&pin).as_deref(), Some(pin.as_str()));
+        assert_eq!(parse_pin(&base64::engine::general_purpose::STANDARD.encode([7u8; 31])), None);
+        assert_eq!(parse_pin("not base64 at all \u{202e}"), None);
+        assert_eq!(parse_pin(""), None);
     }
 }

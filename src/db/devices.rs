@@ -11,41 +11,129 @@ use crate::protocol::{CheckIn, EnrollRequest, Inventory, Report};
 use super::enroll_tokens::Grant;
 use super::{DbError, metrics, rfc3339};
 
+/// How an enrollment relates to the devices already known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EnrollKind {
+    /// A machine id no live device has.
+    New,
+    /// The agent proved it is this device's agent (its current device secret), same client.
+    Proven,
+    /// Staff allowed this device one re-enrollment without its secret (its state folder was lost).
+    Approved,
+    /// The machine id is a live device's, but the agent proved nothing (or the token is another
+    /// client's): a new device, flagged until staff merge it or keep both.
+    PossibleClone { of: i64 },
+}
+
+impl EnrollKind {
+    /// The audit action.
+    pub fn action(self) -> &'static str {
+        match self {
+            EnrollKind::New => "device.enrolled",
+            EnrollKind::Proven | EnrollKind::Approved => "device.reenrolled",
+            EnrollKind::PossibleClone { .. } => "device.enrolled_possible_clone",
+        }
+    }
+}
+
 /// What enrolling did.
 #[derive(Debug, Clone)]
 pub struct Enrolled {
     pub device_id: i64,
-    /// The machine was known already: its record was updated, not duplicated.
-    pub again: bool,
+    pub kind: EnrollKind,
     pub acked_seq: u64,
 }
 
-/// Creates the device for this machine, or updates the one it already has (same machine id).
+impl Enrolled {
+    /// The device existed: its record was updated, not duplicated.
+    pub fn again(&self) -> bool {
+        matches!(self.kind, EnrollKind::Proven | EnrollKind::Approved)
+    }
+}
+
+/// What an agent's credential names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Credential {
+    Valid(i64),
+    /// The right secret of a device staff revoked, with their reason.
+    Revoked {
+        device_id: i64,
+        reason: String,
+    },
+    Invalid,
+}
+
+/// Checks `<claimed id>:<secret>` (the secret as its SHA-256): the device with that id, or the
+/// device a merged clone with that id became.
+pub fn authenticate(conn: &Connection, claimed_id: i64, secret_hash: &[u8]) -> Result<Credential, DbError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, secret_hash, revoked_at IS NOT NULL, revoked_reason FROM devices WHERE id = ?1 OR alias_id = ?1",
+    )?;
+    let rows: Vec<(i64, Vec<u8>, bool, String)> = stmt
+        .query_map([claimed_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+        .collect::<Result<_, _>>()?;
+    for (id, stored, revoked, reason) in rows {
+        if crate::auth::constant_time_eq(&stored, secret_hash) {
+            return Ok(if revoked { Credential::Revoked { device_id: id, reason } } else { Credential::Valid(id) });
+        }
+    }
+    Ok(Credential::Invalid)
+}
+
+/// Enrolls a machine. The existing device is updated only when the agent proves it is that
+/// device's agent (`proof`: the id and secret hash of its current credential) within the token's
+/// client, or staff allowed one re-enrollment of the device with this machine id in that client;
+/// otherwise the machine becomes a new device, flagged as a possible clone when a live device
+/// already has its machine id. A revoked device is never taken over.
 pub fn enroll(
     conn: &Connection,
     grant: &Grant,
     req: &EnrollRequest,
+    proof: Option<(i64, &[u8])>,
     secret_hash: &[u8],
     now: i64,
 ) -> Result<Enrolled, DbError> {
-    let existing: Option<(i64, i64)> = conn
-        .query_row("SELECT id, last_seq FROM devices WHERE machine_id = ?1", [&req.machine_id], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
-        .optional()?;
-    let enrolled = match existing {
-        Some((id, last_seq)) => {
+    let mut target: Option<(i64, EnrollKind)> = None;
+    if let Some((claimed, hash)) = proof
+        && let Credential::Valid(id) = authenticate(conn, claimed, hash)?
+    {
+        let client: i64 = conn.query_row("SELECT client_id FROM devices WHERE id = ?1", [id], |r| r.get(0))?;
+        if client == grant.client_id {
+            target = Some((id, EnrollKind::Proven));
+        }
+    }
+    if target.is_none() {
+        target = conn
+            .query_row(
+                "SELECT id FROM devices WHERE machine_id = ?1 AND client_id = ?2 AND revoked_at IS NULL
+                   AND reenroll_until >= ?3 ORDER BY id DESC LIMIT 1",
+                params![req.machine_id, grant.client_id, now],
+                |r| r.get(0),
+            )
+            .optional()?
+            .map(|id| (id, EnrollKind::Approved));
+    }
+    let enrolled = match target {
+        Some((id, kind)) => {
             conn.execute(
-                "UPDATE devices SET client_id = ?2, site_id = ?3, hostname = ?4, os = ?5, agent_version = ?6,
-                 secret_hash = ?7, enrolled_at = ?8 WHERE id = ?1",
-                params![id, grant.client_id, grant.site_id, req.hostname, req.os, req.agent_version, secret_hash, now],
+                "UPDATE devices SET site_id = coalesce(?2, site_id), machine_id = ?3, hostname = ?4, os = ?5,
+                 agent_version = ?6, secret_hash = ?7, enrolled_at = ?8, reenroll_until = NULL WHERE id = ?1",
+                params![id, grant.site_id, req.machine_id, req.hostname, req.os, req.agent_version, secret_hash, now],
             )?;
-            Enrolled { device_id: id, again: true, acked_seq: last_seq as u64 }
+            let last_seq: i64 = conn.query_row("SELECT last_seq FROM devices WHERE id = ?1", [id], |r| r.get(0))?;
+            Enrolled { device_id: id, kind, acked_seq: last_seq.max(0) as u64 }
         }
         None => {
+            let twin: Option<i64> = conn
+                .query_row(
+                    "SELECT id FROM devices WHERE machine_id = ?1 AND revoked_at IS NULL ORDER BY id DESC LIMIT 1",
+                    [&req.machine_id],
+                    |r| r.get(0),
+                )
+                .optional()?;
             conn.execute(
-                "INSERT INTO devices (client_id, site_id, machine_id, hostname, os, agent_version, secret_hash, enrolled_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                "INSERT INTO devices (client_id, site_id, machine_id, hostname, os, agent_version, secret_hash, enrolled_at, clone_of)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                 params![
                     grant.client_id,
                     grant.site_id,
@@ -54,19 +142,120 @@ pub fn enroll(
                     req.os,
                     req.agent_version,
                     secret_hash,
-                    now
+                    now,
+                    twin
                 ],
             )?;
-            Enrolled { device_id: conn.last_insert_rowid(), again: false, acked_seq: 0 }
+            let kind = match twin {
+                Some(of) => EnrollKind::PossibleClone { of },
+                None => EnrollKind::New,
+            };
+            Enrolled { device_id: conn.last_insert_rowid(), kind, acked_seq: 0 }
         }
     };
-    event(conn, enrolled.device_id, now, if enrolled.again { "re-enrolled" } else { "enrolled" }, &grant.client)?;
+    let detail = match enrolled.kind {
+        EnrollKind::New => grant.client.clone(),
+        EnrollKind::Proven => format!("{} (proved by its device secret)", grant.client),
+        EnrollKind::Approved => format!("{} (allowed by staff)", grant.client),
+        EnrollKind::PossibleClone { of } => format!("{}: possible clone of device {of}", grant.client),
+    };
+    event(conn, enrolled.device_id, now, if enrolled.again() { "re-enrolled" } else { "enrolled" }, &detail)?;
     Ok(enrolled)
 }
 
-/// The device id and secret hash an agent authenticates against.
-pub fn credentials(conn: &Connection, device_id: i64) -> Result<Option<Vec<u8>>, DbError> {
-    Ok(conn.query_row("SELECT secret_hash FROM devices WHERE id = ?1", [device_id], |r| r.get(0)).optional()?)
+/// Revokes a device: its check-ins are refused with `reason` from now on. False when there is no
+/// such device or it was revoked already.
+pub fn revoke(conn: &Connection, id: i64, reason: &str, now: i64) -> Result<bool, DbError> {
+    // Marked offline at once, without an offline event: a revoked device is not "down".
+    Ok(conn.execute(
+        "UPDATE devices SET revoked_at = ?2, revoked_reason = ?3, online = 0, reenroll_until = NULL
+         WHERE id = ?1 AND revoked_at IS NULL",
+        params![id, now, reason],
+    )? == 1)
+}
+
+/// Allows the device one re-enrollment without its secret until `until`. False when there is
+/// no such live device.
+pub fn allow_reenroll(conn: &Connection, id: i64, until: i64) -> Result<bool, DbError> {
+    Ok(conn
+        .execute("UPDATE devices SET reenroll_until = ?2 WHERE id = ?1 AND revoked_at IS NULL", params![id, until])?
+        == 1)
+}
+
+/// Clears the possible-clone flag: both devices are kept as separate machines. Answers the
+/// device it was flagged against, or `None` when it was not flagged.
+pub fn keep_both(conn: &Connection, id: i64) -> Result<Option<i64>, DbError> {
+    let of: Option<i64> =
+        conn.query_row("SELECT clone_of FROM devices WHERE id = ?1", [id], |r| r.get(0)).optional()?.flatten();
+    if of.is_some() {
+        conn.execute("UPDATE devices SET clone_of = NULL WHERE id = ?1", [id])?;
+    }
+    Ok(of)
+}
+
+/// Why a merge cannot happen.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MergeRefusal {
+    #[error("Device {0} is not flagged as a possible clone; there is nothing to merge.")]
+    NotFlagged(i64),
+    #[error("The device it was flagged against no longer exists or was revoked; keep this one instead.")]
+    OriginalGone,
+    #[error("The two devices belong to different clients; a device cannot move to another client by merging.")]
+    OtherClient,
+}
+
+/// Merges a possible clone into the device it was flagged against: that device (its id, history,
+/// alerts, tickets, tags and notes) is kept and takes over the clone's agent: its credential
+/// (the clone's id stays accepted as an alias), machine id, hostname, latest numbers, inventory,
+/// patch and SMART state, and its report numbering. The clone's own record goes, with the metric
+/// samples it gathered since it enrolled. Answers the surviving device's id.
+pub fn merge(conn: &Connection, clone_id: i64, now: i64) -> Result<Result<i64, MergeRefusal>, DbError> {
+    let row: Option<(Option<i64>, i64)> = conn
+        .query_row("SELECT clone_of, client_id FROM devices WHERE id = ?1", [clone_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let Some((Some(old), clone_client)) = row else { return Ok(Err(MergeRefusal::NotFlagged(clone_id))) };
+    let original: Option<(i64, bool)> = conn
+        .query_row("SELECT client_id, revoked_at IS NOT NULL FROM devices WHERE id = ?1", [old], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()?;
+    match original {
+        None | Some((_, true)) => return Ok(Err(MergeRefusal::OriginalGone)),
+        Some((client, _)) if client != clone_client => return Ok(Err(MergeRefusal::OtherClient)),
+        Some(_) => {}
+    }
+    let clone_seq: i64 = conn.query_row("SELECT last_seq FROM devices WHERE id = ?1", [clone_id], |r| r.get(0))?;
+    // The agent numbers its reports from its own count now: forget the check-in log above it, so
+    // its next reports are not taken for ones the old agent already sent.
+    conn.execute("DELETE FROM device_reports WHERE device_id = ?1 AND seq > ?2", params![old, clone_seq])?;
+    for table in ["device_latest", "device_inventory", "device_patches", "device_smart", "device_software"] {
+        // Table names are from this fixed list, never from input.
+        let moved: bool =
+            conn.query_row(&format!("SELECT EXISTS (SELECT 1 FROM {table} WHERE device_id = ?1)"), [clone_id], |r| {
+                r.get(0)
+            })?;
+        if moved {
+            conn.execute(&format!("DELETE FROM {table} WHERE device_id = ?1"), [old])?;
+            conn.execute(&format!("UPDATE {table} SET device_id = ?2 WHERE device_id = ?1"), params![clone_id, old])?;
+        }
+    }
+    conn.execute(
+        "INSERT OR IGNORE INTO device_tags (device_id, tag) SELECT ?2, tag FROM device_tags WHERE device_id = ?1",
+        params![clone_id, old],
+    )?;
+    conn.execute("UPDATE OR IGNORE ticket_devices SET device_id = ?2 WHERE device_id = ?1", params![clone_id, old])?;
+    conn.execute(
+        "UPDATE devices SET (site_id, machine_id, hostname, os, agent_version, secret_hash, last_seen, last_seq, online,
+             alias_id, reenroll_until) =
+           (SELECT coalesce(c.site_id, devices.site_id), c.machine_id, c.hostname, c.os, c.agent_version, c.secret_hash,
+                   c.last_seen, c.last_seq, c.online, c.id, NULL FROM devices c WHERE c.id = ?1)
+         WHERE id = ?2",
+        params![clone_id, old],
+    )?;
+    conn.execute("UPDATE devices SET clone_of = ?2 WHERE clone_of = ?1", params![clone_id, old])?;
+    conn.execute("DELETE FROM devices WHERE id = ?1", [clone_id])?;
+    event(conn, old, now, "re-enrolled", &format!("merged with device {clone_id}, which took over this record"))?;
+    Ok(Ok(old))
 }
 
 pub fn event(conn: &Connection, device_id: i64, at: i64, kind: &str, detail: &str) -> Result<(), DbError> {
@@ -94,7 +283,7 @@ pub fn ingest(conn: &Connection, device_id: i64, c: &CheckIn, now: i64) -> Resul
         conn.query_row("SELECT last_seq, online FROM devices WHERE id = ?1", [device_id], |r| {
             Ok((r.get(0)?, r.get(1)?))
         })?;
-    let mut acked = last_seq as u64;
+    let mut acked = last_seq.max(0) as u64;
     let mut new_seqs = Vec::new();
     for report in &c.reports {
         if report.seq <= acked {
@@ -133,15 +322,15 @@ fn store_report(conn: &Connection, device_id: i64, r: &Report, now: i64) -> Resu
     let m = &r.metrics;
     metrics::record(conn, device_id, r.collected_at, &series::points(m))?;
     let json = serde_json::to_string(m).map_err(|e| DbError::Conflict(e.to_string()))?;
-    // Spooled reports arrive oldest first, but a clock that jumped back must not make an old
-    // report "latest": keep whichever was collected last.
+    // "Latest" is the report the agent made last, by its own numbering, not by the date it
+    // carries: a clock that jumped (either way) cannot pin an old report as the newest.
     conn.prepare_cached(
         "INSERT INTO device_latest (device_id, seq, collected_at, received_at, cpu_pct, mem_total, mem_used, disk_max_pct, metrics_json)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
          ON CONFLICT (device_id) DO UPDATE SET seq = excluded.seq, collected_at = excluded.collected_at,
            received_at = excluded.received_at, cpu_pct = excluded.cpu_pct, mem_total = excluded.mem_total,
            mem_used = excluded.mem_used, disk_max_pct = excluded.disk_max_pct, metrics_json = excluded.metrics_json
-         WHERE excluded.collected_at >= device_latest.collected_at",
+         WHERE excluded.seq > device_latest.seq",
     )?
     .execute(params![
         device_id,
@@ -245,12 +434,22 @@ pub struct DeviceSummary {
     pub disk_max_pct: Option<f64>,
     pub pending_updates: Option<i64>,
     pub security_updates: Option<i64>,
+    pub machine_id: String,
+    /// Enrolled with this device's machine id without proving to be its agent: a possible clone
+    /// (staff see it; merge or keep both).
+    pub clone_of: Option<i64>,
+    pub revoked: bool,
+    pub revoked_at: Option<String>,
+    pub revoked_reason: String,
+    /// Staff allowed one re-enrollment without the device secret until then.
+    pub reenroll_allowed_until: Option<String>,
 }
 
 const SUMMARY_COLUMNS: &str = "d.id, d.hostname, d.client_id, c.name, d.site_id, s.name, d.online, d.last_seen, d.os,
     d.agent_version, (SELECT group_concat(tag, char(31)) FROM device_tags t WHERE t.device_id = d.id),
     l.cpu_pct, CASE WHEN l.mem_total > 0 THEN l.mem_used * 100.0 / l.mem_total END, l.disk_max_pct,
-    CASE WHEN p.known THEN p.pending END, CASE WHEN p.known THEN p.security END
+    CASE WHEN p.known THEN p.pending END, CASE WHEN p.known THEN p.security END,
+    d.machine_id, d.clone_of, d.revoked_at, d.revoked_reason, d.reenroll_until
     FROM devices d JOIN clients c ON c.id = d.client_id LEFT JOIN sites s ON s.id = d.site_id
     LEFT JOIN device_latest l ON l.device_id = d.id LEFT JOIN device_patches p ON p.device_id = d.id";
 
@@ -275,6 +474,12 @@ fn summary_from_row(r: &Row) -> rusqlite::Result<DeviceSummary> {
         disk_max_pct: r.get(13)?,
         pending_updates: r.get(14)?,
         security_updates: r.get(15)?,
+        machine_id: r.get(16)?,
+        clone_of: r.get(17)?,
+        revoked: r.get::<_, Option<i64>>(18)?.is_some(),
+        revoked_at: r.get::<_, Option<i64>>(18)?.map(rfc3339),
+        revoked_reason: r.get(19)?,
+        reenroll_allowed_until: r.get::<_, Option<i64>>(20)?.map(rfc3339),
     })
 }
 

@@ -80,6 +80,8 @@ pub fn revoke(conn: &Connection, id: i64, now: i64) -> Result<bool, DbError> {
 #[derive(Debug, Clone)]
 pub struct Grant {
     pub token_id: i64,
+    /// The token's first characters, for the audit log (never the token).
+    pub prefix: String,
     pub client_id: i64,
     pub client: String,
     pub site_id: Option<i64>,
@@ -98,17 +100,32 @@ pub enum Refusal {
     Revoked,
 }
 
+/// The id and prefix of the token with this hash, if it exists (for the audit log of a refusal).
+pub fn identify(conn: &Connection, token_hash: &[u8]) -> Result<Option<(i64, String)>, DbError> {
+    Ok(conn
+        .query_row("SELECT id, prefix FROM enroll_tokens WHERE token_hash = ?1", [token_hash], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()?)
+}
+
 /// Uses one enrollment of the token with this hash, or says why not. Call inside the write that
 /// creates the device, so a failure later leaves the use uncounted.
 pub fn redeem(conn: &Connection, token_hash: &[u8], now: i64) -> Result<Result<Grant, Refusal>, DbError> {
     let row = conn
         .query_row(
-            "SELECT t.id, t.client_id, c.name, t.site_id, t.expires_at, t.max_uses, t.uses, t.revoked_at
+            "SELECT t.id, t.client_id, c.name, t.site_id, t.expires_at, t.max_uses, t.uses, t.revoked_at, t.prefix
              FROM enroll_tokens t JOIN clients c ON c.id = t.client_id WHERE t.token_hash = ?1",
             [token_hash],
             |r| {
                 Ok((
-                    Grant { token_id: r.get(0)?, client_id: r.get(1)?, client: r.get(2)?, site_id: r.get(3)? },
+                    Grant {
+                        token_id: r.get(0)?,
+                        prefix: r.get(8)?,
+                        client_id: r.get(1)?,
+                        client: r.get(2)?,
+                        site_id: r.get(3)?,
+                    },
                     r.get::<_, i64>(4)?,
                     r.get::<_, i64>(5)?,
                     r.get::<_, i64>(6)?,

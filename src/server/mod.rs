@@ -4,6 +4,7 @@
 pub mod assets;
 pub mod auth;
 pub mod error;
+pub mod framing;
 pub mod live;
 pub mod monitor;
 pub mod routes;
@@ -81,6 +82,7 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()> + Send + 'st
     let cert = tls::load_or_create(&config.tls, &config.server.data_dir, &hostnames)?;
 
     let offline_after = config.monitoring.offline_after.0.as_secs() as i64;
+    let tls_next_pin = Arc::new(tls::NextPin::new(&config.tls, &config.server.data_dir));
     let state = AppState {
         db: db.clone(),
         secure_cookies: config.tls.mode != TlsMode::Off || public_url.starts_with("https://"),
@@ -100,6 +102,7 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()> + Send + 'st
         tls_identity: cert
             .as_ref()
             .map(|c| Arc::new(TlsIdentity { fingerprint: c.fingerprint.clone(), spki_pin: c.spki_pin.clone() })),
+        tls_next_pin,
     };
     let seeded = db.write(|c| crate::db::rules::seed_defaults(c, now())).await?;
     if seeded > 0 {
@@ -133,18 +136,25 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()> + Send + 'st
         });
     }
     let service = app.into_make_service_with_connect_info::<SocketAddr>();
+    let header_timeout = state.config.http.header_timeout.0;
     let served = match cert {
         Some(cert) => {
             let rustls = axum_server::tls_rustls::RustlsConfig::from_pem(cert.cert_pem, cert.key_pem)
                 .await
                 .map_err(ServerError::TlsConfig)?;
-            axum_server::from_tcp_rustls(listener, rustls)
+            let mut server = axum_server::from_tcp_rustls(listener, rustls)
                 .map_err(ServerError::Serve)?
-                .handle(handle)
-                .serve(service)
-                .await
+                .map(|inner| framing::Guard { inner, header_timeout });
+            limit_idle_time(server.http_builder());
+            server.handle(handle).serve(service).await
         }
-        None => axum_server::from_tcp(listener).map_err(ServerError::Serve)?.handle(handle).serve(service).await,
+        None => {
+            let mut server = axum_server::from_tcp(listener)
+                .map_err(ServerError::Serve)?
+                .map(|inner| framing::Guard { inner, header_timeout });
+            limit_idle_time(server.http_builder());
+            server.handle(handle).serve(service).await
+        }
     };
     for task in background {
         task.abort();
@@ -152,6 +162,17 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()> + Send + 'st
     db.close().await;
     tracing::info!("stopped; the database is checkpointed");
     served.map_err(ServerError::Serve)
+}
+
+/// A keep-alive connection waiting this long for its next request is closed.
+const IDLE_CONNECTION_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Bounds how long an HTTP/1 connection may wait for a request head: hyper's header read timeout
+/// (which does nothing without a timer, so a stalled client held a connection for minutes). Its
+/// clock also runs on idle keep-alive connections, so it is the idle bound; a started but stalled
+/// head is closed sooner, after `[http] header_timeout` (see `framing`).
+fn limit_idle_time(builder: &mut hyper_util::server::conn::auto::Builder<hyper_util::rt::TokioExecutor>) {
+    builder.http1().timer(hyper_util::rt::TokioTimer::new()).header_read_timeout(IDLE_CONNECTION_TIMEOUT);
 }
 
 /// On the first start (no users at all), makes `admin` with `STEWARD_ADMIN_PASSWORD` or a random
@@ -294,6 +315,10 @@ pub fn router(state: AppState) -> Router {
         .route("/devices/{id}/software", get(devices::software))
         .route("/devices/{id}/events", get(devices::events))
         .route("/devices/{id}/tags", axum::routing::put(devices::set_tags))
+        .route("/devices/{id}/revoke", post(devices::revoke))
+        .route("/devices/{id}/allow-reenroll", post(devices::allow_reenroll))
+        .route("/devices/{id}/merge", post(devices::merge))
+        .route("/devices/{id}/keep", post(devices::keep))
         .route("/tags", get(devices::tags))
         .route("/metrics", get(devices::metric_catalog))
         .route("/dashboard", get(devices::dashboard))
@@ -337,6 +362,7 @@ pub fn router(state: AppState) -> Router {
         .route("/assets/{*path}", get(assets::asset))
         .fallback(page_not_found)
         .layer(middleware::from_fn(json_errors))
+        .layer(middleware::from_fn(framing::refuse_ambiguous_framing))
         .layer(DefaultBodyLimit::max(limits.body_limit_bytes as usize))
         .layer(CompressionLayer::new())
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, limits.request_timeout.0))

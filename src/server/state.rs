@@ -25,6 +25,8 @@ pub struct AppState {
     pub notifications: Arc<crate::notify::Notifications>,
     /// The TLS certificate's identity, for install commands; `None` when TLS is off.
     pub tls_identity: Option<Arc<TlsIdentity>>,
+    /// The SPKI pin of the next TLS key (`steward admin tls rotate`), told to agents ahead.
+    pub tls_next_pin: Arc<super::tls::NextPin>,
 }
 
 /// What agents and installers pin.

@@ -317,6 +317,18 @@ impl TestAgent {
         TestAgent { state_dir, child: None, _temp: temp }
     }
 
+    /// An agent whose state folder the test writes itself (`<temp>/agent`).
+    pub fn in_temp(temp: tempfile::TempDir) -> TestAgent {
+        TestAgent { state_dir: temp.path().join("agent"), child: None, _temp: temp }
+    }
+
+    /// The exit code once the agent process has ended by itself; `None` while it runs.
+    pub fn exit_code(&mut self) -> Option<i32> {
+        let status = self.child.as_mut()?.try_wait().ok()??;
+        self.child = None;
+        Some(status.code().unwrap_or(-1))
+    }
+
     /// Starts `steward agent run` at `interval` (e.g. "1s").
     pub fn start(&mut self, interval: &str) {
         assert!(self.child.is_none(), "agent already running");

@@ -176,18 +176,17 @@ async fn enrolling_the_same_machine_again_updates_its_record() {
     let admin = server.admin().await;
     let (_, token) = client_and_token(&admin, "Fabrikam", json!({ "uses": 2 })).await;
     let t = token["token"].as_str().unwrap();
-    let first = TestAgent::enroll(&server, t);
-    let second = TestAgent::enroll(&server, t);
-    assert_eq!(first.device_id(), second.device_id(), "same machine id, same device");
+    let agent = TestAgent::enroll(&server, t);
+    let (id, old_credential) = (agent.device_id(), agent.credential());
+    // Enrolling again from the same state folder proves the agent with its device secret.
+    let (code, out, err) = enroll_agent(&server.url, t, &server.fingerprint, &agent.state_dir);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(agent.device_id(), id, "same machine, same device");
     let (_, list) = admin.get("/api/v1/devices").await;
     assert_eq!(list["items"].as_array().unwrap().len(), 1);
     // The old credential no longer works: the machine holds only the newest one.
-    let res = http_client()
-        .get(format!("{}/agent/v1/ping", server.url))
-        .bearer_auth(first.credential())
-        .send()
-        .await
-        .unwrap();
+    let res =
+        http_client().get(format!("{}/agent/v1/ping", server.url)).bearer_auth(old_credential).send().await.unwrap();
     assert_eq!(res.status(), 401);
 }
 

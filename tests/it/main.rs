@@ -10,6 +10,7 @@ mod cli;
 mod common;
 mod demo;
 mod durability;
+mod enrollment;
 mod fleet;
 mod kb;
 mod maintenance;

@@ -9,6 +9,7 @@ import { useLiveRefresh } from '../live.js';
 import { Icon } from '../components/icons.js';
 import { Time, Empty, Loading, LoadError, Spinner } from '../components/ui.js';
 import { OnlineBadge } from '../components/fleet.js';
+import { DeviceTrust } from '../components/device-trust.js';
 import { OverviewTab, InventoryTab, SoftwareTab, PatchesTab, SmartTab, EventsTab, AlertsTab, useDeviceAlerts } from './device-tabs.js';
 import { ChartsTab } from './device-charts.js';
 
@@ -139,6 +140,7 @@ function DeviceHead({ device: d, user, onSaved }) {
       </div>
     </div>
     <${TagEditor} device=${d} editable=${staff} onSaved=${onSaved} />
+    <${DeviceTrust} device=${d} staff=${staff} onSaved=${onSaved} />
   </div>`;
 }
 

@@ -50,6 +50,9 @@ function columns(showClient) {
     {
       key: 'hostname', label: 'Hostname', sort: (d) => d.hostname,
       render: (d) => html`<a class="cell-link nowrap" href=${`#/devices/${encodeURIComponent(d.id)}`}>${d.hostname}</a>
+        ${d.clone_of != null && html` <span class="badge badge-security" data-clone-of=${d.clone_of}
+          title=${`Enrolled with device ${d.clone_of}'s machine id without proving to be its agent`}>possible clone</span>`}
+        ${d.revoked && html` <span class="badge badge-off" title=${d.revoked_reason}>revoked</span>`}
         ${d.site && html`<span class="cell-sub">${d.site}</span>`}`,
     },
   ];

@@ -1,36 +1,62 @@
 //! The agent receiver: enrollment with a token, and check-ins authenticated by the device secret.
 //! Not under `/api/v1` (which is for people and integrations): agents have their own credentials.
 
+use std::net::SocketAddr;
 use std::time::Instant;
 
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use serde_json::json;
 
-use crate::auth::{constant_time_eq, random_token, sha256};
-use crate::db::{devices, enroll_tokens, now};
+use crate::auth::{random_token, sha256};
+use crate::db::audit::{self, Who};
+use crate::db::devices::{self, Credential};
+use crate::db::{enroll_tokens, now};
 use crate::monitoring::validate;
-use crate::protocol::{CheckIn, CheckInResponse, EnrollRequest, EnrollResponse, limits};
+use crate::protocol::{CheckIn, CheckInResponse, EnrollRequest, EnrollResponse};
 use crate::rules::engine;
 use crate::server::error::{ApiError, ApiResult, Json};
 use crate::server::live::{Live, LiveEvent};
 use crate::server::state::AppState;
 
-pub async fn enroll(State(state): State<AppState>, Json(req): Json<EnrollRequest>) -> ApiResult<Json<EnrollResponse>> {
-    for (field, value, max) in [
-        ("machine_id", &req.machine_id, 128),
-        ("hostname", &req.hostname, 255),
-        ("os", &req.os, limits::TEXT),
-        ("agent_version", &req.agent_version, 64),
-    ] {
-        if value.len() > max || value.chars().any(char::is_control) {
-            return Err(ApiError::bad_field(field, format!("{field} must be at most {max} bytes of text.")));
-        }
-    }
-    if req.machine_id.trim().is_empty() || req.hostname.trim().is_empty() {
-        return Err(ApiError::bad_request("machine_id and hostname must not be empty."));
-    }
+/// The enrolling machine's address (after trusted proxies), for the audit log.
+fn source(state: &AppState, peer: SocketAddr, headers: &HeaderMap) -> String {
+    let forwarded = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
+    crate::netaddr::client_addr(peer.ip(), forwarded, &state.trusted_proxies).to_string()
+}
+
+/// `<id>:<secret>` as (id, SHA-256 of the secret), when it has that shape.
+fn parse_credential(credential: &str) -> Option<(i64, [u8; 32])> {
+    let (id, secret) = credential.trim().split_once(':')?;
+    Some((id.parse().ok()?, sha256(secret.as_bytes())))
+}
+
+/// Enrolls a machine with a token. Whether an existing device is updated or a new one made (and
+/// flagged as a possible clone) is `devices::enroll`'s to decide; every outcome and refusal is in
+/// the audit log with the token's id and prefix and the source address.
+pub async fn enroll(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Json(req): Json<EnrollRequest>,
+) -> ApiResult<Json<EnrollResponse>> {
+    let who = Who::anonymous("agent", &source(&state, peer, &headers));
     let token_hash = sha256(req.token.trim().as_bytes());
+    if let Err((field, message)) = validate::enroll(&req) {
+        let (who, detail) = (who.clone(), message.clone());
+        state
+            .db
+            .write(move |c| {
+                let token = match enroll_tokens::identify(c, &token_hash)? {
+                    Some((id, prefix)) => format!("token {id} ({prefix}…)"),
+                    None => "an unknown token".to_owned(),
+                };
+                audit::record(c, now(), &who, "device.enroll_refused", "", &format!("{token}: {detail}"))
+            })
+            .await?;
+        return Err(ApiError::bad_field(field, message));
+    }
+    let proof = req.device_secret.as_deref().and_then(parse_credential);
     let secret = random_token();
     let secret_hash = sha256(secret.as_bytes());
     let outcome = state
@@ -39,14 +65,40 @@ pub async fn enroll(State(state): State<AppState>, Json(req): Json<EnrollRequest
             let t = now();
             let grant = match enroll_tokens::redeem(c, &token_hash, t)? {
                 Ok(g) => g,
-                Err(refusal) => return Ok(Err(refusal)),
+                Err(refusal) => {
+                    let token = match enroll_tokens::identify(c, &token_hash)? {
+                        Some((id, prefix)) => format!("token {id} ({prefix}…)"),
+                        None => "an unknown token".to_owned(),
+                    };
+                    let detail =
+                        format!("{token}; machine id {:?}, hostname {:?}: {refusal}", req.machine_id, req.hostname);
+                    audit::record(c, t, &who, "device.enroll_refused", "", &detail)?;
+                    return Ok(Err(refusal));
+                }
             };
-            let enrolled = devices::enroll(c, &grant, &req, &secret_hash, t)?;
+            let proof = proof.as_ref().map(|(id, hash)| (*id, &hash[..]));
+            let enrolled = devices::enroll(c, &grant, &req, proof, &secret_hash, t)?;
+            let how = match (enrolled.kind, proof.is_some()) {
+                (devices::EnrollKind::Proven, _) => "proved by its device secret".to_owned(),
+                (devices::EnrollKind::Approved, _) => "re-enrollment allowed by staff".to_owned(),
+                (devices::EnrollKind::PossibleClone { of }, true) => format!(
+                    "possible clone of device {of}: the device secret sent does not prove a device of this client"
+                ),
+                (devices::EnrollKind::PossibleClone { of }, false) => {
+                    format!("possible clone of device {of}: same machine id, no device secret")
+                }
+                (devices::EnrollKind::New, _) => "new machine".to_owned(),
+            };
+            let detail = format!(
+                "token {} ({}…) of client {:?}; machine id {:?}, hostname {:?}; {how}",
+                grant.token_id, grant.prefix, grant.client, req.machine_id, req.hostname
+            );
+            audit::record(c, t, &who, enrolled.kind.action(), &enrolled.device_id.to_string(), &detail)?;
             Ok(Ok((grant, enrolled)))
         })
         .await?;
     let (grant, enrolled) = outcome.map_err(|refusal| ApiError::forbidden(refusal.to_string()))?;
-    tracing::info!(device_id = enrolled.device_id, again = enrolled.again, client = %grant.client, "device enrolled");
+    tracing::info!(device_id = enrolled.device_id, kind = ?enrolled.kind, client = %grant.client, "device enrolled");
     state.live.send(LiveEvent::DeviceEnrolled { device_id: enrolled.device_id, client_id: grant.client_id });
     Ok(Json(EnrollResponse {
         device_id: enrolled.device_id,
@@ -54,21 +106,29 @@ pub async fn enroll(State(state): State<AppState>, Json(req): Json<EnrollRequest
         client: grant.client,
         interval_secs: state.config.monitoring.checkin_interval.0.as_secs(),
         acked_seq: enrolled.acked_seq,
+        next_pin: state.tls_next_pin.get(),
+        possible_clone: matches!(enrolled.kind, devices::EnrollKind::PossibleClone { .. }),
     }))
 }
 
-/// Reads `Authorization: Bearer <device id>:<secret>` and checks the secret's hash.
+/// Reads `Authorization: Bearer <device id>:<secret>` and checks it. A revoked device is told so
+/// (403, `"revoked": true`, with staff's reason) so its agent can stop instead of retrying.
 async fn device_from(state: &AppState, headers: &HeaderMap) -> ApiResult<i64> {
     let refused = || ApiError::unauthorized("The device credentials are not valid; enroll this machine again.");
     let value = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).ok_or_else(refused)?;
-    let credential = value.strip_prefix("Bearer ").ok_or_else(refused)?.trim();
-    let (id, _) = credential.split_once(':').ok_or_else(refused)?;
-    let id: i64 = id.parse().map_err(|_| refused())?;
-    let stored = state.db.read(move |c| devices::credentials(c, id)).await?.ok_or_else(refused)?;
-    if constant_time_eq(&stored, &sha256(credential.rsplit_once(':').map_or("", |(_, s)| s).as_bytes())) {
-        Ok(id)
-    } else {
-        Err(refused())
+    let credential = value.strip_prefix("Bearer ").ok_or_else(refused)?;
+    let (id, hash) = parse_credential(credential).ok_or_else(refused)?;
+    match state.db.read(move |c| devices::authenticate(c, id, &hash)).await? {
+        Credential::Valid(id) => Ok(id),
+        Credential::Revoked { device_id, reason } => {
+            let mut e = ApiError::forbidden(format!(
+                "Device {device_id} was revoked by the MSP's staff: {reason}. The agent stops reporting; \
+                 enroll this machine again with a new token to bring it back."
+            ));
+            e.detail = Some(json!({ "revoked": true, "reason": reason }));
+            Err(e)
+        }
+        Credential::Invalid => Err(refused()),
     }
 }
 
@@ -85,8 +145,10 @@ pub async fn check_in(
     };
     let device_id = device_from(&state, &headers).await.map_err(refuse)?;
     let Json(checkin) = body.map_err(refuse)?;
-    validate::check_in(&checkin, now())
-        .map_err(|reason| refuse(ApiError::bad_request(format!("The check-in is not valid: {reason}"))))?;
+    validate::check_in(&checkin, now()).map_err(|reason| {
+        let field = reason.split_once(": ").map_or("reports", |(field, _)| field);
+        refuse(ApiError::bad_field(field, format!("The check-in is not valid: {reason}")))
+    })?;
     let reports = checkin.reports.len();
     let ctx = state.engine.context();
     let (ingested, client_id, outcome, watch) = state
@@ -119,6 +181,7 @@ pub async fn check_in(
             stored: ingested.stored,
             interval_secs: state.config.monitoring.checkin_interval.0.as_secs(),
             watch,
+            next_pin: state.tls_next_pin.get(),
         }),
     ))
 }

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::db::devices::{self, DeviceFilter, DeviceSummary};
-use crate::db::{DbError, metrics, now};
+use crate::db::{DbError, audit, metrics, now};
 use crate::monitoring::rollup::{self, pick_resolution};
 use crate::monitoring::series::METRICS;
 use crate::server::auth::Caller;
@@ -62,6 +62,9 @@ pub async fn list(
         .db
         .read(move |c| devices::list(c, &filter, after.as_ref().map(|(n, i)| (n.as_str(), *i)), limit + 1))
         .await?;
+    if caller.client_scope().is_some() {
+        rows.iter_mut().for_each(for_client_contact);
+    }
     let more = rows.len() > limit;
     rows.truncate(limit);
     let next_cursor =
@@ -73,9 +76,21 @@ pub async fn list(
 async fn visible(state: &AppState, caller: &Caller, id: i64) -> ApiResult<DeviceSummary> {
     let device = state.db.read(move |c| devices::summary(c, id)).await?;
     match device {
-        Some(d) if caller.client_scope().is_none_or(|own| own == d.client_id) => Ok(d),
+        Some(mut d) if caller.client_scope().is_none_or(|own| own == d.client_id) => {
+            if caller.client_scope().is_some() {
+                for_client_contact(&mut d);
+            }
+            Ok(d)
+        }
         _ => Err(ApiError::not_found(format!("There is no device with id {id}."))),
     }
+}
+
+/// What a client contact does not see: the device a possible clone was flagged against may be
+/// another client's, and the machine id is the MSP's business.
+fn for_client_contact(d: &mut DeviceSummary) {
+    d.clone_of = None;
+    d.machine_id.clear();
 }
 
 pub async fn get(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
@@ -246,10 +261,14 @@ pub async fn set_tags(
             tags.push(t);
         }
     }
+    let who = caller.who();
+    let before = device.tags.join(", ");
     let summary = state
         .db
         .write(move |c| {
             devices::set_tags(c, id, &tags)?;
+            let detail = format!("tags: [{before}] -> [{}]", tags.join(", "));
+            audit::record(c, now(), &who, "device.tags_changed", &id.to_string(), &detail)?;
             devices::summary(c, id)?.ok_or_else(|| DbError::NotFound(format!("There is no device with id {id}.")))
         })
         .await?;
@@ -301,4 +320,140 @@ pub fn tag(field: &str, value: &str) -> Result<String, ApiError> {
     } else {
         Err(ApiError::bad_field(field, format!("{t:?} is not a tag: use 1 to 40 letters, digits, - _ . or :.")))
     }
+}
+
+/// A staff action on a device's trust, by id; the device must exist (staff see every client).
+async fn staff_device(state: &AppState, caller: &Caller, id: i64) -> ApiResult<DeviceSummary> {
+    caller.require_staff()?;
+    visible(state, caller, id).await
+}
+
+async fn summary_after(state: &AppState, id: i64) -> ApiResult<Json<DeviceSummary>> {
+    let summary = state.db.read(move |c| devices::summary(c, id)).await?;
+    summary.map(Json).ok_or_else(|| ApiError::not_found(format!("There is no device with id {id}.")))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RevokeRequest {
+    /// Why; the agent logs it. 1 to 200 characters, one line.
+    reason: String,
+}
+
+/// `POST /devices/{id}/revoke`: the device's next check-in is refused with the reason, and its
+/// agent stops reporting. The record and its history stay.
+pub async fn revoke(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Json(req): Json<RevokeRequest>,
+) -> ApiResult<Json<DeviceSummary>> {
+    let device = staff_device(&state, &caller, id).await?;
+    let reason = req.reason.trim().to_owned();
+    if reason.is_empty() || reason.chars().count() > 200 {
+        return Err(ApiError::bad_field("reason", "reason must be 1 to 200 characters."));
+    }
+    if let Err(why) = crate::monitoring::validate::one_line(&reason) {
+        return Err(ApiError::bad_field("reason", format!("reason {why}.")));
+    }
+    let who = caller.who();
+    let done = state
+        .db
+        .write(move |c| {
+            let t = now();
+            let done = devices::revoke(c, id, &reason, t)?;
+            if done {
+                audit::record(c, t, &who, "device.revoked", &id.to_string(), &reason)?;
+            }
+            Ok(done)
+        })
+        .await?;
+    if !done {
+        return Err(ApiError::conflict(format!("Device {id} is revoked already.")));
+    }
+    state.live.send(LiveEvent::DeviceChanged { device_id: id, client_id: device.client_id });
+    summary_after(&state, id).await
+}
+
+/// How long a staff approval of a re-enrollment lasts.
+const REENROLL_WINDOW_SECS: i64 = 24 * 3600;
+
+/// `POST /devices/{id}/allow-reenroll`: for 24 hours, one enrollment of this machine id into
+/// this device's client updates this device even without its device secret (the machine lost
+/// its state folder).
+pub async fn allow_reenroll(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<DeviceSummary>> {
+    let device = staff_device(&state, &caller, id).await?;
+    if device.revoked {
+        return Err(ApiError::conflict(format!("Device {id} is revoked; enroll the machine as a new device instead.")));
+    }
+    let who = caller.who();
+    state
+        .db
+        .write(move |c| {
+            let t = now();
+            devices::allow_reenroll(c, id, t + REENROLL_WINDOW_SECS)?;
+            audit::record(c, t, &who, "device.reenroll_allowed", &id.to_string(), "one re-enrollment within 24 hours")
+        })
+        .await?;
+    state.live.send(LiveEvent::DeviceChanged { device_id: id, client_id: device.client_id });
+    summary_after(&state, id).await
+}
+
+/// `POST /devices/{id}/merge`, on a device flagged as a possible clone: the device it was
+/// flagged against keeps its id and history and takes over this one's agent (see
+/// `devices::merge`); this record goes. Answers the surviving device.
+pub async fn merge(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<DeviceSummary>> {
+    let device = staff_device(&state, &caller, id).await?;
+    let who = caller.who();
+    let outcome = state
+        .db
+        .write(move |c| {
+            let t = now();
+            let merged = devices::merge(c, id, t)?;
+            if let Ok(into) = merged {
+                let detail =
+                    format!("device {id} (possible clone) merged into device {into}, which took over its agent");
+                audit::record(c, t, &who, "device.merged", &into.to_string(), &detail)?;
+            }
+            Ok(merged)
+        })
+        .await?;
+    let into = outcome.map_err(|refusal| ApiError::conflict(refusal.to_string()))?;
+    state.live.send(LiveEvent::DeviceChanged { device_id: into, client_id: device.client_id });
+    summary_after(&state, into).await
+}
+
+/// `POST /devices/{id}/keep`, on a device flagged as a possible clone: it is a machine of its
+/// own; the flag goes and both devices stay.
+pub async fn keep(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<DeviceSummary>> {
+    let device = staff_device(&state, &caller, id).await?;
+    let who = caller.who();
+    let was = state
+        .db
+        .write(move |c| {
+            let was = devices::keep_both(c, id)?;
+            if let Some(of) = was {
+                let detail = format!("kept as a device of its own, not a clone of device {of}");
+                audit::record(c, now(), &who, "device.clone_kept", &id.to_string(), &detail)?;
+            }
+            Ok(was)
+        })
+        .await?;
+    if was.is_none() {
+        return Err(ApiError::conflict(format!("Device {id} is not flagged as a possible clone.")));
+    }
+    state.live.send(LiveEvent::DeviceChanged { device_id: id, client_id: device.client_id });
+    summary_after(&state, id).await
 }

@@ -111,7 +111,12 @@ trap - EXIT
 if [ -n "$FINGERPRINT" ]; then
   "$PREFIX/steward" agent enroll --server "$SERVER" --token "$TOKEN" --fingerprint "$FINGERPRINT" --state-dir "$STATE_DIR"
 else
-  "$PREFIX/steward" agent enroll --server "$SERVER" --token "$TOKEN" --state-dir "$STATE_DIR"
+  case "$SERVER" in
+    # The server's own address is plain HTTP (its admin chose that): say so, and allow it.
+    http://*) echo "install.sh: warning: $SERVER is plain HTTP; the agent's credentials travel unencrypted" >&2
+              "$PREFIX/steward" agent enroll --server "$SERVER" --token "$TOKEN" --insecure-http --state-dir "$STATE_DIR" ;;
+    *) "$PREFIX/steward" agent enroll --server "$SERVER" --token "$TOKEN" --state-dir "$STATE_DIR" ;;
+  esac
 fi
 
 if [ "$SERVICE" = 1 ]; then
