@@ -10,6 +10,7 @@ mod common;
 mod demo;
 mod durability;
 mod fleet;
+mod hardening;
 mod kb;
 mod maintenance;
 mod notify;

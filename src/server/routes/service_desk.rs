@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::openapi::{ApiDoc, page_of};
-use super::{Page, PageParams, email, id_page, optional_text, present, required_text, yes};
+use super::{Page, PageParams, email, id_page, optional_line, present, required_text, yes};
 use crate::db::contacts::{self, Contact, ContactFields};
 use crate::db::routing::{self, Queue, QueueFields, RuleFields, RuleView, Technician};
 use crate::db::sla::{self as store, CalendarView, KeepPolicy, PolicyFields, PolicyView};
@@ -505,7 +505,7 @@ pub struct RuleBody {
 
 fn rule_fields(b: RuleBody) -> ApiResult<RuleFields> {
     let name = required_text("name", b.name.as_deref().unwrap_or(""), 200)?;
-    let category = optional_text("category", &b.category, 100)?;
+    let category = optional_line("category", &b.category, 100)?;
     let device_tag = match b.device_tag.trim() {
         "" => String::new(),
         t => super::devices::tag("device_tag", t)?,
@@ -925,7 +925,7 @@ fn contact_fields(b: &ContactBody) -> ApiResult<ContactFields> {
         "" => String::new(),
         e => email("email", e)?,
     };
-    let phone = optional_text("phone", &b.phone, 50)?;
+    let phone = optional_line("phone", &b.phone, 50)?;
     if phone.contains('\n') {
         return Err(ApiError::bad_field("phone", "phone must be one line."));
     }

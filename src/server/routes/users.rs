@@ -11,7 +11,7 @@ use crate::server::auth::Caller;
 use crate::server::error::{ApiError, ApiResult, Json, Path, Query};
 use crate::server::state::AppState;
 
-use super::{Page, PageParams, email, optional_text, page};
+use super::{Page, PageParams, email, optional_line, page};
 
 pub async fn list(
     State(state): State<AppState>,
@@ -51,7 +51,7 @@ pub async fn create(
 ) -> ApiResult<(StatusCode, Json<User>)> {
     caller.require_admin()?;
     let email = email("email", &req.email)?;
-    let name = optional_text("name", &req.name, 200)?;
+    let name = optional_line("name", &req.name, 200)?;
     auth::check_new_password(&req.password).map_err(|m| ApiError::bad_field("password", m))?;
     let client_id = match (req.role, req.client_id) {
         (Role::Client, None) => return Err(ApiError::bad_field("client_id", "A client contact needs a client_id.")),
@@ -116,7 +116,7 @@ pub async fn update(
 ) -> ApiResult<Json<User>> {
     caller.require_admin()?;
     let changes = UserChanges {
-        name: req.name.map(|n| optional_text("name", &n, 200)).transpose()?,
+        name: req.name.map(|n| optional_line("name", &n, 200)).transpose()?,
         role: req.role,
         client_id: req.client_id,
         disabled: req.disabled,
