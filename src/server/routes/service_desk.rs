@@ -190,7 +190,11 @@ fn schemas() -> Value {
             "id": { "type": "integer" }, "client": { "type": ["string", "null"] }, "queue": { "type": ["string", "null"] },
             "assignee": { "type": ["string", "null"] }, "created_at": ts, "updated_at": ts } } ] },
         "RoutingRuleList": list("RoutingRule"),
-        "CalendarFields": { "allOf": [ { "type": "object", "required": ["name"], "properties": { "name": { "type": "string" } } }, schedule ] },
+        // One object, not `allOf` with the schedule: the schedule's `additionalProperties: false`
+        // would refuse the name, so no body could match (the API fuzzer could not make one).
+        "CalendarFields": { "type": "object", "required": ["name", "timezone", "hours"], "additionalProperties": false,
+            "properties": { "name": { "type": "string" }, "timezone": schedule["properties"]["timezone"],
+                "hours": schedule["properties"]["hours"], "holidays": schedule["properties"]["holidays"] } },
         "Calendar": { "allOf": [ { "$ref": "#/components/schemas/CalendarFields" }, { "type": "object", "properties": {
             "id": { "type": "integer" }, "policies": { "type": "array", "items": { "type": "string" } }, "updated_at": ts } } ] },
         "CalendarList": list("Calendar"),
@@ -205,8 +209,11 @@ fn schemas() -> Value {
         "ClientPolicy": { "type": "object", "required": ["policy_id"], "properties": { "client_id": { "type": "integer" }, "policy_id": id } },
         "ContactFields": { "type": "object", "required": ["name"], "additionalProperties": false, "properties": {
             "name": { "type": "string" }, "email": { "type": "string", "format": "email" }, "phone": { "type": "string" } } },
-        "NewContact": { "allOf": [ { "type": "object", "required": ["client_id"], "properties": { "client_id": { "type": "integer" } } },
-            { "$ref": "#/components/schemas/ContactFields" } ] },
+        // Spelled out rather than `allOf` with ContactFields, whose `additionalProperties: false`
+        // would refuse client_id: no body could match.
+        "NewContact": { "type": "object", "required": ["client_id", "name"], "additionalProperties": false, "properties": {
+            "client_id": { "type": "integer" }, "name": { "type": "string" },
+            "email": { "type": "string", "format": "email" }, "phone": { "type": "string" } } },
         "Contact": { "type": "object", "properties": {
             "id": { "type": "integer" }, "client_id": { "type": "integer" }, "client": { "type": "string" },
             "name": { "type": "string" }, "email": { "type": "string" }, "phone": { "type": "string" },
