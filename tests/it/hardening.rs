@@ -194,3 +194,28 @@ async fn series_refuses_times_outside_1970_to_9999_naming_the_field() {
     assert_eq!(status, 200, "{body}");
     assert!(!server.log().contains("panicked"), "{}", server.log());
 }
+
+// Found by probing the bounds the fuzzer's string-typed parameters rarely reach: both answered 500.
+#[tokio::test]
+async fn extreme_months_and_durations_are_answered_not_500() {
+    let server = TestServer::start();
+    let admin = server.admin().await;
+    for path in ["/api/v1/reports/sla?month=9999-12", "/api/v1/reports/sla.csv?month=9999-12"] {
+        let res = admin.client.get(format!("{}{path}", server.url)).send().await.unwrap();
+        assert_eq!(res.status(), 200, "{path}: {}", res.text().await.unwrap());
+    }
+    let (status, body) = admin.get("/api/v1/reports/sla?month=9999-12").await;
+    assert_eq!((status, body["month"].as_str()), (200, Some("9999-12")), "{body}");
+
+    let (status, rules) = admin.get("/api/v1/rules").await;
+    assert_eq!(status, 200, "{rules}");
+    let rule = &rules["items"][0];
+    let path = format!("/api/v1/rules/{}", rule["id"]);
+    for field in ["hold", "clear_hold", "renotify"] {
+        let (status, body) = admin.send(reqwest::Method::PATCH, &path, json!({ field: "9999999999999999999s" })).await;
+        assert_eq!(status, 400, "{field}: {body}");
+        assert_eq!(body["detail"]["field"], field, "{body}");
+    }
+    let (_, after) = admin.get(&path).await;
+    assert_eq!(after["clear_hold"], rule["clear_hold"], "nothing was changed");
+}

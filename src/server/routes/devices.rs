@@ -165,7 +165,7 @@ pub async fn series(
             Ok(n) => n,
             Err(_) => s
                 .parse::<crate::config::HumanDuration>()
-                .map(|d| d.0.as_secs() as i64)
+                .map(|d| i64::try_from(d.0.as_secs()).unwrap_or(i64::MAX))
                 .map_err(|e| ApiError::bad_field("step", e.to_string()))?,
         },
     };
