@@ -10,6 +10,7 @@ use crate::db::users::{NewUser, Role};
 use crate::db::{Db, DbError, api_keys, audit, clients, now, users};
 use crate::server::routes::downloads::install_command;
 use crate::server::routes::enroll_tokens;
+use crate::server::routes::one_line_problem;
 use crate::server::state::TlsIdentity;
 
 #[derive(Debug, thiserror::Error)]
@@ -78,10 +79,11 @@ pub async fn run(
         }
         AdminCommand::Client(ClientCommand::Add { name, json }) => {
             let name = name.trim().to_owned();
-            if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
-                return Err(AdminError::Input(
-                    "The client name must be 1 to 200 characters, without control characters.".into(),
-                ));
+            if name.is_empty() || name.chars().count() > 200 {
+                return Err(AdminError::Input("The client name must be 1 to 200 characters.".into()));
+            }
+            if let Some(problem) = one_line_problem(&name) {
+                return Err(AdminError::Input(format!("The client name {problem}.")));
             }
             let client = db
                 .write(move |c| {
@@ -110,6 +112,9 @@ pub async fn run(
                 return Err(AdminError::Input(format!("{email:?} is not an e-mail address.")));
             }
             let (password, made_up) = password_from(password_stdin, stdin_line, &email)?;
+            if let Some(problem) = one_line_problem(name.trim()) {
+                return Err(AdminError::Input(format!("The user's --name {problem}.")));
+            }
             if role == Role::Client && client.is_none() {
                 return Err(AdminError::Input("A user with --role client needs --client NAME.".into()));
             }
@@ -197,6 +202,9 @@ pub async fn run(
                 && (d.0.is_zero() || d.0.as_secs() > 5 * 366 * 86_400)
             {
                 return Err(AdminError::Input("--expires-in must be between 1s and 5 years.".into()));
+            }
+            if let Some(problem) = one_line_problem(&name) {
+                return Err(AdminError::Input(format!("The key's --name {problem}.")));
             }
             let key = auth::new_api_key();
             let (hash, prefix) = (auth::sha256(key.as_bytes()), key[..12].to_owned());

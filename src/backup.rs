@@ -45,6 +45,8 @@ pub fn backup(source: &Path, out: &Path, mut progress: impl FnMut(i32, i32)) -> 
     let tmp = partial_path(out);
     let _ = std::fs::remove_file(&tmp);
     let io = |source| BackupError::Io { path: tmp.clone(), source };
+    // Owner-only from the first byte, not only once finished (its journal takes the same mode).
+    crate::fsutil::private_database(&tmp).map_err(io)?;
     {
         let mut dst = Connection::open(&tmp)?;
         {

@@ -47,6 +47,7 @@ pub struct Config {
     pub notifications: NotificationsConfig,
     pub tickets: TicketsConfig,
     pub log: LogConfig,
+    pub metrics: MetricsConfig,
     /// The file this was loaded from (absolute), so the server can watch it; not a config key.
     #[serde(skip)]
     pub file: Option<PathBuf>,
@@ -369,6 +370,60 @@ impl Default for LogConfig {
     }
 }
 
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MetricsConfig {
+    /// When set, `GET /metrics` needs `Authorization: Bearer <token>`. Written as the token itself
+    /// or as `sha256:<64 hex digits>` of it, so the config file need not hold the secret.
+    pub token: String,
+}
+
+/// Written by hand so the metrics token never reaches a log line.
+impl fmt::Debug for MetricsConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MetricsConfig").field("token", &if self.token.is_empty() { "" } else { "(set)" }).finish()
+    }
+}
+
+/// Shortest plain metrics token accepted: a scraper's secret, not a password a person types.
+pub const METRICS_TOKEN_MIN: usize = 16;
+
+impl MetricsConfig {
+    /// The SHA-256 digest a presented token must have, or `None` when `/metrics` is open.
+    pub fn token_digest(&self) -> Option<[u8; 32]> {
+        if self.token.is_empty() {
+            return None;
+        }
+        if let Some(hex) = self.token.strip_prefix("sha256:") {
+            let mut digest = [0u8; 32];
+            for (i, byte) in digest.iter_mut().enumerate() {
+                *byte = u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()?;
+            }
+            return (hex.len() == 64).then_some(digest);
+        }
+        Some(crate::auth::sha256(self.token.as_bytes()))
+    }
+
+    pub fn validate(&self) -> Result<(), String> {
+        let t = &self.token;
+        if t.is_empty() {
+            return Ok(());
+        }
+        if t.starts_with("sha256:") {
+            return match self.token_digest() {
+                Some(_) => Ok(()),
+                None => Err("metrics.token: after \"sha256:\" write the token's SHA-256 as 64 hex digits".into()),
+            };
+        }
+        if t.chars().count() < METRICS_TOKEN_MIN || !t.chars().all(|c| c.is_ascii_graphic()) {
+            return Err(format!(
+                "metrics.token must be at least {METRICS_TOKEN_MIN} characters without spaces (or sha256:<hex>)"
+            ));
+        }
+        Ok(())
+    }
+}
+
 impl Config {
     /// Loads the configuration: defaults, then `file` (if any), then the `STEWARD_*` variables in
     /// `env`. Flags are applied by the caller afterwards.
@@ -527,6 +582,7 @@ impl Config {
                 "retention: keep rollup_1h at least as long as rollup_5m, and rollup_5m at least as long as raw".into(),
             );
         }
+        self.metrics.validate()?;
         self.notifications.validate()
     }
 }
@@ -781,6 +837,28 @@ mod tests {
         assert!(bad.validate().unwrap_err().contains("notifications.smtp_from"));
         let err = Config::from_toml("[notifications]\nsmtp_security = \"ssl\"\n").unwrap_err();
         assert!(err.contains("notifications.smtp_security"), "{err}");
+    }
+
+    #[test]
+    fn metrics_token_is_checked_kept_out_of_logs_and_may_be_a_digest() {
+        let mut c = Config::default();
+        assert_eq!(c.metrics.token_digest(), None, "no token: /metrics is open");
+        c.apply_env([("STEWARD_METRICS__TOKEN".to_string(), "scrape-0123456789abcdef".to_string())]).unwrap();
+        c.validate().unwrap();
+        let digest = crate::auth::sha256(b"scrape-0123456789abcdef");
+        assert_eq!(c.metrics.token_digest(), Some(digest));
+        assert!(!format!("{c:?}").contains("scrape-0123456789abcdef"), "the token stays out of logs");
+
+        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+        let hashed = Config::from_toml(&format!("[metrics]\ntoken = \"sha256:{hex}\"\n")).unwrap();
+        hashed.validate().unwrap();
+        assert_eq!(hashed.metrics.token_digest(), Some(digest), "the digest form accepts the same token");
+
+        for bad in ["short", "has spaces in the middle of it", "sha256:abc", &format!("sha256:{}", "g".repeat(64))] {
+            c.metrics.token = bad.to_owned();
+            let err = c.validate().unwrap_err();
+            assert!(err.contains("metrics.token"), "{bad:?}: {err}");
+        }
     }
 
     #[test]

@@ -211,6 +211,18 @@ impl Db {
 
 /// Opens one connection with the settings every connection shares.
 pub fn open_connection(path: &Path, read_only: bool) -> Result<Connection, DbError> {
+    // The database holds password and key hashes. Readers open after the writer, so once is enough.
+    if !read_only {
+        match crate::fsutil::private_database(path) {
+            Ok(fixed) => {
+                for file in fixed {
+                    tracing::info!(file = %file.display(), "made the database file readable by its owner only (0600)");
+                }
+            }
+            // Someone else's file (root ran a command, say): SQLite may still open it; say why it stays.
+            Err(e) => tracing::warn!(file = %path.display(), error = %e, "cannot make the database file owner-only"),
+        }
+    }
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn =
         Connection::open_with_flags(path, flags).map_err(|source| DbError::Open { path: path.to_owned(), source })?;

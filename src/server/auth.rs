@@ -149,15 +149,15 @@ fn allowed_before_mfa_setup(parts: &Parts) -> bool {
 }
 
 async fn api_key_caller(state: &AppState, key: &str, ip: Option<IpAddr>, source: String) -> Result<Caller, ApiError> {
-    if let Some(ip) = ip
-        && let Some(wait) = state.login_throttle.check_address(ip, Instant::now())
-    {
-        return Err(too_many(wait));
-    }
     let hash = sha256(key.as_bytes());
     let t = now();
     let Some((id, last_used, user)) = state.db.read(move |c| api_keys::lookup(c, &hash, t)).await? else {
+        // A key is 256 random bits: guessing one is hopeless, so only wrong keys are counted, and
+        // an address past its limit is told to wait (and no longer fills the audit log).
         if let Some(ip) = ip {
+            if let Some(wait) = state.login_throttle.check_address(ip, Instant::now()) {
+                return Err(too_many(wait));
+            }
             state.login_throttle.failed_address(ip, Instant::now());
         }
         // Record the refusal with the key's visible prefix only.

@@ -286,6 +286,15 @@ async fn housekeeping(state: AppState) {
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
                    connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
+/// `Strict-Transport-Security` when this server serves HTTPS itself; with `[tls] mode = "off"` the
+/// reverse proxy in front decides (`None`: no header). No `includeSubDomains`: the appliance owns
+/// its own host name, not the names below it, which may be other people's plain-HTTP services.
+/// Browsers ignore the header on a connection whose certificate they did not accept, so an
+/// untrusted self-signed certificate is not pinned by it.
+fn hsts(config: &Config) -> Option<HeaderValue> {
+    (config.tls.mode != TlsMode::Off).then(|| HeaderValue::from_static("max-age=31536000"))
+}
+
 /// The whole HTTP surface. Public so tests can drive it without a socket.
 pub fn router(state: AppState) -> Router {
     let api = Router::new()
@@ -370,6 +379,7 @@ pub fn router(state: AppState) -> Router {
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
         .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
+        .layer(SetResponseHeaderLayer::overriding(header::STRICT_TRANSPORT_SECURITY, hsts(&state.config)))
         .layer(PropagateRequestIdLayer::new(HeaderName::from_static("x-request-id")))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
             let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("");

@@ -52,11 +52,34 @@ impl TestServer {
     }
 
     pub fn try_start_at(data_dir: &Path, listen: &str, env: &[(&str, &str)]) -> Result<TestServer, String> {
+        TestServer::try_start_with(data_dir, listen, env, None)
+    }
+
+    /// A server on `data_dir` started under the file-creation mask `umask` (e.g. "022"), as a
+    /// service manager or a shell with a permissive one would start it.
+    pub fn start_with_umask(data_dir: &Path, umask: &str) -> TestServer {
+        TestServer::try_start_with(data_dir, "127.0.0.1:0", &[], Some(umask)).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn try_start_with(
+        data_dir: &Path,
+        listen: &str,
+        env: &[(&str, &str)],
+        umask: Option<&str>,
+    ) -> Result<TestServer, String> {
         init_tls();
         let log = data_dir.with_extension("log");
         std::fs::create_dir_all(data_dir.parent().unwrap()).unwrap();
         let stderr = std::fs::OpenOptions::new().create(true).append(true).open(&log).unwrap();
-        let mut cmd = Command::new(STEWARD);
+        let mut cmd = match umask {
+            // `exec` keeps the process id, so kill and terminate still reach the server itself.
+            Some(mask) => {
+                let mut c = Command::new("sh");
+                c.args(["-c", &format!("umask {mask} && exec \"$0\" \"$@\""), STEWARD]);
+                c
+            }
+            None => Command::new(STEWARD),
+        };
         cmd.args(["server", "--listen", listen, "--data-dir"])
             .arg(data_dir)
             .env_remove("STEWARD_CONFIG")

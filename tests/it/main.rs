@@ -12,6 +12,7 @@ mod demo;
 mod durability;
 mod enrollment;
 mod fleet;
+mod hardening;
 mod kb;
 mod maintenance;
 mod notify;

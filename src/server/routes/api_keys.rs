@@ -13,7 +13,7 @@ use crate::server::auth::Caller;
 use crate::server::error::{ApiError, ApiResult, Json, Path, Query};
 use crate::server::state::AppState;
 
-use super::{Page, id_page, required_line, timestamp};
+use super::{Page, id_page, required_text, timestamp};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -59,7 +59,7 @@ pub async fn create(
     caller: Caller,
     Json(req): Json<NewKeyRequest>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let name = required_line("name", &req.name, 100)?;
+    let name = required_text("name", &req.name, 100)?;
     let t = now();
     let expires_at = match req.expires_at.as_deref() {
         None | Some("") => None,

@@ -129,18 +129,27 @@ pub struct SeriesParams {
 }
 
 fn parse_time(field: &str, v: &str) -> ApiResult<i64> {
-    if let Ok(secs) = v.parse::<i64>() {
-        return Ok(secs);
+    let secs = match v.parse::<i64>() {
+        Ok(secs) => secs,
+        Err(_) => time::OffsetDateTime::parse(v, &time::format_description::well_known::Rfc3339)
+            .map(|t| t.unix_timestamp())
+            .map_err(|_| {
+                ApiError::bad_field(
+                    field,
+                    format!("{field} must be RFC 3339 (2026-11-28T07:00:00Z) or unix seconds, not {v:?}."),
+                )
+            })?,
+    };
+    // Within years 1970 to 9999, so the range arithmetic below cannot overflow
+    // (`from=-9223372036854775808` panicked in `to - from`).
+    if !(0..=LAST_SECOND).contains(&secs) {
+        return Err(ApiError::bad_field(field, format!("{field} must lie between 1970 and 9999, not {v:?}.")));
     }
-    time::OffsetDateTime::parse(v, &time::format_description::well_known::Rfc3339).map(|t| t.unix_timestamp()).map_err(
-        |_| {
-            ApiError::bad_field(
-                field,
-                format!("{field} must be RFC 3339 (2026-11-28T07:00:00Z) or unix seconds, not {v:?}."),
-            )
-        },
-    )
+    Ok(secs)
 }
+
+/// 9999-12-31T23:59:59Z in unix seconds.
+const LAST_SECOND: i64 = 253_402_300_799;
 
 /// Most points one series answer carries.
 const MAX_POINTS: i64 = 2000;
@@ -171,7 +180,7 @@ pub async fn series(
             Ok(n) => n,
             Err(_) => s
                 .parse::<crate::config::HumanDuration>()
-                .map(|d| d.0.as_secs() as i64)
+                .map(|d| i64::try_from(d.0.as_secs()).unwrap_or(i64::MAX))
                 .map_err(|e| ApiError::bad_field("step", e.to_string()))?,
         },
     };

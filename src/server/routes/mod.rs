@@ -108,31 +108,14 @@ pub fn yes() -> bool {
     true
 }
 
-/// A short text a person typed: trimmed, not empty, at most `max` characters, no control characters.
+/// A one-line text a person typed (a name, a subject, a title): trimmed, not empty, at most `max`
+/// characters, with no line breaks, control characters or invisible formatting characters.
 pub fn required_text(field: &str, value: &str, max: usize) -> Result<String, ApiError> {
     let v = value.trim();
     if v.is_empty() {
         return Err(ApiError::bad_field(field, format!("{field} must not be empty.")));
     }
-    optional_text(field, v, max)
-}
-
-/// A one-line name or subject: like `required_text`, and without line breaks or tabs.
-pub fn required_line(field: &str, value: &str, max: usize) -> Result<String, ApiError> {
-    let v = required_text(field, value, max)?;
-    if v.contains(['\n', '\r', '\t']) {
-        return Err(ApiError::bad_field(field, format!("{field} must be one line, without line breaks or tabs.")));
-    }
-    Ok(v)
-}
-
-/// A one-line text that may be empty.
-pub fn optional_line(field: &str, value: &str, max: usize) -> Result<String, ApiError> {
-    let v = optional_text(field, value, max)?;
-    if v.contains(['\n', '\r', '\t']) {
-        return Err(ApiError::bad_field(field, format!("{field} must be one line, without line breaks or tabs.")));
-    }
-    Ok(v)
+    optional_line(field, v, max)
 }
 
 /// A point in time given as RFC 3339 (`2026-11-28T07:00:00Z`) or unix seconds.
@@ -151,7 +134,25 @@ pub fn timestamp(field: &str, value: &str) -> Result<i64, ApiError> {
     )
 }
 
-/// Like `required_text`, but may be empty; newlines and tabs are allowed (notes, addresses).
+/// Like `required_text`, but may be empty (a person's display name, a category, a phone number).
+pub fn optional_line(field: &str, value: &str, max: usize) -> Result<String, ApiError> {
+    let v = optional_text(field, value, max)?;
+    match one_line_problem(&v) {
+        Some(problem) => Err(ApiError::bad_field(field, format!("{field} {problem}."))),
+        None => Ok(v),
+    }
+}
+
+/// A multi-line text that must not be empty (a comment's body).
+pub fn required_multiline(field: &str, value: &str, max: usize) -> Result<String, ApiError> {
+    if value.trim().is_empty() {
+        return Err(ApiError::bad_field(field, format!("{field} must not be empty.")));
+    }
+    optional_text(field, value, max)
+}
+
+/// Multi-line text that may be empty; newlines and tabs are allowed (notes, descriptions,
+/// addresses, bodies).
 pub fn optional_text(field: &str, value: &str, max: usize) -> Result<String, ApiError> {
     let v = value.trim();
     if v.chars().count() > max {
@@ -161,6 +162,25 @@ pub fn optional_text(field: &str, value: &str, max: usize) -> Result<String, Api
         return Err(ApiError::bad_field(field, format!("{field} must not contain control characters.")));
     }
     Ok(v.to_owned())
+}
+
+/// What keeps `value` from being one line, as the end of a sentence that starts with the field's
+/// name, or `None`. Line breaks in a name or subject split e-mail headers, CSV rows and log lines;
+/// bidirectional overrides and zero-width characters make a name show as something it is not
+/// ("Trojan Source"), or two names look the same.
+pub fn one_line_problem(value: &str) -> Option<&'static str> {
+    if value.chars().any(|c| matches!(c, '\n' | '\r' | '\u{85}' | '\u{2028}' | '\u{2029}')) {
+        return Some("must be one line, without line breaks");
+    }
+    if value.chars().any(char::is_control) {
+        return Some("must not contain control characters (such as tabs)");
+    }
+    if value.chars().any(|c| {
+        matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}')
+    }) {
+        return Some("must not contain invisible formatting characters (bidirectional overrides or zero-width characters)");
+    }
+    None
 }
 
 /// A plausible e-mail address: one `@`, something before it, a dotted domain after, no spaces.
@@ -211,5 +231,50 @@ mod tests {
         }
         assert!(timezone("timezone", "Europe/Berlin").is_ok());
         assert!(timezone("timezone", "Mars/Olympus").is_err());
+    }
+
+    fn refusal(e: ApiError) -> (u16, String, String) {
+        let field = e.detail.as_ref().and_then(|d| d["field"].as_str()).unwrap_or_default().to_owned();
+        (e.status.as_u16(), field, e.message)
+    }
+
+    #[test]
+    fn one_line_fields_refuse_line_breaks_and_invisible_characters() {
+        for bad in [
+            "Printer\r\nBcc: everyone@example.com",
+            "two\nlines",
+            "carriage\rreturn",
+            "tab\there",
+            "next\u{85}line",
+            "line\u{2028}separator",
+            "invoice\u{202E}fdp.exe",
+            "isolate\u{2066}x\u{2069}",
+            "zero\u{200B}width",
+            "joiner\u{200D}",
+            "word\u{2060}joiner",
+            "bom\u{FEFF}",
+        ] {
+            let (status, field, message) = refusal(required_text("subject", bad, 300).unwrap_err());
+            assert_eq!((status, field.as_str()), (400, "subject"), "{bad:?}");
+            assert!(message.starts_with("subject must"), "{bad:?}: {message}");
+            assert!(optional_line("category", bad, 100).is_err(), "{bad:?}");
+        }
+        assert!(refusal(required_text("name", "a\nb", 10).unwrap_err()).2.contains("one line"));
+        assert!(refusal(required_text("name", "a\u{202E}b", 10).unwrap_err()).2.contains("invisible"));
+        // What people really type stays allowed (accents, right-to-left scripts, emoji), and
+        // whitespace around it, a trailing newline from a form included, is trimmed.
+        for good in ["Zürich Büro", "שלום עולם", "Ärzte & Co. (Nord)", "Printer 🖨 offline"] {
+            assert_eq!(required_text("name", &format!("  {good}\n"), 100).unwrap(), good);
+        }
+        assert_eq!(optional_line("category", "", 100).unwrap(), "");
+    }
+
+    #[test]
+    fn multi_line_fields_keep_their_lines() {
+        let body = "Hello,\r\n\r\nthe printer\tworks again.";
+        assert_eq!(optional_text("notes", body, 100).unwrap(), body);
+        assert_eq!(required_multiline("body", body, 100).unwrap(), body);
+        assert!(required_multiline("body", " \n ", 100).is_err());
+        assert!(optional_text("notes", "bell\u{7}", 100).is_err());
     }
 }

@@ -1,17 +1,24 @@
 //! `GET /metrics`: the appliance's own health and fleet counts in Prometheus text format.
+//!
+//! Behind `[metrics] token` when set. Only fleet-wide aggregates: no label or value carries a
+//! client's (or device's) name, so a scraper, and whoever reads its storage, learns nothing about
+//! who the MSP's customers are.
 
 use std::fmt::Write;
 use std::sync::atomic::Ordering;
 
 use axum::extract::State;
-use axum::http::header;
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::db::devices;
 use crate::server::error::ApiError;
 use crate::server::state::AppState;
 
-pub async fn metrics(State(state): State<AppState>) -> Result<Response, ApiError> {
+pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+    if let Some(expected) = state.config.metrics.token_digest() {
+        check_token(&headers, &expected)?;
+    }
     let counts = state.db.read(devices::counts).await?;
     let live = &state.live;
     let mut out = String::new();
@@ -69,6 +76,22 @@ pub async fn metrics(State(state): State<AppState>) -> Result<Response, ApiError
         metric("steward_database_bytes", "gauge", "Size of the database file.", &[("", meta.len() as f64)]);
     }
     Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], out).into_response())
+}
+
+/// Compares digests, so the comparison takes the same time whatever the presented token's length.
+fn check_token(headers: &HeaderMap, expected: &[u8; 32]) -> Result<(), ApiError> {
+    let presented = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim);
+    let ok = presented.is_some_and(|t| crate::auth::constant_time_eq(&crate::auth::sha256(t.as_bytes()), expected));
+    if ok {
+        return Ok(());
+    }
+    let mut e = ApiError::unauthorized("GET /metrics needs Authorization: Bearer <the [metrics] token>.");
+    e.detail = Some(serde_json::json!({ "header": "Authorization" }));
+    Err(e)
 }
 
 fn resident_bytes() -> Option<u64> {

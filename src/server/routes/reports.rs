@@ -162,7 +162,9 @@ impl Month {
     /// Its first instant and the next month's, unix seconds.
     fn bounds(self) -> Result<(i64, i64), ApiError> {
         let start = unix(self.first)?;
-        let end = unix(self.last_day().tomorrow().map_err(ApiError::internal)?)?;
+        // The end of the last day, not the next month's first day: after 9999-12 there is none
+        // (`month=9999-12` answered 500). A UTC day is always 86,400 seconds.
+        let end = unix(self.last_day())? + 86_400;
         Ok((start, end))
     }
 
@@ -172,8 +174,11 @@ impl Month {
     }
 }
 
+/// The first instant of a UTC day, unix seconds. Counted in days, not through `jiff::Timestamp`,
+/// whose range ends on 9999-12-30 (`month=9999-12` answered 500).
 fn unix(day: Date) -> Result<i64, ApiError> {
-    Ok(day.to_zoned(TimeZone::UTC).map_err(ApiError::internal)?.timestamp().as_second())
+    let days = day.since(jiff::civil::date(1970, 1, 1)).map_err(ApiError::internal)?.get_days();
+    Ok(i64::from(days) * 86_400)
 }
 
 fn given(v: &Option<String>) -> Option<&str> {
@@ -659,6 +664,8 @@ mod tests {
         assert_eq!(parse_month("month", "2026-11").unwrap().label(), "2026-11");
         let (start, end) = parse_month("month", "2026-12").unwrap().bounds().unwrap();
         assert_eq!((rfc3339(start).as_str(), rfc3339(end).as_str()), ("2026-12-01T00:00:00Z", "2027-01-01T00:00:00Z"));
+        let (_, end) = parse_month("month", "9999-12").unwrap().bounds().unwrap();
+        assert_eq!(end, 253_402_300_800, "the instant after 9999-12-31T23:59:59Z");
         for bad in ["2026-13", "2026-1", "26-11", "2026/11", "1969-12", "2026-11-01", "november"] {
             let e = parse_month("month", bad).unwrap_err();
             assert_eq!(e.detail, Some(json!({ "field": "month" })), "{bad}");

@@ -245,11 +245,13 @@ fn duration(field: &str, v: Option<&str>, default: i64) -> Result<i64, ApiError>
     let d: HumanDuration = text.parse().map_err(|_| {
         ApiError::bad_field(field, format!("{field} {text:?} is not a duration such as 90s, 10m, 4h or 1d."))
     })?;
-    let secs = d.0.as_secs() as i64;
+    // Compared before the cast: a huge one (9999999999999999999s) turned negative as i64 and
+    // failed the database's CHECK, a 500.
+    let secs = d.0.as_secs();
     if secs > 90 * 86_400 {
         return Err(ApiError::bad_field(field, format!("{field} must be at most 90 days.")));
     }
-    Ok(secs)
+    Ok(secs as i64)
 }
 
 fn condition(v: Value) -> Result<Condition, ApiError> {

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::openapi::{ApiDoc, page_of};
-use super::{Page, PageParams, email, id_page, optional_text, present, required_text, yes};
+use super::{Page, PageParams, email, id_page, optional_line, present, required_text, yes};
 use crate::db::contacts::{self, Contact, ContactFields};
 use crate::db::routing::{self, Queue, QueueFields, RuleFields, RuleView, Technician};
 use crate::db::sla::{self as store, CalendarView, KeepPolicy, PolicyFields, PolicyView};
@@ -190,7 +190,11 @@ fn schemas() -> Value {
             "id": { "type": "integer" }, "client": { "type": ["string", "null"] }, "queue": { "type": ["string", "null"] },
             "assignee": { "type": ["string", "null"] }, "created_at": ts, "updated_at": ts } } ] },
         "RoutingRuleList": list("RoutingRule"),
-        "CalendarFields": { "allOf": [ { "type": "object", "required": ["name"], "properties": { "name": { "type": "string" } } }, schedule ] },
+        // One object, not `allOf` with the schedule: the schedule's `additionalProperties: false`
+        // would refuse the name, so no body could match (the API fuzzer could not make one).
+        "CalendarFields": { "type": "object", "required": ["name", "timezone", "hours"], "additionalProperties": false,
+            "properties": { "name": { "type": "string" }, "timezone": schedule["properties"]["timezone"],
+                "hours": schedule["properties"]["hours"], "holidays": schedule["properties"]["holidays"] } },
         "Calendar": { "allOf": [ { "$ref": "#/components/schemas/CalendarFields" }, { "type": "object", "properties": {
             "id": { "type": "integer" }, "policies": { "type": "array", "items": { "type": "string" } }, "updated_at": ts } } ] },
         "CalendarList": list("Calendar"),
@@ -205,8 +209,11 @@ fn schemas() -> Value {
         "ClientPolicy": { "type": "object", "required": ["policy_id"], "properties": { "client_id": { "type": "integer" }, "policy_id": id } },
         "ContactFields": { "type": "object", "required": ["name"], "additionalProperties": false, "properties": {
             "name": { "type": "string" }, "email": { "type": "string", "format": "email" }, "phone": { "type": "string" } } },
-        "NewContact": { "allOf": [ { "type": "object", "required": ["client_id"], "properties": { "client_id": { "type": "integer" } } },
-            { "$ref": "#/components/schemas/ContactFields" } ] },
+        // Spelled out rather than `allOf` with ContactFields, whose `additionalProperties: false`
+        // would refuse client_id: no body could match.
+        "NewContact": { "type": "object", "required": ["client_id", "name"], "additionalProperties": false, "properties": {
+            "client_id": { "type": "integer" }, "name": { "type": "string" },
+            "email": { "type": "string", "format": "email" }, "phone": { "type": "string" } } },
         "Contact": { "type": "object", "properties": {
             "id": { "type": "integer" }, "client_id": { "type": "integer" }, "client": { "type": "string" },
             "name": { "type": "string" }, "email": { "type": "string" }, "phone": { "type": "string" },
@@ -505,7 +512,7 @@ pub struct RuleBody {
 
 fn rule_fields(b: RuleBody) -> ApiResult<RuleFields> {
     let name = required_text("name", b.name.as_deref().unwrap_or(""), 200)?;
-    let category = optional_text("category", &b.category, 100)?;
+    let category = optional_line("category", &b.category, 100)?;
     let device_tag = match b.device_tag.trim() {
         "" => String::new(),
         t => super::devices::tag("device_tag", t)?,
@@ -925,7 +932,7 @@ fn contact_fields(b: &ContactBody) -> ApiResult<ContactFields> {
         "" => String::new(),
         e => email("email", e)?,
     };
-    let phone = optional_text("phone", &b.phone, 50)?;
+    let phone = optional_line("phone", &b.phone, 50)?;
     if phone.contains('\n') {
         return Err(ApiError::bad_field("phone", "phone must be one line."));
     }

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::openapi::{ApiDoc, page_of};
-use super::{Page, PageParams, optional_text, page, present, required_text, yes};
+use super::{Page, PageParams, optional_line, optional_text, page, present, required_multiline, required_text, yes};
 use crate::db::tickets::{
     self, AssigneeFilter, Comment, NewTicket, NewTime, Refusal, Source, Ticket, TicketChanges, TicketFilter, TimeEntry,
 };
@@ -304,7 +304,7 @@ pub async fn create(
 ) -> ApiResult<(StatusCode, Json<Ticket>)> {
     let subject = required_text("subject", req.subject.as_deref().unwrap_or(""), 300)?;
     let description = optional_text("description", &req.description, 20_000)?;
-    let category = optional_text("category", &req.category, 100)?;
+    let category = optional_line("category", &req.category, 100)?;
     let priority = priority(
         req.priority
             .as_deref()
@@ -458,7 +458,7 @@ pub async fn update(
         status: req.status.as_deref().map(|s| status("status", s)).transpose()?,
         queue_id: req.queue_id,
         assignee_id: req.assignee_id,
-        category: req.category.as_deref().map(|s| optional_text("category", s, 100)).transpose()?,
+        category: req.category.as_deref().map(|s| optional_line("category", s, 100)).transpose()?,
         contact_id: req.contact_id,
         device_ids: req.device_ids,
     };
@@ -497,7 +497,7 @@ pub async fn comment(
     Path(id): Path<i64>,
     Json(req): Json<NewComment>,
 ) -> ApiResult<(StatusCode, Json<Comment>)> {
-    let body = required_text("body", req.body.as_deref().unwrap_or(""), 50_000)?;
+    let body = required_multiline("body", req.body.as_deref().unwrap_or(""), 50_000)?;
     let ticket = visible(&state, &caller, id).await?;
     let staff = caller.client_scope().is_none();
     // What a client contact writes is what the client says: always public.
