@@ -171,7 +171,7 @@ mod tests {
                 Verdict::Wait(w) => {
                     waits.push(w.as_secs());
                     now += w;
-                    assert_eq!(t.check("bob", a, now), Verdict::Go(Duration::ZERO), "free again once waited");
+                    assert!(matches!(t.check("bob", a, now), Verdict::Go(_)), "free again once waited");
                     t.failed("bob", a, now);
                 }
             }
