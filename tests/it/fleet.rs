@@ -143,11 +143,11 @@ async fn reports_made_while_the_server_was_down_arrive_exactly_once_in_order() {
 fn admin_password(data: &std::path::Path) -> String {
     let (code, out, err) = steward(
         &["admin", "--data-dir", data.to_str().unwrap(), "user", "set-password", "--user", "admin", "--password-stdin"],
-        Some("restarted-admin-pw\n"),
+        Some("restarted-owner-pw\n"),
         &[],
     );
     assert_eq!(code, 0, "{out}{err}");
-    "restarted-admin-pw".into()
+    "restarted-owner-pw".into()
 }
 
 #[tokio::test]
