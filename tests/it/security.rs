@@ -555,6 +555,8 @@ async fn passkeys_are_added_only_with_the_password_and_a_real_answer_and_removed
     assert_eq!(list["items"][0]["name"], "Admin key", "still there: {list}");
     let (_, me) = admin.get("/api/v1/me").await;
     assert_eq!(me["user"]["mfa_enabled"], true, "a passkey is a second factor");
+    let (_, mfa) = admin.get("/api/v1/me/mfa").await;
+    assert_eq!((&mfa["passkeys"], &mfa["totp_enabled"]), (&json!(1), &json!(false)), "{mfa}");
 
     // The password step now asks for the passkey; a garbage answer counts as a failed second factor.
     let res = login_from(&server, "admin", &server.admin_password, "").await;

@@ -258,6 +258,8 @@ pub async fn login_passkey_finish(
         Ok(found) => found,
         Err(why) => {
             state.db.write(move |c| mfa::challenge_failed(c, challenge)).await?;
+            // The reason may quote what the browser sent: kept short and on one line for the log.
+            let why: String = why.chars().filter(|c| !c.is_control()).take(200).collect();
             failed(&state, &user.login, ip, "login.mfa_failed", &format!("passkey refused: {why}")).await?;
             return Err(ApiError::unauthorized("The passkey was not accepted; try again, or log in another way."));
         }
