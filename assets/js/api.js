@@ -68,7 +68,7 @@ async function send(method, path, body) {
     try { data = JSON.parse(text); } catch { data = null; }
   }
   if (!res.ok) {
-    if (res.status === 401 && path !== '/auth/login' && path !== '/auth/login/mfa') unauthorizedHandler();
+    if (res.status === 401 && !path.startsWith('/auth/login')) unauthorizedHandler();
     const sentence = data && typeof data.error === 'string' && data.error ? data.error : fallbackSentence(res.status);
     throw new ApiError(res.status, sentence, data && data.detail);
   }

@@ -4,6 +4,7 @@
 //! Session tokens and API keys are 256 random bits, so a plain SHA-256 is enough to keep them
 //! useless if the database leaks, and it lets a key be looked up by its hash in one index probe.
 
+pub mod passkey;
 pub mod throttle;
 pub mod totp;
 

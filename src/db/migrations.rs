@@ -17,6 +17,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/0006_routing_kb.sql"),
     include_str!("sql/0007_security.sql"),
     include_str!("sql/0008_device_trust.sql"),
+    include_str!("sql/0009_passkeys.sql"),
 ];
 
 /// A migration whose first line is this rebuilds a table that others reference: it runs with

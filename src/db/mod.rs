@@ -20,6 +20,7 @@ pub mod metrics;
 pub mod mfa;
 pub mod migrations;
 pub mod notifications;
+pub mod passkeys;
 pub mod reports;
 pub mod routing;
 pub mod rules;

@@ -57,12 +57,13 @@ pub struct User {
     pub disabled: bool,
     pub created_at: String,
     pub last_login_at: Option<String>,
-    /// A second factor (TOTP) is set up.
+    /// A second factor (an authenticator app or at least one passkey) is set up.
     pub mfa_enabled: bool,
 }
 
 pub(crate) const USER_COLUMNS: &str = "u.id, u.login, u.email, u.name, u.role, u.client_id, c.name, u.disabled,
-    u.created_at, u.last_login_at, u.totp_enabled_at IS NOT NULL";
+    u.created_at, u.last_login_at,
+    u.totp_enabled_at IS NOT NULL OR EXISTS (SELECT 1 FROM passkeys p WHERE p.user_id = u.id)";
 pub(crate) const USER_FROM: &str = "users u LEFT JOIN clients c ON c.id = u.client_id";
 
 pub(crate) fn user_from_row(r: &Row) -> rusqlite::Result<User> {

@@ -87,6 +87,7 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()> + Send + 'st
         db: db.clone(),
         secure_cookies: config.tls.mode != TlsMode::Off || public_url.starts_with("https://"),
         public_url: public_url.clone().into(),
+        passkeys: Arc::new(crate::auth::passkey::Passkeys::new(&public_url)),
         login_throttle: Arc::new(crate::auth::throttle::Throttle::new(crate::auth::throttle::Limits {
             per_pair: config.auth.max_failed_logins,
             per_address: config.auth.max_failed_logins_per_address,
@@ -308,6 +309,10 @@ pub fn router(state: AppState) -> Router {
         .route("/me/mfa/totp/confirm", post(routes::mfa::confirm))
         .route("/me/mfa/totp/disable", post(routes::mfa::disable))
         .route("/me/mfa/recovery-codes", post(routes::mfa::new_recovery_codes))
+        .route("/me/mfa/passkeys", get(routes::mfa::passkeys))
+        .route("/me/mfa/passkeys/register/start", post(routes::mfa::passkey_register_start))
+        .route("/me/mfa/passkeys/register/finish", post(routes::mfa::passkey_register_finish))
+        .route("/me/mfa/passkeys/{id}", axum::routing::delete(routes::mfa::remove_passkey))
         .route("/clients", get(clients::list).post(clients::create))
         .route("/clients/{id}", get(clients::get).patch(clients::update))
         .route("/clients/{id}/sites", get(clients::list_sites).post(clients::create_site))
@@ -365,6 +370,8 @@ pub fn router(state: AppState) -> Router {
         .merge(agents)
         .route("/auth/login", post(session::login))
         .route("/auth/login/mfa", post(session::login_mfa))
+        .route("/auth/login/passkey/start", post(session::login_passkey_start))
+        .route("/auth/login/passkey/finish", post(session::login_passkey_finish))
         .route("/auth/logout", post(session::logout))
         .nest("/api/v1", api)
         .route("/", get(assets::index))

@@ -16,6 +16,8 @@ pub struct AppState {
     /// Session cookies carry `Secure` when people reach the server over HTTPS.
     pub secure_cookies: bool,
     pub login_throttle: Arc<crate::auth::throttle::Throttle>,
+    /// The WebAuthn relying party (from `public_url`) and the passkey ceremonies under way.
+    pub passkeys: Arc<crate::auth::passkey::Passkeys>,
     /// `[http] trusted_proxies`, parsed.
     pub trusted_proxies: Arc<Vec<crate::netaddr::Cidr>>,
     pub live: Arc<Live>,

@@ -82,6 +82,23 @@ impl Browser {
         Browser { client, driver, driver_port: port, session, _profile: profile, _turn: turn }
     }
 
+    /// Gives the browser a virtual authenticator (WebDriver's WebAuthn extension, which
+    /// chromedriver serves): a platform passkey provider that verifies the user at once, so
+    /// `navigator.credentials` works headless. Answers the authenticator's id.
+    pub async fn add_virtual_authenticator(&self) -> String {
+        let session = self.session.as_deref().expect("a browser session");
+        let url = format!("http://127.0.0.1:{}/session/{session}/webauthn/authenticator", self.driver_port);
+        let options = json!({
+            "protocol": "ctap2", "transport": "internal", "hasResidentKey": true,
+            "hasUserVerification": true, "isUserVerified": true,
+        });
+        let res = reqwest::Client::new().post(url).json(&options).send().await.expect("chromedriver answers");
+        let status = res.status();
+        let body: Value = res.json().await.unwrap_or(Value::Null);
+        assert!(status.is_success(), "chromedriver refused the virtual authenticator: {body}");
+        body["value"].as_str().unwrap_or_else(|| panic!("no authenticator id in {body}")).to_owned()
+    }
+
     /// Opens the server's UI and logs in through the login form; returns once the app shows the user.
     pub async fn log_in(&self, server: &TestServer, login: &str, password: &str) {
         self.client.goto(&server.url).await.unwrap();

@@ -1,14 +1,15 @@
 //! Sign-in security in real headless Chromium against the real server: setting up an
 //! authenticator app from the Account page (the code computed here from the key the page shows),
-//! logging in with the code step, an organisation that requires a second factor, and the audit
-//! log page with its filters. The `Browser` helper and its rules live in `browser.rs`.
+//! logging in with the code step, an organisation that requires a second factor, the audit log
+//! page with its filters, and a passkey (Chromium's virtual authenticator) added on the Account
+//! page and used to log in. The `Browser` helper and its rules live in `browser.rs`.
 
 use fantoccini::Locator;
 use serde_json::json;
 use steward::auth::totp::{base32_decode, code_at, step_of};
 
 use crate::browser::Browser;
-use crate::common::TestServer;
+use crate::common::{TestServer, free_port};
 
 fn now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
@@ -162,5 +163,56 @@ async fn a_required_second_factor_keeps_the_admin_on_the_account_page_until_it_i
     assert_eq!(browser.count("#mfa-disable").await, 0);
     browser.click("#nav [data-nav=dashboard]").await;
     browser.wait_for_text("#page-title", "Dashboard").await;
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn a_passkey_added_on_the_account_page_finishes_the_next_login() {
+    // WebAuthn wants a host name (the relying party id), so the server is reached as localhost.
+    let temp = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let public_url = format!("https://localhost:{port}");
+    let server = TestServer::start_at(
+        &temp.path().join("data"),
+        &format!("127.0.0.1:{port}"),
+        &[("STEWARD_SERVER__PUBLIC_URL", &public_url)],
+    );
+    assert_eq!(server.url, public_url);
+    let browser = Browser::start().await;
+    browser.add_virtual_authenticator().await;
+    browser.log_in(&server, "admin", &server.admin_password).await;
+    browser.click("#nav [data-nav=account]").await;
+    browser.wait_for_text("#passkeys", "No passkeys yet").await;
+    browser.wait_for_text("#profile-mfa", "Off").await;
+
+    // A wrong password is refused in the dialog, before the browser is asked for anything.
+    browser.click("#passkey-add").await;
+    browser.fill("#passkey-name", "Work laptop").await;
+    browser.fill("#passkey-password", "not-the-password-at-all").await;
+    browser.click("#passkey-submit").await;
+    browser.wait_for_text("#passkey-dialog", "The current password is wrong").await;
+    browser.fill("#passkey-password", &server.admin_password).await;
+    browser.click("#passkey-submit").await;
+    browser.wait_gone("#passkey-dialog").await;
+    browser.wait_for_text("#passkeys-list", "Work laptop").await;
+    assert!(browser.text_of("#passkeys-list").await.contains("not used yet"));
+    browser.wait_for_text("#profile-mfa", "On").await;
+
+    // The next login asks for the passkey after the password, and the passkey alone finishes it.
+    browser.click("#logout").await;
+    browser.fill("#login", "admin").await;
+    browser.fill("#password", &server.admin_password).await;
+    browser.click("#login-submit").await;
+    browser.wait_for_text("#mfa-lead", "passkey").await;
+    assert_eq!(browser.count("#mfa-code").await, 0, "no code to type without an authenticator app");
+    assert!(browser.client.find(Locator::Css("#current-user")).await.is_err(), "the password alone opens nothing");
+    browser.click("#mfa-use-passkey").await;
+    browser.wait_for_text("#current-user", "admin").await;
+
+    browser.click("#nav [data-nav=account]").await;
+    browser.wait_for_text("#passkeys-list", "last used").await;
+    browser.click("#nav [data-nav=audit]").await;
+    browser.wait_for_text("#audit-table", "mfa.passkey_added").await;
+    browser.wait_for_text("#audit-table", "passkey \"Work laptop\"").await;
     browser.close().await;
 }

@@ -485,3 +485,96 @@ async fn each_audited_action_leaves_one_entry_with_who_and_where_and_admins_expo
     assert_eq!(tech.get("/api/v1/audit").await.0, 403);
     assert_eq!(tech.get("/api/v1/audit.csv").await.0, 403);
 }
+
+#[tokio::test]
+async fn passkeys_are_added_only_with_the_password_and_a_real_answer_and_removed_only_by_their_owner() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let server = TestServer::start_at(
+        dir.path(),
+        &format!("127.0.0.1:{port}"),
+        &[("STEWARD_SERVER__PUBLIC_URL", &format!("https://localhost:{port}"))],
+    );
+    let admin = server.admin().await;
+    let start = "/api/v1/me/mfa/passkeys/register/start";
+    let finish = "/api/v1/me/mfa/passkeys/register/finish";
+
+    // No password, a wrong one, no name: refused, each naming its field.
+    let (status, body) = admin.post(start, json!({ "name": "Laptop" })).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body["error"].as_str().unwrap().contains("current_password"), "{body}");
+    let (status, body) = admin.post(start, json!({ "current_password": "wrong-wrong-wrong", "name": "Laptop" })).await;
+    assert_eq!((status, body["detail"]["field"].as_str()), (400, Some("current_password")), "{body}");
+    let (status, body) = admin.post(start, json!({ "current_password": server.admin_password, "name": " " })).await;
+    assert_eq!((status, body["detail"]["field"].as_str()), (400, Some("name")), "{body}");
+
+    // With both, the options for navigator.credentials.create, for this server's name.
+    let (status, options) =
+        admin.post(start, json!({ "current_password": server.admin_password, "name": "Laptop" })).await;
+    assert_eq!(status, 200, "{options}");
+    assert_eq!(options["publicKey"]["rp"]["id"], "localhost");
+    assert_eq!(options["publicKey"]["user"]["name"], "admin");
+    assert!(options["publicKey"]["challenge"].as_str().is_some_and(|c| c.len() >= 40), "{options}");
+
+    // Garbage, and a well-formed answer no authenticator made, are refused; nothing is stored.
+    let (status, body) = admin.post(finish, json!({ "credential": "garbage" })).await;
+    assert_eq!((status, body["detail"]["field"].as_str()), (400, Some("credential")), "{body}");
+    let forged = json!({ "id": "AAAA", "rawId": "AAAA", "type": "public-key",
+        "response": { "attestationObject": "AAAA", "clientDataJSON": "AAAA" } });
+    let (status, body) = admin.post(finish, json!({ "credential": forged })).await;
+    assert_eq!((status, body["detail"]["field"].as_str()), (400, Some("credential")), "{body}");
+    let (status, body) = admin.post(finish, json!({ "credential": forged })).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body["error"].as_str().unwrap().contains("Start again"), "a ceremony is used up by one answer: {body}");
+    let (_, list) = admin.get("/api/v1/me/mfa/passkeys").await;
+    assert_eq!(list["items"], json!([]));
+
+    // Someone else's passkey: put in place as a registration would leave it.
+    let (status, _) = admin
+        .post(
+            "/api/v1/users",
+            json!({ "email": "tina@msp.example", "role": "technician", "password": "lantern-harbor-42" }),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let db = rusqlite::Connection::open(server.db_path()).unwrap();
+    db.busy_timeout(Duration::from_secs(5)).unwrap();
+    let admin_id: i64 = db.query_row("SELECT id FROM users WHERE login = 'admin'", [], |r| r.get(0)).unwrap();
+    db.execute(
+        "INSERT INTO passkeys (user_id, name, credential_id, passkey, created_at) VALUES (?1, 'Admin key', 'cred-1', '{}', 0)",
+        [admin_id],
+    )
+    .unwrap();
+    let key_id = db.last_insert_rowid();
+    let tina = Session::login(&server, "tina@msp.example", "lantern-harbor-42").await;
+    let (_, list) = tina.get("/api/v1/me/mfa/passkeys").await;
+    assert_eq!(list["items"], json!([]), "only one's own passkeys are listed");
+    let (status, body) = tina.send(Method::DELETE, &format!("/api/v1/me/mfa/passkeys/{key_id}"), json!(null)).await;
+    assert_eq!(status, 404, "{body}");
+    let (_, list) = admin.get("/api/v1/me/mfa/passkeys").await;
+    assert_eq!(list["items"][0]["name"], "Admin key", "still there: {list}");
+    let (_, me) = admin.get("/api/v1/me").await;
+    assert_eq!(me["user"]["mfa_enabled"], true, "a passkey is a second factor");
+    let (_, mfa) = admin.get("/api/v1/me/mfa").await;
+    assert_eq!((&mfa["passkeys"], &mfa["totp_enabled"]), (&json!(1), &json!(false)), "{mfa}");
+
+    // The password step now asks for the passkey; a garbage answer counts as a failed second factor.
+    let res = login_from(&server, "admin", &server.admin_password, "").await;
+    let step: Value = res.json().await.unwrap();
+    assert_eq!((step["mfa_required"].as_bool(), &step["methods"]), (Some(true), &json!(["passkey"])), "{step}");
+    let res = server
+        .client()
+        .post(format!("{}/auth/login/passkey/finish", server.url))
+        .json(&json!({ "mfa_token": step["mfa_token"], "credential": { "id": "x" } }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    assert_eq!(audit(&admin, "action=login.mfa_failed").await.len(), 1);
+
+    let (status, _) = admin.send(Method::DELETE, &format!("/api/v1/me/mfa/passkeys/{key_id}"), json!(null)).await;
+    assert_eq!(status, 204);
+    let removed = audit(&admin, "action=mfa.passkey_removed").await;
+    assert_eq!(removed.len(), 1, "{removed:?}");
+    assert_eq!(removed[0]["subject"], "Admin key");
+}

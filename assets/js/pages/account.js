@@ -1,5 +1,5 @@
 // Owns: the Account page (#/account), for every role: the user's profile, changing their
-// password, the second factor (an authenticator app, recovery codes shown once), the sessions
+// password, the second factor (an authenticator app, recovery codes shown once; passkeys), the sessions
 // they are logged in with (log one out, or all others), and API keys (create with an expiry,
 // shown once; revoke; an admin sees and revokes everyone's). When the organisation requires a
 // second factor the user lacks, the page shows only what it takes to set one up.
@@ -13,6 +13,7 @@ import { DataTable, LoadMore } from '../components/table.js';
 import { Field, Time, Empty, Loading, LoadError, PageHead, SubmitButton, RoleBadge, CopyBox, Spinner } from '../components/ui.js';
 import { notify } from '../components/toast.js';
 import { userClientName, plural, MIN_PASSWORD, PASSWORD_HINT } from '../format.js';
+import { createPasskey, passkeysSupported } from '../passkey.js';
 
 export function AccountPage({ user, mfaSetup = false, onMfaChanged = () => {} }) {
   useTitle('Account');
@@ -189,6 +190,8 @@ function TwoFactor({ user, locked = false, onChanged }) {
   return html`<section class=${locked ? 'card mfa-card mfa-card-locked' : 'card mfa-card'} id="mfa-card" aria-labelledby="mfa-title">
     <div class="card-head"><h2 id="mfa-title">Two-factor authentication</h2></div>
     ${body}
+    <${Passkeys} user=${user} required=${!!(s && s.required)} totpOn=${!!(s && s.totp_enabled)}
+      onChanged=${() => { load(); onChanged(); }} />
     ${dialog === 'setup' && html`<${SetupDialog} user=${user} onClose=${close} onEnabled=${(list) => showCodes(list, true)} />`}
     ${dialog === 'regenerate' && html`<${RegenerateDialog} onClose=${close} onMade=${(list) => showCodes(list, false)} />`}
     ${dialog === 'disable' && html`<${DisableDialog} user=${user} onClose=${close} onDisabled=${() => {
@@ -199,6 +202,113 @@ function TwoFactor({ user, locked = false, onChanged }) {
     }} />`}
     ${codes && html`<${RecoveryCodesDialog} codes=${codes.codes} user=${user} onClose=${codesSaved} />`}
   </section>`;
+}
+
+// ---------- passkeys ----------
+
+/**
+ * The user's passkeys (name, added, last used), "Add a passkey" (name and password, then the
+ * browser's own passkey prompt) and remove. `onChanged`: a second factor may have come or gone.
+ */
+function Passkeys({ user, required, totpOn, onChanged }) {
+  const [state, setState] = useState({ loading: true, items: [], error: '' });
+  const [adding, setAdding] = useState(false);
+  const [removing, setRemoving] = useState(null);
+  const load = useCallback(() => api.get('/api/v1/me/mfa/passkeys')
+    .then((page) => setState({ loading: false, items: page.items, error: '' }))
+    .catch((e) => setState((s) => ({ ...s, loading: false, error: e.message }))), []);
+  useEffect(() => { load(); }, [load]);
+
+  const added = (key) => {
+    setAdding(false);
+    notify.ok(`Passkey “${key.name}” added. Logging in can now finish with it instead of a code.`);
+    load();
+    onChanged();
+  };
+  const remove = async (key) => {
+    await api.del(path`/api/v1/me/mfa/passkeys/${key.id}`);
+    notify.ok(`Passkey “${key.name}” removed.`);
+    load();
+    onChanged();
+  };
+  const last = state.items.length === 1 && required && !totpOn;
+
+  return html`<div class="passkeys" id="passkeys">
+    <h3 class="passkeys-title">Passkeys</h3>
+    <p class="mfa-text">Instead of a code, finish logging in with this device's screen lock, your phone or a
+      security key. Passkeys work when Steward is opened at its own address, <code>${location.origin}</code>.</p>
+    ${state.loading && !state.items.length ? html`<${Loading} />`
+      : state.error ? html`<${LoadError} message=${state.error} onRetry=${load} />`
+      : state.items.length === 0 ? html`<p class="muted" id="passkeys-empty">No passkeys yet.</p>`
+      : html`<ul class="passkey-list" id="passkeys-list">
+          ${state.items.map((k) => html`<li key=${k.id} data-passkey-id=${k.id}>
+            <${Icon} name="key" />
+            <span class="passkey-name">${k.name}</span>
+            <span class="muted passkey-when">added <${Time} value=${k.created_at} />,
+              ${k.last_used_at ? html`last used <${Time} value=${k.last_used_at} />` : 'not used yet'}</span>
+            <button type="button" class="btn btn-sm btn-danger-ghost passkey-remove" disabled=${last}
+              title=${last ? 'Your organisation requires a second factor: add another one first' : ''}
+              onClick=${() => setRemoving(k)}>Remove</button>
+          </li>`)}
+        </ul>`}
+    <div class="form-actions">
+      ${passkeysSupported()
+        ? html`<button type="button" class="btn" id="passkey-add" onClick=${() => setAdding(true)}>
+            <${Icon} name="key" />Add a passkey</button>`
+        : html`<p class="muted" id="passkeys-unsupported">This browser cannot make passkeys here (they need HTTPS
+            and the server's own address).</p>`}
+    </div>
+    ${adding && html`<${AddPasskeyDialog} user=${user} onClose=${() => setAdding(false)} onAdded=${added} />`}
+    ${removing && html`<${ConfirmDialog} title=${`Remove passkey “${removing.name}”?`}
+      message="Logging in stops accepting it. The device may still list it; remove it there too."
+      confirmLabel="Remove passkey" onClose=${() => setRemoving(null)} onConfirm=${() => remove(removing)} />`}
+  </div>`;
+}
+
+function AddPasskeyDialog({ user, onClose, onAdded }) {
+  const [name, setName] = useState('');
+  const [password, setPassword] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [errors, setErrors] = useState({});
+  const submit = async (e) => {
+    e.preventDefault();
+    if (busy) return;
+    const wrong = {};
+    if (!name.trim()) wrong.name = 'Name it after the device or key, say “Work laptop”.';
+    if (!password) wrong.password = 'Enter your password.';
+    setErrors(wrong);
+    if (Object.keys(wrong).length) return;
+    setBusy(true);
+    try {
+      const options = await api.post('/api/v1/me/mfa/passkeys/register/start', { current_password: password, name: name.trim() });
+      const credential = await createPasskey(options);
+      onAdded(await api.post('/api/v1/me/mfa/passkeys/register/finish', { credential }));
+    } catch (err) {
+      setBusy(false);
+      const field = err.detail && err.detail.field;
+      setErrors(field === 'current_password' ? { password: err.message } : field === 'name' ? { name: err.message } : { form: err.message });
+    }
+  };
+  return html`<${Dialog} id="passkey-dialog" title="Add a passkey" onClose=${onClose}>
+    <form class="dialog-form" onSubmit=${submit} novalidate>
+      <div class="dialog-body">
+        <input type="text" class="sr-only" autocomplete="username" value=${user.login} tabindex="-1" aria-hidden="true" readonly />
+        <${Field} label="Name" id="passkey-name" error=${errors.name} hint="Which device or key it is, for the list.">
+          <input id="passkey-name" class="input" autofocus maxlength="60" placeholder="Work laptop" value=${name}
+            aria-invalid=${errors.name ? 'true' : 'false'} onInput=${(e) => setName(e.target.value)} />
+        <//>
+        <${Field} label="Your password" id="passkey-password" error=${errors.password}>
+          <input id="passkey-password" type="password" class="input" autocomplete="current-password" value=${password}
+            aria-invalid=${errors.password ? 'true' : 'false'} onInput=${(e) => setPassword(e.target.value)} />
+        <//>
+        ${errors.form && html`<p class="form-error" id="passkey-error" role="alert"><${Icon} name="alert" />${errors.form}</p>`}
+      </div>
+      <div class="dialog-foot">
+        <button type="button" class="btn" onClick=${onClose}>Cancel</button>
+        <${SubmitButton} id="passkey-submit" busy=${busy} label="Continue" busyLabel="Waiting for the passkey…" />
+      </div>
+    </form>
+  <//>`;
 }
 
 /** The password check that both setting up and turning off start with. */

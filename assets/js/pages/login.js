@@ -1,12 +1,14 @@
 // Owns: the login page. Posts the credentials to /auth/login; when the user has a second factor,
 // asks in the same card for the authenticator's code (or a recovery code) and posts it to
-// /auth/login/mfa. Hands the answer (user and CSRF token) to the app; shows the server's sentence
+// /auth/login/mfa, or, for a user with passkeys, offers "Use a passkey" (/auth/login/passkey/*).
+// Hands the answer (user and CSRF token) to the app; shows the server's sentence
 // on failure (wrong password, wrong code, throttled).
 import { html, useState, useRef, useEffect } from '../html.js';
 import { api } from '../api.js';
 import { useTitle } from '../hooks.js';
 import { Logo, Icon } from '../components/icons.js';
 import { Field, SubmitButton } from '../components/ui.js';
+import { getPasskey, passkeysSupported } from '../passkey.js';
 
 export function LoginPage({ onLoggedIn, notice, version }) {
   useTitle('Log in');
@@ -16,6 +18,8 @@ export function LoginPage({ onLoggedIn, notice, version }) {
   const [error, setError] = useState('');
   // The second step: the token /auth/login answered, while the user types a code.
   const [mfaToken, setMfaToken] = useState(null);
+  // Which second factors the user has: 'totp', 'passkey'.
+  const [methods, setMethods] = useState([]);
   const passwordInput = useRef(null);
   const loginInput = useRef(null);
   // autofocus is only honoured on page load, and this page also appears after a logout.
@@ -39,6 +43,7 @@ export function LoginPage({ onLoggedIn, notice, version }) {
       if (data && data.mfa_required) {
         setBusy(false);
         setPassword('');
+        setMethods(data.methods || ['totp']);
         setMfaToken(data.mfa_token);
         return;
       }
@@ -59,7 +64,8 @@ export function LoginPage({ onLoggedIn, notice, version }) {
     <div class="login-card">
       <div class="login-brand"><${Logo} size=${34} /><span>Steward</span></div>
       ${mfaToken
-        ? html`<${CodeStep} token=${mfaToken} login=${login.trim()} onLoggedIn=${onLoggedIn} onBack=${back} />`
+        ? html`<${CodeStep} token=${mfaToken} methods=${methods} login=${login.trim()} onLoggedIn=${onLoggedIn}
+            onBack=${back} />`
         : html`<h1>Log in</h1>
       <p class="login-lead">Monitoring and service desk for your clients.</p>
       ${notice && html`<p class="notice" role="status"><${Icon} name="clock" />${notice}</p>`}
@@ -80,14 +86,53 @@ export function LoginPage({ onLoggedIn, notice, version }) {
   </div>`;
 }
 
-/** The second step: six digits from the authenticator app, or one recovery code. */
-function CodeStep({ token, login, onLoggedIn, onBack }) {
+/**
+ * The second step: six digits from the authenticator app, or one recovery code; or a passkey,
+ * when the user has one (`methods` says which they have).
+ */
+function CodeStep({ token, methods, login, onLoggedIn, onBack }) {
   const [code, setCode] = useState('');
   const [recovery, setRecovery] = useState(false);
   const [busy, setBusy] = useState(false);
+  const [keyBusy, setKeyBusy] = useState(false);
   const [error, setError] = useState('');
   const input = useRef(null);
   useEffect(() => { if (input.current) input.current.focus(); }, [recovery]);
+  const totp = methods.includes('totp');
+  const passkey = methods.includes('passkey');
+
+  const usePasskey = async () => {
+    if (keyBusy) return;
+    if (!passkeysSupported()) {
+      setError('This browser cannot use passkeys here (they need HTTPS and the server\'s own address).');
+      return;
+    }
+    setKeyBusy(true);
+    setError('');
+    try {
+      const options = await api.post('/auth/login/passkey/start', { mfa_token: token });
+      const credential = await getPasskey(options);
+      onLoggedIn(await api.post('/auth/login/passkey/finish', { mfa_token: token, credential }));
+    } catch (err) {
+      setKeyBusy(false);
+      if (err.status === 401 && /log in again/i.test(err.message)) { onBack(err.message); return; }
+      setError(err.message);
+    }
+  };
+
+  const passkeyButton = passkey && html`<button type="button" class=${totp ? 'btn btn-block' : 'btn btn-primary btn-block'}
+    id="mfa-use-passkey" disabled=${keyBusy} onClick=${usePasskey}>
+    <${Icon} name="key" />${keyBusy ? 'Waiting for the passkey…' : 'Use a passkey'}</button>`;
+
+  if (!totp) {
+    return html`<h1>Two-step verification</h1>
+      <p class="login-lead" id="mfa-lead">Confirm it is you with your passkey (this device's screen lock, a phone or a security key).</p>
+      ${error && html`<p id="login-error" class="form-error" role="alert"><${Icon} name="alert" />${error}</p>`}
+      ${passkeyButton}
+      <div class="login-alt">
+        <button type="button" class="btn-link" id="mfa-back" onClick=${() => onBack('')}>Back</button>
+      </div>`;
+  }
 
   const submit = async (e) => {
     e.preventDefault();
@@ -139,6 +184,7 @@ function CodeStep({ token, login, onLoggedIn, onBack }) {
           <//>`}
       ${error && html`<p id="login-error" class="form-error" role="alert"><${Icon} name="alert" />${error}</p>`}
       <${SubmitButton} id="mfa-submit" busy=${busy} label="Verify" busyLabel="Verifying…" />
+      ${passkeyButton}
       <div class="login-alt">
         <button type="button" class="btn-link" id="mfa-back" onClick=${() => onBack('')}>Back</button>
         <button type="button" class="btn-link" id="mfa-use-recovery" onClick=${switchKind}>

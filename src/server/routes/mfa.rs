@@ -1,18 +1,23 @@
 //! The caller's second factor: TOTP set up with a QR code (proved with a first code before it is
-//! in force), recovery codes shown once, and turning it off with the password.
+//! in force), recovery codes shown once, and turning it off with the password; and passkeys
+//! (WebAuthn), several per person, added with the password and removed one by one.
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
+use webauthn_rs::prelude::{Passkey, RegisterPublicKeyCredential};
 
+use crate::auth::passkey::{self, PasskeyError};
 use crate::auth::{self, sha256, totp};
-use crate::db::{DbError, audit, now, users};
+use crate::db::passkeys::PasskeyInfo;
+use crate::db::{DbError, audit, now, passkeys as db_passkeys, users};
 use crate::server::auth::Caller;
-use crate::server::error::{ApiError, ApiResult, Json};
+use crate::server::error::{ApiError, ApiResult, Json, Path};
 use crate::server::state::AppState;
 
 use super::openapi::ApiDoc;
+use super::{Page, required_text};
 
 pub const API: ApiDoc = ApiDoc {
     operations: &[
@@ -56,6 +61,24 @@ pub const API: ApiDoc = ApiDoc {
             200,
             Some("RecoveryCodes"),
         ),
+        ("get", "/api/v1/me/mfa/passkeys", "The caller's passkeys", None, 200, Some("PasskeyPage")),
+        (
+            "post",
+            "/api/v1/me/mfa/passkeys/register/start",
+            "Start adding a passkey (with the password): the options for navigator.credentials.create",
+            Some("NewPasskey"),
+            200,
+            Some("PasskeyCreationOptions"),
+        ),
+        (
+            "post",
+            "/api/v1/me/mfa/passkeys/register/finish",
+            "Finish adding a passkey with the browser's answer to navigator.credentials.create",
+            Some("PasskeyCredential"),
+            201,
+            Some("Passkey"),
+        ),
+        ("delete", "/api/v1/me/mfa/passkeys/{id}", "Remove one of the caller's passkeys", None, 204, None),
     ],
     query: &[],
     paged: &[],
@@ -66,7 +89,21 @@ fn schemas() -> Value {
     json!({
         "MfaStatus": { "type": "object", "properties": {
             "totp_enabled": { "type": "boolean" }, "enabled_at": { "type": ["string", "null"], "format": "date-time" },
-            "recovery_codes_left": { "type": "integer" }, "required": { "type": "boolean" } } },
+            "recovery_codes_left": { "type": "integer" }, "required": { "type": "boolean" },
+            "passkeys": { "type": "integer", "description": "How many passkeys the caller has" } } },
+        "Passkey": { "type": "object", "properties": {
+            "id": { "type": "integer" }, "name": { "type": "string" },
+            "created_at": { "type": "string", "format": "date-time" },
+            "last_used_at": { "type": ["string", "null"], "format": "date-time" } } },
+        "PasskeyPage": super::openapi::page_of("Passkey"),
+        "NewPasskey": { "type": "object", "required": ["current_password", "name"], "additionalProperties": false,
+            "properties": { "current_password": { "type": "string" },
+                "name": { "type": "string", "maxLength": 60, "description": "Which device or key it is, for the list" } } },
+        "PasskeyCreationOptions": { "type": "object", "description":
+            "WebAuthn PublicKeyCredentialCreationOptions under publicKey; binary fields are base64url strings" },
+        "PasskeyCredential": { "type": "object", "required": ["credential"], "additionalProperties": false,
+            "properties": { "credential": { "type": "object", "description":
+                "The PublicKeyCredential navigator.credentials.create answered, binary fields as base64url" } } },
         "PasswordProof": { "type": "object", "required": ["current_password"], "additionalProperties": false,
             "properties": { "current_password": { "type": "string" } } },
         "CodeProof": { "type": "object", "required": ["code"], "additionalProperties": false,
@@ -82,8 +119,12 @@ fn schemas() -> Value {
 /// Whether the caller has a second factor, must have one, and how many recovery codes are left.
 pub async fn status(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
     let id = caller.user.id;
-    let (secret, left) = state.db.read(move |c| Ok((users::totp(c, id)?, users::recovery_codes_left(c, id)?))).await?;
+    let (secret, left, passkeys) = state
+        .db
+        .read(move |c| Ok((users::totp(c, id)?, users::recovery_codes_left(c, id)?, db_passkeys::count(c, id)?)))
+        .await?;
     Ok(Json(json!({
+        "passkeys": passkeys,
         "totp_enabled": secret.enabled_at.is_some(),
         "enabled_at": secret.enabled_at.map(crate::db::rfc3339),
         "recovery_codes_left": left,
@@ -179,13 +220,14 @@ pub async fn disable(
     caller: Caller,
     Json(req): Json<PasswordProof>,
 ) -> ApiResult<StatusCode> {
-    if state.config.auth.require_mfa_for.applies_to(caller.user.role) {
+    let (id, who) = (caller.user.id, caller.who());
+    let passkeys = state.db.read(move |c| db_passkeys::count(c, id)).await?;
+    if state.config.auth.require_mfa_for.applies_to(caller.user.role) && passkeys == 0 {
         return Err(ApiError::conflict(
             "Your role must use a second factor here ([auth] require_mfa_for); set up a new one instead of turning it off.",
         ));
     }
     prove_password(&state, &caller, req.current_password).await?;
-    let (id, who) = (caller.user.id, caller.who());
     state
         .db
         .write(move |c| {
@@ -222,4 +264,116 @@ pub async fn new_recovery_codes(
         .await?
         .map_err(|m| ApiError::bad_field("code", m))?;
     Ok(Json(json!({ "recovery_codes": codes })))
+}
+
+/// The user's passkeys as webauthn-rs wants them, with their row ids.
+fn stored_passkeys(c: &rusqlite::Connection, user_id: i64) -> Result<Vec<(i64, Passkey)>, DbError> {
+    let rows = db_passkeys::stored(c, user_id)?;
+    // A row that no longer parses (a future format) is skipped rather than locking the user out.
+    Ok(rows.into_iter().filter_map(|(id, json)| serde_json::from_str(&json).ok().map(|p| (id, p))).collect())
+}
+
+pub(crate) async fn load_passkeys(state: &AppState, user_id: i64) -> ApiResult<Vec<(i64, Passkey)>> {
+    Ok(state.db.read(move |c| stored_passkeys(c, user_id)).await?)
+}
+
+fn passkey_error(e: PasskeyError) -> ApiError {
+    match e {
+        PasskeyError::Unavailable(why) => ApiError::conflict(why),
+        other => ApiError::bad_field("credential", other.to_string()),
+    }
+}
+
+/// The caller's passkeys, oldest first.
+pub async fn passkeys(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Page<PasskeyInfo>>> {
+    let id = caller.user.id;
+    let items = state.db.read(move |c| db_passkeys::list(c, id)).await?;
+    Ok(Json(Page { items, next_cursor: None }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewPasskey {
+    current_password: String,
+    name: String,
+}
+
+/// Starts adding a passkey (after the password): answers the options the browser passes to
+/// `navigator.credentials.create`, with the caller's passkeys excluded so none is added twice.
+pub async fn passkey_register_start(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(req): Json<NewPasskey>,
+) -> ApiResult<Json<Value>> {
+    let name = required_text("name", &req.name, 60)?;
+    prove_password(&state, &caller, req.current_password).await?;
+    let existing: Vec<Passkey> = load_passkeys(&state, caller.user.id).await?.into_iter().map(|(_, p)| p).collect();
+    let user = &caller.user;
+    let display = if user.name.trim().is_empty() { &user.login } else { &user.name };
+    let options =
+        state.passkeys.start_registration(user.id, &user.login, display, name, &existing).map_err(passkey_error)?;
+    Ok(Json(serde_json::to_value(options).map_err(ApiError::internal)?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasskeyCredential {
+    credential: Value,
+}
+
+/// Finishes adding a passkey with the browser's answer; it is in force from now on.
+pub async fn passkey_register_finish(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(req): Json<PasskeyCredential>,
+) -> ApiResult<(StatusCode, Json<PasskeyInfo>)> {
+    let credential: RegisterPublicKeyCredential = serde_json::from_value(req.credential).map_err(|e| {
+        ApiError::bad_field("credential", format!("That is not what navigator.credentials.create answers ({e})."))
+    })?;
+    let (name, passkey) = state.passkeys.finish_registration(caller.user.id, &credential).map_err(passkey_error)?;
+    let cred_id = passkey::credential_id(&passkey);
+    let json = serde_json::to_string(&passkey).map_err(ApiError::internal)?;
+    let (id, who) = (caller.user.id, caller.who());
+    let added = state
+        .db
+        .write(move |c| {
+            let t = now();
+            let Some(added) = db_passkeys::insert(c, id, &name, &cred_id, &json, t)? else { return Ok(None) };
+            audit::record(c, t, &who, "mfa.passkey_added", &name, "passkey")?;
+            Ok(Some(added))
+        })
+        .await?
+        .ok_or_else(|| ApiError::conflict("That passkey is registered already."))?;
+    Ok((StatusCode::CREATED, Json(added)))
+}
+
+/// Removes one of the caller's passkeys, unless it is the last second factor of someone whose
+/// role must have one.
+pub async fn remove_passkey(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
+    let required = state.config.auth.require_mfa_for.applies_to(caller.user.role);
+    let (user_id, who) = (caller.user.id, caller.who());
+    let removed = state
+        .db
+        .write(move |c| {
+            let Some(name) = db_passkeys::delete(c, user_id, id)? else { return Ok(false) };
+            if required && users::totp(c, user_id)?.enabled_at.is_none() && db_passkeys::count(c, user_id)? == 0 {
+                // Rolls the deletion back with the rest of this write.
+                return Err(DbError::Conflict(
+                    "Your role must use a second factor here ([auth] require_mfa_for): add another passkey or an \
+                     authenticator app before removing this one."
+                        .into(),
+                ));
+            }
+            audit::record(c, now(), &who, "mfa.passkey_removed", &name, "passkey")?;
+            Ok(true)
+        })
+        .await?;
+    if !removed {
+        return Err(ApiError::not_found(format!("You have no passkey with id {id}.")));
+    }
+    Ok(StatusCode::NO_CONTENT)
 }

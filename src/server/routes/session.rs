@@ -1,5 +1,5 @@
-//! Logging in and out of the web UI (password, then the second factor when one is set up), the
-//! caller's own account (`/api/v1/me`) and their sessions.
+//! Logging in and out of the web UI (password, then the second factor when one is set up: a code
+//! or a passkey), the caller's own account (`/api/v1/me`) and their sessions.
 
 use std::net::{IpAddr, SocketAddr};
 use std::time::Instant;
@@ -11,12 +11,15 @@ use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use webauthn_rs::prelude::{Passkey, PublicKeyCredential};
+
+use crate::auth::passkey::{self, PasskeyError};
 use crate::auth::throttle::Verdict;
 use crate::auth::{self, sha256, totp};
 use crate::db::audit::Who;
 use crate::db::sessions::SessionInfo;
 use crate::db::users::User;
-use crate::db::{audit, mfa, now, sessions, users};
+use crate::db::{audit, mfa, now, passkeys, sessions, users};
 use crate::server::auth::{Caller, SESSION_COOKIE, Via, too_many};
 use crate::server::error::{ApiError, ApiResult, Json, Path};
 use crate::server::state::AppState;
@@ -106,8 +109,16 @@ pub async fn login(
     if user.mfa_enabled {
         let token = auth::random_token();
         let (hash, user_id, addr) = (sha256(token.as_bytes()), user.id, ip.to_string());
-        state.db.write(move |c| mfa::create_challenge(c, &hash, user_id, &addr, now())).await?;
-        return Ok(Json(json!({ "mfa_required": true, "mfa_token": token })).into_response());
+        let (totp_on, passkeys) = state
+            .db
+            .write(move |c| {
+                mfa::create_challenge(c, &hash, user_id, &addr, now())?;
+                Ok((users::totp(c, user_id)?.enabled_at.is_some(), passkeys::count(c, user_id)?))
+            })
+            .await?;
+        let methods: Vec<&str> =
+            [(totp_on, "totp"), (passkeys > 0, "passkey")].into_iter().filter(|(on, _)| *on).map(|(_, m)| m).collect();
+        return Ok(Json(json!({ "mfa_required": true, "mfa_token": token, "methods": methods })).into_response());
     }
     let setup_required = state.config.auth.require_mfa_for.applies_to(user.role);
     start_session(&state, user, ip, &headers, setup_required, "password").await
@@ -129,14 +140,11 @@ pub async fn login_mfa(
     Json(req): Json<MfaLoginRequest>,
 ) -> ApiResult<Response> {
     let ip = address(&state, peer, &headers);
-    let expired = || ApiError::unauthorized("The login has expired or had too many wrong codes; log in again.");
-    if req.mfa_token.len() > 100 || req.code.len() > 100 {
-        return Err(expired());
+    if req.code.len() > 100 {
+        return Err(login_expired());
     }
-    let hash = sha256(req.mfa_token.trim().as_bytes());
-    let t = now();
-    let (challenge, user_id) = state.db.read(move |c| mfa::challenge(c, &hash, t)).await?.ok_or_else(expired)?;
-    let user = state.db.read(move |c| users::get(c, user_id)).await?.filter(|u| !u.disabled).ok_or_else(expired)?;
+    let (challenge, user) = pending_login(&state, &req.mfa_token).await?;
+    let (user_id, t) = (user.id, now());
     throttled(&state, &user.login, ip).await?;
 
     let code = req.code.trim().to_owned();
@@ -164,6 +172,108 @@ pub async fn login_mfa(
     state.login_throttle.succeeded(&user.login, ip);
     state.db.write(move |c| mfa::delete_challenge(c, challenge)).await?;
     start_session(&state, user, ip, &headers, false, &how).await
+}
+
+fn login_expired() -> ApiError {
+    ApiError::unauthorized("The login has expired or had too many wrong codes; log in again.")
+}
+
+/// The half-done login an `mfa_token` names: its `mfa_challenges` row and the user, or the 401
+/// that sends the person back to the password.
+async fn pending_login(state: &AppState, token: &str) -> ApiResult<(i64, User)> {
+    if token.len() > 100 {
+        return Err(login_expired());
+    }
+    let hash = sha256(token.trim().as_bytes());
+    let t = now();
+    let (challenge, user_id) = state.db.read(move |c| mfa::challenge(c, &hash, t)).await?.ok_or_else(login_expired)?;
+    let user =
+        state.db.read(move |c| users::get(c, user_id)).await?.filter(|u| !u.disabled).ok_or_else(login_expired)?;
+    Ok((challenge, user))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasskeyLoginStart {
+    mfa_token: String,
+}
+
+/// `POST /auth/login/passkey/start`: the second step with a passkey; answers the options for
+/// `navigator.credentials.get`, limited to the user's passkeys.
+pub async fn login_passkey_start(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Json(req): Json<PasskeyLoginStart>,
+) -> ApiResult<Json<Value>> {
+    let ip = address(&state, peer, &headers);
+    let (challenge, user) = pending_login(&state, &req.mfa_token).await?;
+    throttled(&state, &user.login, ip).await?;
+    let keys: Vec<Passkey> = super::mfa::load_passkeys(&state, user.id).await?.into_iter().map(|(_, p)| p).collect();
+    if keys.is_empty() {
+        return Err(ApiError::bad_request("You have no passkey here; enter the code from your authenticator app."));
+    }
+    let options = state.passkeys.start_login(challenge, &keys).map_err(|e| match e {
+        PasskeyError::Unavailable(why) => ApiError::conflict(why),
+        other => ApiError::internal(other),
+    })?;
+    Ok(Json(serde_json::to_value(options).map_err(ApiError::internal)?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasskeyLoginFinish {
+    mfa_token: String,
+    /// What `navigator.credentials.get` answered, binary fields as base64url.
+    credential: Value,
+}
+
+/// `POST /auth/login/passkey/finish`: checks the passkey's signature and, when it holds, makes the
+/// session. A refusal counts like a wrong code (against the login and the throttle).
+pub async fn login_passkey_finish(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Json(req): Json<PasskeyLoginFinish>,
+) -> ApiResult<Response> {
+    let ip = address(&state, peer, &headers);
+    let (challenge, user) = pending_login(&state, &req.mfa_token).await?;
+    throttled(&state, &user.login, ip).await?;
+    let user_id = user.id;
+    let verified = serde_json::from_value::<PublicKeyCredential>(req.credential)
+        .map_err(|e| format!("not a passkey's answer: {e}"))
+        .and_then(|credential| state.passkeys.finish_login(challenge, &credential).map_err(|e| e.to_string()));
+    let stored = super::mfa::load_passkeys(&state, user_id).await?;
+    let found = verified.and_then(|result| {
+        let used = passkey::used_credential_id(&result);
+        let (row, mut key) = stored
+            .into_iter()
+            .find(|(_, p)| passkey::credential_id(p) == used)
+            .ok_or_else(|| "a passkey this user does not have".to_owned())?;
+        // The signature counter moved: keep the new one, so a cloned key shows up.
+        let changed = key.update_credential(&result) == Some(true);
+        Ok((row, changed.then(|| serde_json::to_string(&key).ok()).flatten()))
+    });
+    let (row, updated) = match found {
+        Ok(found) => found,
+        Err(why) => {
+            state.db.write(move |c| mfa::challenge_failed(c, challenge)).await?;
+            // The reason may quote what the browser sent: kept short and on one line for the log.
+            let why: String = why.chars().filter(|c| !c.is_control()).take(200).collect();
+            failed(&state, &user.login, ip, "login.mfa_failed", &format!("passkey refused: {why}")).await?;
+            return Err(ApiError::unauthorized("The passkey was not accepted; try again, or log in another way."));
+        }
+    };
+    state.login_throttle.succeeded(&user.login, ip);
+    let name = state
+        .db
+        .write(move |c| {
+            let name = passkeys::used(c, row, updated.as_deref(), now())?;
+            mfa::delete_challenge(c, challenge)?;
+            Ok(name)
+        })
+        .await?;
+    start_session(&state, user, ip, &headers, false, &format!("passkey \"{name}\"")).await
 }
 
 /// Makes the session, sets the cookie and answers with the user and the CSRF token.

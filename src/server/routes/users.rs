@@ -218,8 +218,16 @@ pub async fn reset_mfa(State(state): State<AppState>, caller: Caller, Path(id): 
             let user =
                 users::get(c, id)?.ok_or_else(|| DbError::NotFound(format!("There is no user with id {id}.")))?;
             users::disable_totp(c, id)?;
+            crate::db::passkeys::delete_all(c, id)?;
             let ended = sessions::end_all(c, id, None)?;
-            audit::record(c, now(), &who, "mfa.reset", &user.login, "second factor turned off by an admin")?;
+            audit::record(
+                c,
+                now(),
+                &who,
+                "mfa.reset",
+                &user.login,
+                "second factor (authenticator app, passkeys) turned off by an admin",
+            )?;
             Ok(ended)
         })
         .await?;
