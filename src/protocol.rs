@@ -307,6 +307,20 @@ pub struct SmartDisk {
     /// NVMe health log, when the disk is NVMe.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nvme: Option<NvmeHealth>,
+    /// SAS/SCSI defect list and error counters, when the disk speaks SCSI.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scsi: Option<ScsiHealth>,
+}
+
+/// What a SAS/SCSI disk says about its health: the grown defect list (sectors remapped since it
+/// left the factory, like ATA's reallocated sectors) and the errors it could not correct.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScsiHealth {
+    pub grown_defects: u64,
+    pub uncorrected_read_errors: u64,
+    pub uncorrected_write_errors: u64,
+    pub uncorrected_verify_errors: u64,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -174,3 +174,20 @@ export function unixSeconds(iso) {
   const d = parse(iso);
   return d ? Math.floor(d.getTime() / 1000) : null;
 }
+
+/**
+ * The count an ATA SMART attribute's raw value holds, as the server reads it: Seagate's 188
+ * Command_Timeout packs three 16-bit counters (8590065666 is 2 timeouts), and the bad-sector and
+ * CRC counters keep their count in the low 32 bits. Other attributes are their raw value.
+ */
+export function attributeCount(id, raw) {
+  if (typeof raw !== 'number' || raw < 0) return raw;
+  if (id === 188) return raw % 65536;
+  if ([5, 187, 197, 198, 199].includes(id)) return raw % 4294967296;
+  return raw;
+}
+
+/** A SAS/SCSI disk's uncorrected read, write and verify errors together. */
+export function scsiUncorrected(s) {
+  return s ? (s.uncorrected_read_errors || 0) + (s.uncorrected_write_errors || 0) + (s.uncorrected_verify_errors || 0) : 0;
+}

@@ -188,6 +188,16 @@ fn report(r: &Report, now: i64) -> Result<(), String> {
                     int(&format!("{at}.nvme.{name}"), v)?;
                 }
             }
+            if let Some(h) = &d.scsi {
+                for (name, v) in [
+                    ("grown_defects", h.grown_defects),
+                    ("uncorrected_read_errors", h.uncorrected_read_errors),
+                    ("uncorrected_write_errors", h.uncorrected_write_errors),
+                    ("uncorrected_verify_errors", h.uncorrected_verify_errors),
+                ] {
+                    int(&format!("{at}.scsi.{name}"), v)?;
+                }
+            }
             count(&format!("{at}.attributes"), d.attributes.len(), limits::SMART_ATTRIBUTES)?;
             for (j, a) in d.attributes.iter().enumerate() {
                 text(&format!("{at}.attributes[{j}].name"), &a.name)?;

@@ -2,7 +2,9 @@
 //!
 //! On ATA drives the counters of bad sectors (5 reallocated, 197 pending, 198 offline
 //! uncorrectable, 187 reported uncorrectable, 188 command timeouts) predict failure when non-zero
-//! or rising; a rising interface CRC count (199) points at the cable, not the disk. On NVMe, media
+//! or rising; a rising interface CRC count (199) points at the cable, not the disk. Their raw
+//! values are read as vendors write them (see `attribute_count`). On SAS/SCSI, the grown defect
+//! list and uncorrected read, write and verify errors count like ATA's bad sectors. On NVMe, media
 //! errors, a critical warning, spare below its threshold or wear at 100 % count. smartctl's own
 //! verdict failing is critical. The first reading counts too: a disk that arrives with 1975
 //! reallocated sectors is not "fine until it changes".
@@ -30,8 +32,33 @@ const BAD_SECTOR_COUNTERS: &[(u32, &str, &str)] = &[
 ];
 const CRC_ERRORS: u32 = 199;
 
+/// The count an ATA attribute's 48-bit raw value holds. Vendors pack more than one number into
+/// some: Seagate's 188 Command_Timeout is three 16-bit counters (all timeouts, those over 5 s,
+/// those over 7.5 s), so a raw of 8590065666 (0x0002_0002_0002) is 2 timeouts, not 8.6 billion;
+/// the bad-sector and CRC counters keep their count in the low 32 bits, with vendor data above.
+pub fn attribute_count(id: u32, raw: i64) -> i64 {
+    match id {
+        188 => raw & 0xFFFF,
+        5 | 187 | 197 | 198 | 199 => raw & 0xFFFF_FFFF,
+        _ => raw,
+    }
+}
+
 fn raw(disk: &SmartDisk, id: u32) -> Option<i64> {
-    disk.attributes.iter().find(|a| a.id == id).map(|a| a.raw)
+    disk.attributes.iter().find(|a| a.id == id).map(|a| attribute_count(id, a.raw))
+}
+
+/// A counter of trouble that is above zero: a warning, or critical when it rose since `before`.
+fn counter(name: &str, code: &'static str, words: &str, value: u64, before: Option<u64>) -> Finding {
+    let rising = before.is_some_and(|b| value > b);
+    Finding {
+        severity: if rising { Severity::Critical } else { Severity::Warning },
+        code,
+        message: match before {
+            Some(b) if rising => format!("{name}: {words} rose from {b} to {value}; the disk is failing"),
+            _ => format!("{name}: {value} {words}; the disk may be failing"),
+        },
+    }
 }
 
 /// Assesses `now`, comparing with the `previous` reading of the same disk where there is one.
@@ -54,16 +81,30 @@ pub fn assess(now: &SmartDisk, previous: Option<&SmartDisk>) -> Vec<Finding> {
     }
     for &(id, code, words) in BAD_SECTOR_COUNTERS {
         let Some(value) = raw(now, id).filter(|v| *v > 0) else { continue };
-        let before = previous.and_then(|p| raw(p, id));
-        let rising = before.is_some_and(|b| value > b);
-        out.push(Finding {
-            severity: if rising { Severity::Critical } else { Severity::Warning },
-            code,
-            message: match before {
-                Some(b) if rising => format!("{name}: {words} rose from {b} to {value}; the disk is failing"),
-                _ => format!("{name}: {value} {words}; the disk may be failing"),
-            },
-        });
+        let before = previous.and_then(|p| raw(p, id)).map(|b| b as u64);
+        out.push(counter(&name, code, words, value as u64, before));
+    }
+    if let Some(s) = &now.scsi {
+        let before = previous.and_then(|p| p.scsi.as_ref());
+        if s.grown_defects > 0 {
+            let b = before.map(|b| b.grown_defects);
+            out.push(counter(&name, "grown_defects", "sectors in the grown defect list", s.grown_defects, b));
+        }
+        let uncorrected = |h: &crate::protocol::ScsiHealth| {
+            h.uncorrected_read_errors
+                .saturating_add(h.uncorrected_write_errors)
+                .saturating_add(h.uncorrected_verify_errors)
+        };
+        if uncorrected(s) > 0 {
+            let b = before.map(uncorrected);
+            out.push(counter(
+                &name,
+                "uncorrected_errors",
+                "uncorrected read, write or verify errors",
+                uncorrected(s),
+                b,
+            ));
+        }
     }
     if let (Some(value), Some(before)) = (raw(now, CRC_ERRORS), previous.and_then(|p| raw(p, CRC_ERRORS)))
         && value > before
@@ -86,15 +127,7 @@ pub fn assess(now: &SmartDisk, previous: Option<&SmartDisk>) -> Vec<Finding> {
         }
         if n.media_errors > 0 {
             let before = previous.and_then(|p| p.nvme.as_ref()).map(|p| p.media_errors);
-            let rising = before.is_some_and(|b| n.media_errors > b);
-            out.push(Finding {
-                severity: if rising { Severity::Critical } else { Severity::Warning },
-                code: "nvme_media_errors",
-                message: match before {
-                    Some(b) if rising => format!("{name}: NVMe media errors rose from {b} to {}", n.media_errors),
-                    _ => format!("{name}: {} NVMe media errors; the disk may be failing", n.media_errors),
-                },
-            });
+            out.push(counter(&name, "nvme_media_errors", "NVMe media errors", n.media_errors, before));
         }
         if n.available_spare_threshold > 0 && n.available_spare < n.available_spare_threshold {
             out.push(Finding {
@@ -130,14 +163,7 @@ mod tests {
 
     #[test]
     fn healthy_disks_have_nothing_to_say() {
-        for f in [
-            "smart-ata.json",
-            "smart-ata-full.json",
-            "smart-nvme.json",
-            "smart-sat.json",
-            "smart-scsi.json",
-            "smart-pass.json",
-        ] {
+        for f in ["smart-ata.json", "smart-ata-full.json", "smart-nvme.json", "smart-sat.json", "smart-pass.json"] {
             assert_eq!(assess(&disk(f), None), vec![], "{f}");
         }
     }
@@ -187,6 +213,62 @@ mod tests {
         let crc = f.iter().find(|f| f.code == "crc_errors").unwrap();
         assert!(crc.message.contains("cable"), "{}", crc.message);
         assert_eq!(crc.severity, Severity::Warning);
+    }
+
+    #[test]
+    fn packed_raw_values_are_read_as_the_count_they_hold() {
+        // Seagate's 188: three 16-bit counters of 2 each.
+        assert_eq!(attribute_count(188, 8_590_065_666), 2);
+        // Bad-sector counters: the low 32 bits, vendor data above.
+        assert_eq!(attribute_count(5, (7 << 32) | 12), 12);
+        assert_eq!(attribute_count(197, 8), 8);
+        // Other attributes keep their raw value (spin-up time and its average, power-on hours).
+        assert_eq!(attribute_count(3, 30_089_675_132), 30_089_675_132);
+
+        let mut d = disk("smart-ata.json");
+        d.attributes.push(crate::protocol::SmartAttribute {
+            id: 188,
+            name: "Command_Timeout".into(),
+            value: 100,
+            worst: 99,
+            thresh: 0,
+            raw: 8_590_065_666,
+            failing_now: false,
+        });
+        let f = assess(&d, None);
+        let timeouts = f.iter().find(|f| f.code == "command_timeouts").unwrap();
+        assert!(timeouts.message.ends_with(": 2 command timeouts; the disk may be failing"), "{}", timeouts.message);
+        assert_eq!(timeouts.severity, Severity::Warning);
+        // The same packed value again is no rise; one more timeout in each counter is.
+        let mut later = d.clone();
+        later.attributes.last_mut().unwrap().raw = 0x0003_0003_0003;
+        let risen = assess(&later, Some(&d));
+        let timeouts = risen.iter().find(|f| f.code == "command_timeouts").unwrap();
+        assert!(timeouts.message.contains("rose from 2 to 3"), "{}", timeouts.message);
+        assert_eq!(timeouts.severity, Severity::Critical);
+    }
+
+    #[test]
+    fn sas_grown_defects_and_uncorrected_errors_alert_like_bad_sectors() {
+        let now = disk("smart-scsi.json");
+        let f = assess(&now, None);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!((f[0].code, f[0].severity), ("grown_defects", Severity::Warning));
+        assert_eq!(
+            f[0].message,
+            "/dev/sdg (SEAGATE ST4000NM0043): 56 sectors in the grown defect list; the disk may be failing"
+        );
+        let mut later = now.clone();
+        let s = later.scsi.as_mut().unwrap();
+        s.grown_defects = 60;
+        s.uncorrected_read_errors = 3;
+        let f = assess(&later, Some(&now));
+        let grown = f.iter().find(|f| f.code == "grown_defects").unwrap();
+        assert_eq!(grown.severity, Severity::Critical);
+        assert!(grown.message.contains("rose from 56 to 60"), "{}", grown.message);
+        let errors = f.iter().find(|f| f.code == "uncorrected_errors").unwrap();
+        assert_eq!(errors.severity, Severity::Critical, "rose from 0 to 3");
+        assert!(errors.message.contains("rose from 0 to 3;"), "{}", errors.message);
     }
 
     #[test]

@@ -10,7 +10,7 @@ import { Icon } from '../components/icons.js';
 import { DataTable } from '../components/table.js';
 import { Time, Empty, LoadError, Spinner } from '../components/ui.js';
 import { UsageBar, Tile } from '../components/fleet.js';
-import { pct, bytes, rate, celsius, duration, num, hours, plural } from '../format.js';
+import { pct, bytes, rate, celsius, duration, num, hours, plural, attributeCount, scsiUncorrected } from '../format.js';
 import { useLiveRefresh } from '../live.js';
 import { notify } from '../components/toast.js';
 import { SeverityBadge, StateBadge, alertHref, alertWhat, alertsHash } from './alerts.js';
@@ -280,13 +280,14 @@ const WATCHED = [5, 187, 188, 197, 198, 199];
 
 function diskVerdict(k) {
   const a = k.attributes || [];
-  const bad = a.some((x) => x.failing_now || ([5, 187, 188, 197, 198].includes(x.id) && x.raw > 0));
+  const bad = a.some((x) => x.failing_now || ([5, 187, 188, 197, 198].includes(x.id) && attributeCount(x.id, x.raw) > 0));
   const nv = k.nvme;
   const nvBad = nv && (nv.critical_warning > 0 || nv.media_errors > 0
     || nv.available_spare < nv.available_spare_threshold || nv.percentage_used >= 100);
+  const scsiBad = k.scsi && (k.scsi.grown_defects > 0 || scsiUncorrected(k.scsi) > 0);
   if (k.passed === false) return ['crit', 'Failing', 'smartctl’s overall verdict is FAILED: replace this disk.'];
-  if (bad || nvBad) return ['warn', 'Warning', 'The verdict passes, but the counters below predict trouble.'];
-  const crc = a.find((x) => x.id === 199 && x.raw > 0);
+  if (bad || nvBad || scsiBad) return ['warn', 'Warning', 'The verdict passes, but the counters below predict trouble.'];
+  const crc = a.find((x) => x.id === 199 && attributeCount(x.id, x.raw) > 0);
   if (crc) return ['warn', 'Check cable', ATTRIBUTE_NOTES[199]];
   if (k.passed === true) return ['ok', 'Healthy', 'smartctl’s overall verdict is PASSED.'];
   return ['none', 'No verdict', 'smartctl gave no overall verdict for this disk.'];
@@ -337,13 +338,15 @@ function SmartDisk({ disk: k }) {
     ${watched.length > 0 && html`<table class="mini-table smart-attrs">
       <thead><tr><th class="num">ID</th><th>Attribute</th><th class="num">Raw</th><th class="num">Value / worst / threshold</th><th>Meaning</th></tr></thead>
       <tbody>${watched.map((a) => {
-        const lvl = a.failing_now ? 'crit' : a.raw > 0 ? 'warn' : undefined;
+        const count = attributeCount(a.id, a.raw);
+        const lvl = a.failing_now ? 'crit' : count > 0 ? 'warn' : undefined;
+        const packed = count !== a.raw ? `The drive's raw value ${num(a.raw, 0)} packs vendor data; the count is ${num(count, 0)}.` : undefined;
         return html`<tr key=${a.id} data-attr=${a.id} data-level=${lvl}>
           <td class="num tabular">${a.id}</td>
           <td>${a.name}</td>
-          <td class="num tabular strong">${num(a.raw, 0)}</td>
+          <td class="num tabular strong" title=${packed}>${num(count, 0)}</td>
           <td class="num tabular muted">${a.value} / ${a.worst} / ${a.thresh}</td>
-          <td class="muted">${a.failing_now ? 'Failing now. ' : ''}${a.raw > 0 || a.id === 199 ? ATTRIBUTE_NOTES[a.id] : 'None so far.'}</td>
+          <td class="muted">${a.failing_now ? 'Failing now. ' : ''}${count > 0 || a.id === 199 ? ATTRIBUTE_NOTES[a.id] : 'None so far.'}</td>
         </tr>`;
       })}</tbody>
     </table>`}
@@ -354,6 +357,12 @@ function SmartDisk({ disk: k }) {
       <dt>Wear</dt><dd data-level=${nv.percentage_used >= 100 ? 'crit' : nv.percentage_used >= 90 ? 'warn' : undefined}>${nv.percentage_used} % of rated life used</dd>
       <dt>Unsafe shutdowns</dt><dd>${num(nv.unsafe_shutdowns, 0)}</dd>
       <dt>Error log entries</dt><dd>${num(nv.num_err_log_entries, 0)}</dd>
+    </dl>`}
+    ${k.scsi && html`<dl class="props props-compact scsi-facts">
+      <dt>Grown defect list</dt><dd data-level=${k.scsi.grown_defects ? 'warn' : undefined}>${k.scsi.grown_defects
+        ? `${num(k.scsi.grown_defects, 0)} sectors remapped since the factory` : 'Empty'}</dd>
+      <dt>Uncorrected errors</dt><dd data-level=${scsiUncorrected(k.scsi) ? 'crit' : undefined}>${num(k.scsi.uncorrected_read_errors, 0)} read,
+        ${num(k.scsi.uncorrected_write_errors, 0)} write, ${num(k.scsi.uncorrected_verify_errors, 0)} verify</dd>
     </dl>`}
     ${(k.attributes || []).length > watched.length && html`<details class="smart-all">
       <summary>All ${k.attributes.length} attributes</summary>

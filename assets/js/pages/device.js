@@ -9,6 +9,7 @@ import { useLiveRefresh } from '../live.js';
 import { Icon } from '../components/icons.js';
 import { Time, Empty, Loading, LoadError, Spinner } from '../components/ui.js';
 import { OnlineBadge } from '../components/fleet.js';
+import { attributeCount, scsiUncorrected } from '../format.js';
 import { DeviceTrust } from '../components/device-trust.js';
 import { OverviewTab, InventoryTab, SoftwareTab, PatchesTab, SmartTab, EventsTab, AlertsTab, useDeviceAlerts } from './device-tabs.js';
 import { ChartsTab } from './device-charts.js';
@@ -110,9 +111,10 @@ function tabCount(tab, d, alerts) {
 const BAD_SECTOR_IDS = [5, 187, 188, 197, 198];
 export function smartTrouble(smart) {
   return (smart.disks || []).some((k) => k.passed === false
-    || (k.attributes || []).some((a) => a.failing_now || (BAD_SECTOR_IDS.includes(a.id) && a.raw > 0))
+    || (k.attributes || []).some((a) => a.failing_now || (BAD_SECTOR_IDS.includes(a.id) && attributeCount(a.id, a.raw) > 0))
     || (k.nvme && (k.nvme.critical_warning > 0 || k.nvme.media_errors > 0
-      || k.nvme.available_spare < k.nvme.available_spare_threshold || k.nvme.percentage_used >= 100)));
+      || k.nvme.available_spare < k.nvme.available_spare_threshold || k.nvme.percentage_used >= 100))
+    || (k.scsi && (k.scsi.grown_defects > 0 || scsiUncorrected(k.scsi) > 0)));
 }
 
 function DeviceHead({ device: d, user, onSaved }) {

@@ -9,7 +9,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::command::{find_program, run};
-use crate::protocol::{NvmeHealth, SmartAttribute, SmartDisk, SmartReport, limits};
+use crate::protocol::{NvmeHealth, ScsiHealth, SmartAttribute, SmartDisk, SmartReport, limits};
 
 const TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -123,6 +123,14 @@ pub fn parse_smartctl(v: &Value) -> Option<SmartDisk> {
             num_err_log_entries: n("num_err_log_entries"),
         }
     });
+    let errors = &v["scsi_error_counter_log"];
+    let uncorrected = |k: &str| errors[k]["total_uncorrected_errors"].as_u64().unwrap_or(0);
+    let scsi = (v.get("scsi_grown_defect_list").is_some() || errors.is_object()).then(|| ScsiHealth {
+        grown_defects: v["scsi_grown_defect_list"].as_u64().unwrap_or(0),
+        uncorrected_read_errors: uncorrected("read"),
+        uncorrected_write_errors: uncorrected("write"),
+        uncorrected_verify_errors: uncorrected("verify"),
+    });
     Some(SmartDisk {
         device: text(&device["name"]),
         protocol: text(&device["protocol"]).to_ascii_lowercase(),
@@ -134,6 +142,7 @@ pub fn parse_smartctl(v: &Value) -> Option<SmartDisk> {
         power_on_hours: v["power_on_time"]["hours"].as_u64(),
         attributes,
         nvme,
+        scsi,
     })
 }
 
@@ -314,7 +323,7 @@ mod tests {
         assert_eq!(d.passed, Some(true));
         assert_eq!((d.model.as_str(), d.capacity_bytes), ("", 0));
         assert_eq!((d.temperature_celsius, d.power_on_hours), (None, None));
-        assert!(d.attributes.is_empty() && d.nvme.is_none());
+        assert!(d.attributes.is_empty() && d.nvme.is_none() && d.scsi.is_none());
     }
 
     #[test]
@@ -334,6 +343,12 @@ mod tests {
         assert_eq!(d.capacity_bytes, 4000787030016);
         assert_eq!((d.passed, d.temperature_celsius, d.power_on_hours), (Some(true), Some(34.0), Some(43549)));
         assert!(d.attributes.is_empty() && d.nvme.is_none());
+        let scsi = d.scsi.expect("the defect list and error counters");
+        assert_eq!(scsi.grown_defects, 56);
+        assert_eq!(
+            (scsi.uncorrected_read_errors, scsi.uncorrected_write_errors, scsi.uncorrected_verify_errors),
+            (0, 0, 0)
+        );
     }
 
     #[test]
