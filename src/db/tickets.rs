@@ -38,7 +38,7 @@ impl Source {
 }
 
 /// The SLA figures stored on a ticket.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
 pub struct TicketSla {
     pub policy_id: Option<i64>,
     /// When the first response is (or was) due; kept after the clock stops.
@@ -56,7 +56,7 @@ pub struct TicketSla {
 }
 
 /// A ticket as lists and pages show it.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
 pub struct Ticket {
     /// The ticket number.
     pub id: i64,

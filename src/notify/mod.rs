@@ -223,6 +223,61 @@ pub fn start(state: &crate::server::state::AppState) -> Vec<tokio::task::JoinHan
     tasks
 }
 
+/// Which SLA clock a notice is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SlaClock {
+    FirstResponse,
+    Resolution,
+}
+
+impl SlaClock {
+    pub fn words(self) -> &'static str {
+        match self {
+            SlaClock::FirstResponse => "first response",
+            SlaClock::Resolution => "resolution",
+        }
+    }
+}
+
+/// The notice of a ticket's SLA warning (`breached` false) or breach, for the channels and for
+/// the people who must act. `base` is the server's public URL; `at` is RFC 3339.
+pub fn sla_message(
+    ticket: &crate::db::tickets::Ticket,
+    clock: SlaClock,
+    breached: bool,
+    base: &str,
+    at: &str,
+) -> Message {
+    let (event, severity, what) = if breached {
+        (Event::SlaBreach, Severity::Critical, "missed its SLA target")
+    } else {
+        (Event::SlaWarning, Severity::Warning, "is close to its SLA target")
+    };
+    let (id, clock) = (ticket.id, clock.words());
+    let who = ticket.assignee.as_deref().unwrap_or("nobody yet");
+    let link = format!("{}/#/tickets/{id}", base.trim_end_matches('/'));
+    Message {
+        event,
+        severity,
+        title: format!("Ticket #{id} {what} for {clock} ({}): {}", ticket.client, ticket.subject),
+        body: format!(
+            "Ticket: #{id} {}\nClient: {}\nPriority: {}\nClock: {clock}\nAssignee: {who}\nLink: {link}\n",
+            ticket.subject, ticket.client, ticket.priority
+        ),
+        alert_id: None,
+        rule: String::new(),
+        client_id: Some(ticket.client_id),
+        client: ticket.client.clone(),
+        device_id: ticket.device_id,
+        device: String::new(),
+        subject: format!("ticket #{id}"),
+        value: None,
+        threshold: None,
+        link,
+        at: at.into(),
+    }
+}
+
 /// The notice the "send test" button sends: shaped like a real alert notice, with example
 /// values in every field, so the receiving end shows what a real one will look like.
 pub fn test_message(channel_name: &str, client: Option<(i64, &str)>, by: &str, public_url: &str, at: &str) -> Message {
@@ -246,5 +301,42 @@ pub fn test_message(channel_name: &str, client: Option<(i64, &str)>, by: &str, p
         threshold: Some(90.0),
         link: format!("{}/#/channels", public_url.trim_end_matches('/')),
         at: at.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ticket() -> crate::db::tickets::Ticket {
+        crate::db::tickets::Ticket {
+            id: 42,
+            subject: "Printer offline".into(),
+            client_id: 3,
+            client: "Acme".into(),
+            priority: "P2".into(),
+            assignee: Some("Tina".into()),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn sla_notices_read_as_lines_with_everything_a_technician_needs() {
+        let m = sla_message(&ticket(), SlaClock::Resolution, true, "https://rmm.example.com/", "2026-12-03T09:00:00Z");
+        assert_eq!((m.event, m.severity), (Event::SlaBreach, Severity::Critical));
+        assert_eq!(m.title, "Ticket #42 missed its SLA target for resolution (Acme): Printer offline");
+        assert_eq!(
+            m.body,
+            "Ticket: #42 Printer offline\nClient: Acme\nPriority: P2\nClock: resolution\nAssignee: Tina\n\
+             Link: https://rmm.example.com/#/tickets/42\n"
+        );
+        assert!(!m.body.contains("\\n"), "real line breaks, not a backslash and an n");
+        assert_eq!((m.client_id, m.link.as_str()), (Some(3), "https://rmm.example.com/#/tickets/42"));
+
+        let unassigned = crate::db::tickets::Ticket { assignee: None, ..ticket() };
+        let w = sla_message(&unassigned, SlaClock::FirstResponse, false, "https://rmm.example.com", "x");
+        assert_eq!((w.event, w.severity), (Event::SlaWarning, Severity::Warning));
+        assert_eq!(w.title, "Ticket #42 is close to its SLA target for first response (Acme): Printer offline");
+        assert!(w.body.contains("\nClock: first response\nAssignee: nobody yet\n"), "{}", w.body);
     }
 }

@@ -162,8 +162,7 @@ pub async fn sla_timer(state: AppState) {
 /// or breach that newly happened. Returns the number of deliveries queued and the tickets that
 /// warned or breached (ticket, client).
 fn sla_notices(c: &rusqlite::Connection, base: &str, t: i64) -> Result<(usize, Vec<(i64, i64)>), crate::db::DbError> {
-    use crate::notify::{Event, Message};
-    use crate::rules::Severity;
+    use crate::notify::SlaClock;
     let mut queued = 0;
     let mut changed = Vec::new();
     for id in crate::db::tickets::sla_due(c, t)? {
@@ -177,42 +176,17 @@ fn sla_notices(c: &rusqlite::Connection, base: &str, t: i64) -> Result<(usize, V
             changed.push((id, ticket.client_id));
         }
         let happened = [
-            (news.first_response_warned, Event::SlaWarning, "first response"),
-            (news.first_response_breached, Event::SlaBreach, "first response"),
-            (news.resolution_warned, Event::SlaWarning, "resolution"),
-            (news.resolution_breached, Event::SlaBreach, "resolution"),
+            (news.first_response_warned, SlaClock::FirstResponse, false),
+            (news.first_response_breached, SlaClock::FirstResponse, true),
+            (news.resolution_warned, SlaClock::Resolution, false),
+            (news.resolution_breached, SlaClock::Resolution, true),
         ];
         let recipients = if happened.iter().any(|(yes, _, _)| *yes) { sla_recipients(c, id)? } else { Vec::new() };
-        for (yes, event, clock) in happened {
+        for (yes, clock, breached) in happened {
             if !yes {
                 continue;
             }
-            let (severity, what) = match event {
-                Event::SlaBreach => (Severity::Critical, "missed its SLA target"),
-                _ => (Severity::Warning, "is close to its SLA target"),
-            };
-            let who = ticket.assignee.clone().unwrap_or_else(|| "nobody yet".into());
-            let link = format!("{base}/#/tickets/{id}");
-            let message = Message {
-                event,
-                severity,
-                title: format!("Ticket #{id} {what} for {clock} ({}): {}", ticket.client, ticket.subject),
-                body: format!(
-                    "Ticket: #{id} {}\\nClient: {}\\nPriority: {}\\nClock: {clock}\\nAssignee: {who}\\nLink: {link}\\n",
-                    ticket.subject, ticket.client, ticket.priority
-                ),
-                alert_id: None,
-                rule: String::new(),
-                client_id: Some(ticket.client_id),
-                client: ticket.client.clone(),
-                device_id: ticket.device_id,
-                device: String::new(),
-                subject: format!("ticket #{id}"),
-                value: None,
-                threshold: None,
-                link,
-                at: crate::db::rfc3339(t),
-            };
+            let message = crate::notify::sla_message(&ticket, clock, breached, base, &crate::db::rfc3339(t));
             queued += crate::notify::enqueue(c, &message, t)?;
             // And to the people who must act: the assignee and the queue's escalation contact.
             for address in &recipients {
