@@ -278,6 +278,28 @@ pub fn sla_message(
     }
 }
 
+/// The e-mail a ticket's contact gets when the MSP answers in public: the ticket in the subject
+/// line (so replies thread), who wrote, and what.
+pub fn reply_message(ticket: &crate::db::tickets::Ticket, author: &str, body: &str, link: &str, at: &str) -> Message {
+    Message {
+        event: Event::TicketComment,
+        severity: Severity::Warning,
+        title: format!("[Ticket #{}] {}", ticket.id, ticket.subject),
+        body: format!("{author} wrote:\n\n{body}"),
+        alert_id: None,
+        rule: String::new(),
+        client_id: Some(ticket.client_id),
+        client: ticket.client.clone(),
+        device_id: None,
+        device: String::new(),
+        subject: format!("Ticket #{}: {}", ticket.id, ticket.subject),
+        value: None,
+        threshold: None,
+        link: link.to_owned(),
+        at: at.into(),
+    }
+}
+
 /// The notice the "send test" button sends: shaped like a real alert notice, with example
 /// values in every field, so the receiving end shows what a real one will look like.
 pub fn test_message(channel_name: &str, client: Option<(i64, &str)>, by: &str, public_url: &str, at: &str) -> Message {
@@ -338,5 +360,20 @@ mod tests {
         assert_eq!((w.event, w.severity), (Event::SlaWarning, Severity::Warning));
         assert_eq!(w.title, "Ticket #42 is close to its SLA target for first response (Acme): Printer offline");
         assert!(w.body.contains("\nClock: first response\nAssignee: nobody yet\n"), "{}", w.body);
+    }
+
+    #[test]
+    fn a_public_reply_reads_as_who_wrote_what_under_the_tickets_subject() {
+        let m = reply_message(
+            &ticket(),
+            "Tina",
+            "Restarted the spooler.\nPlease try again.",
+            "https://rmm/#/tickets/42",
+            "t",
+        );
+        assert_eq!(m.event, Event::TicketComment);
+        assert_eq!(m.title, "[Ticket #42] Printer offline");
+        assert_eq!(m.body, "Tina wrote:\n\nRestarted the spooler.\nPlease try again.");
+        assert_eq!((m.subject.as_str(), m.client_id), ("Ticket #42: Printer offline", Some(3)));
     }
 }

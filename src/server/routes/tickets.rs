@@ -17,8 +17,6 @@ use crate::db::tickets::{
     self, AssigneeFilter, Comment, NewTicket, NewTime, Refusal, Source, Ticket, TicketChanges, TicketFilter, TimeEntry,
 };
 use crate::db::{audit, now};
-use crate::notify::{Event, Message};
-use crate::rules::Severity;
 use crate::server::auth::{Caller, Via};
 use crate::server::error::{ApiError, ApiResult, Json, Path, Query};
 use crate::server::live::LiveEvent;
@@ -524,7 +522,8 @@ pub async fn comment(
                 && public
                 && let Some(address) = crate::db::contacts::email_of_ticket(c, id)?
             {
-                let message = reply_message(&ticket, &author, &comment.body, &link, t);
+                let message =
+                    crate::notify::reply_message(&ticket, &author, &comment.body, &link, &crate::db::rfc3339(t));
                 mailed = crate::notify::enqueue_to(c, &address, &message, t)?;
             }
             Ok((comment, mailed))
@@ -609,27 +608,6 @@ fn what_changed(before: &Ticket, after: &Ticket) -> String {
 /// Tells open pages that a ticket was opened or changed.
 fn changed(state: &AppState, t: &Ticket) {
     state.live.send(LiveEvent::TicketChanged { ticket_id: t.id, client_id: t.client_id });
-}
-
-/// The e-mail a ticket's contact gets for a public reply.
-fn reply_message(t: &Ticket, author: &str, body: &str, link: &str, at: i64) -> Message {
-    Message {
-        event: Event::TicketComment,
-        severity: Severity::Warning,
-        title: format!("[Ticket #{}] {}", t.id, t.subject),
-        body: format!("{author} wrote:\n\n{body}"),
-        alert_id: None,
-        rule: String::new(),
-        client_id: Some(t.client_id),
-        client: t.client.clone(),
-        device_id: None,
-        device: String::new(),
-        subject: format!("Ticket #{}: {}", t.id, t.subject),
-        value: None,
-        threshold: None,
-        link: link.to_owned(),
-        at: crate::db::rfc3339(at),
-    }
 }
 
 #[derive(Deserialize)]
