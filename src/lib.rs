@@ -6,6 +6,7 @@ pub mod admin;
 pub mod agent;
 pub mod auth;
 pub mod backup;
+pub mod certid;
 pub mod cli;
 pub mod config;
 pub mod db;

@@ -96,7 +96,7 @@ impl ServerCertVerifier for Pinned {
         _ocsp_response: &[u8],
         _now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        let pin = crate::server::tls::spki_pin(end_entity.as_ref())
+        let pin = crate::certid::spki_pin(end_entity.as_ref())
             .ok_or_else(|| rustls::Error::General("the server's certificate is not readable".into()))?;
         let leaf = sha256(end_entity.as_ref());
         if self.pins.keys.contains(&pin) || self.pins.legacy_leaf == Some(leaf) {

@@ -550,7 +550,13 @@ async fn a_stalled_connection_is_closed_and_ambiguous_framing_refused() {
             String::from_utf8_lossy(&got).into_owned()
         };
         assert!(answer(&mut stream).starts_with("HTTP/1.1 200"));
-        std::thread::sleep(Duration::from_secs(4)); // twice the header timeout, idle
+        // Idle until the header timeout has certainly passed: a connection stalled after this one
+        // went idle is closed by it.
+        let mut stalled = std::net::TcpStream::connect(stream.peer_addr().unwrap()).unwrap();
+        stalled.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+        stalled.write_all(b"GET /healthz HTTP/1.1\r\nHo").unwrap();
+        let mut sink = Vec::new();
+        let _ = stalled.read_to_end(&mut sink);
         stream.write_all(ask).unwrap();
         answer(&mut stream)
     })

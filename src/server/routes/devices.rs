@@ -128,29 +128,6 @@ pub struct SeriesParams {
     step: Option<String>,
 }
 
-fn parse_time(field: &str, v: &str) -> ApiResult<i64> {
-    let secs = match v.parse::<i64>() {
-        Ok(secs) => secs,
-        Err(_) => time::OffsetDateTime::parse(v, &time::format_description::well_known::Rfc3339)
-            .map(|t| t.unix_timestamp())
-            .map_err(|_| {
-                ApiError::bad_field(
-                    field,
-                    format!("{field} must be RFC 3339 (2026-11-28T07:00:00Z) or unix seconds, not {v:?}."),
-                )
-            })?,
-    };
-    // Within years 1970 to 9999, so the range arithmetic below cannot overflow
-    // (`from=-9223372036854775808` panicked in `to - from`).
-    if !(0..=LAST_SECOND).contains(&secs) {
-        return Err(ApiError::bad_field(field, format!("{field} must lie between 1970 and 9999, not {v:?}.")));
-    }
-    Ok(secs)
-}
-
-/// 9999-12-31T23:59:59Z in unix seconds.
-const LAST_SECOND: i64 = 253_402_300_799;
-
 /// Most points one series answer carries.
 const MAX_POINTS: i64 = 2000;
 
@@ -169,8 +146,8 @@ pub async fn series(
         ));
     }
     let t = now();
-    let to = p.to.as_deref().map(|v| parse_time("to", v)).transpose()?.unwrap_or(t);
-    let from = p.from.as_deref().map(|v| parse_time("from", v)).transpose()?.unwrap_or(to - 3600);
+    let to = p.to.as_deref().map(|v| super::timestamp("to", v)).transpose()?.unwrap_or(t);
+    let from = p.from.as_deref().map(|v| super::timestamp("from", v)).transpose()?.unwrap_or(to - 3600);
     if from >= to {
         return Err(ApiError::bad_field("from", "from must be before to."));
     }

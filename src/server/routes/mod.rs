@@ -118,21 +118,30 @@ pub fn required_text(field: &str, value: &str, max: usize) -> Result<String, Api
     optional_line(field, v, max)
 }
 
-/// A point in time given as RFC 3339 (`2026-11-28T07:00:00Z`) or unix seconds.
+/// A point in time given as RFC 3339 (`2026-11-28T07:00:00Z`) or unix seconds, within the years
+/// 1970 to 9999 so that arithmetic on it cannot overflow (`from=-9223372036854775808` once
+/// panicked in a range's `to - from`).
 pub fn timestamp(field: &str, value: &str) -> Result<i64, ApiError> {
     let v = value.trim();
-    if let Ok(secs) = v.parse::<i64>() {
-        return Ok(secs);
+    let secs = match v.parse::<i64>() {
+        Ok(secs) => secs,
+        Err(_) => time::OffsetDateTime::parse(v, &time::format_description::well_known::Rfc3339)
+            .map(|t| t.unix_timestamp())
+            .map_err(|_| {
+                ApiError::bad_field(
+                    field,
+                    format!("{field} must be RFC 3339 (2026-11-28T07:00:00Z) or unix seconds, not {v:?}."),
+                )
+            })?,
+    };
+    if !(0..=LAST_SECOND).contains(&secs) {
+        return Err(ApiError::bad_field(field, format!("{field} must lie between 1970 and 9999, not {v:?}.")));
     }
-    time::OffsetDateTime::parse(v, &time::format_description::well_known::Rfc3339).map(|t| t.unix_timestamp()).map_err(
-        |_| {
-            ApiError::bad_field(
-                field,
-                format!("{field} must be RFC 3339 (2026-11-28T07:00:00Z) or unix seconds, not {v:?}."),
-            )
-        },
-    )
+    Ok(secs)
 }
+
+/// 9999-12-31T23:59:59Z in unix seconds.
+const LAST_SECOND: i64 = 253_402_300_799;
 
 /// Like `required_text`, but may be empty (a person's display name, a category, a phone number).
 pub fn optional_line(field: &str, value: &str, max: usize) -> Result<String, ApiError> {

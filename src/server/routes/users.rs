@@ -182,26 +182,15 @@ fn changed(before: &User, after: &User) -> String {
 /// An admin ends every session of a user (a lost laptop), and their open event streams.
 pub async fn end_sessions(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<StatusCode> {
     caller.require_admin()?;
-    let who = caller.who();
-    let ended = state
-        .db
-        .write(move |c| {
-            let user =
-                users::get(c, id)?.ok_or_else(|| DbError::NotFound(format!("There is no user with id {id}.")))?;
-            let ended = sessions::end_all(c, id, None)?;
-            audit::record(
-                c,
-                now(),
-                &who,
-                "sessions.ended",
-                &user.login,
-                &format!("{} sessions, by an admin", ended.len()),
-            )?;
-            Ok(ended)
-        })
-        .await?;
-    state.live.revoke(&ended, &[]);
-    Ok(StatusCode::NO_CONTENT)
+    end_all_sessions(
+        &state,
+        caller.who(),
+        id,
+        "sessions.ended",
+        |_, _| Ok(()),
+        |n| format!("{n} sessions, by an admin"),
+    )
+    .await
 }
 
 /// An admin turns a user's second factor off (a lost phone without recovery codes); the user
@@ -211,23 +200,32 @@ pub async fn reset_mfa(State(state): State<AppState>, caller: Caller, Path(id): 
     if id == caller.user.id {
         return Err(ApiError::conflict("Turn your own second factor off on your Account page."));
     }
-    let who = caller.who();
+    let off = |c: &rusqlite::Connection, id| {
+        users::disable_totp(c, id)?;
+        crate::db::passkeys::delete_all(c, id).map(drop)
+    };
+    let detail = |_| "second factor (authenticator app, passkeys) turned off by an admin".to_owned();
+    end_all_sessions(&state, caller.who(), id, "mfa.reset", off, detail).await
+}
+
+/// In one transaction: `change` to user `id`, every session of theirs ended, `action` audited
+/// (with `detail` of the number ended); then their open event streams end.
+async fn end_all_sessions(
+    state: &AppState,
+    who: audit::Who,
+    id: i64,
+    action: &'static str,
+    change: impl FnOnce(&rusqlite::Connection, i64) -> Result<(), DbError> + Send + 'static,
+    detail: impl FnOnce(usize) -> String + Send + 'static,
+) -> ApiResult<StatusCode> {
     let ended = state
         .db
         .write(move |c| {
             let user =
                 users::get(c, id)?.ok_or_else(|| DbError::NotFound(format!("There is no user with id {id}.")))?;
-            users::disable_totp(c, id)?;
-            crate::db::passkeys::delete_all(c, id)?;
+            change(c, id)?;
             let ended = sessions::end_all(c, id, None)?;
-            audit::record(
-                c,
-                now(),
-                &who,
-                "mfa.reset",
-                &user.login,
-                "second factor (authenticator app, passkeys) turned off by an admin",
-            )?;
+            audit::record(c, now(), &who, action, &user.login, &detail(ended.len()))?;
             Ok(ended)
         })
         .await?;
