@@ -45,7 +45,20 @@ async fn set_up_authenticator(browser: &Browser, password: &str) -> Vec<u8> {
     browser.fill("#mfa-confirm-code", &code(&key, step_of(now()) - 1)).await;
     browser.click("#mfa-confirm-submit").await;
     browser.wait_count("#recovery-codes li", 10).await;
-    let codes = browser.texts("#recovery-codes li").await;
+    browser
+        .wait_until(
+            "every recovery code to show",
+            "return [...document.querySelectorAll('#recovery-codes li')].every((li) => li.innerText.trim().length > 0)",
+        )
+        .await;
+    // Read from the page itself: WebDriver's element text is empty for items scrolled out of the
+    // dialog's view.
+    let codes: Vec<String> = serde_json::from_value(
+        browser
+            .js("return [...document.querySelectorAll('#recovery-codes li')].map((li) => li.textContent.trim())")
+            .await,
+    )
+    .unwrap();
     assert!(codes.iter().all(|c| c.len() == 11 && c.contains('-')), "recovery codes like abcde-fghjk: {codes:?}");
     let download =
         browser.js("return document.querySelector('#recovery-codes-download').getAttribute('download')").await;
