@@ -18,6 +18,7 @@ pub mod notify;
 pub mod protocol;
 pub mod rules;
 pub mod server;
+pub mod services;
 pub mod tickets;
 
 /// This build's version, as `/healthz` and `--version` report it.

@@ -10,12 +10,10 @@
 pub mod condition;
 pub mod defaults;
 pub mod disk_health;
-pub mod engine;
 pub mod eval;
 pub mod forecast;
 pub mod maintenance;
 pub mod scope;
-pub mod tickets;
 
 use serde::{Deserialize, Serialize};
 

@@ -98,7 +98,7 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()> + Send + 'st
         ),
         config: Arc::new(config),
         live: Arc::new(Live::default()),
-        engine: Arc::new(crate::rules::engine::Engine::new(offline_after, &public_url)),
+        engine: Arc::new(crate::services::engine::Engine::new(offline_after, &public_url)),
         notifications: Arc::new(crate::notify::Notifications::default()),
         tls_identity: cert
             .as_ref()

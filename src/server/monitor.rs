@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use crate::db::{devices, metrics, now, rules as stored_rules};
-use crate::rules::engine;
+use crate::services::engine;
 
 use super::routes::agent::announce;
 

@@ -22,7 +22,7 @@ pub struct AppState {
     pub trusted_proxies: Arc<Vec<crate::netaddr::Cidr>>,
     pub live: Arc<Live>,
     /// Rules and maintenance windows in force, and the evaluation around them.
-    pub engine: Arc<crate::rules::engine::Engine>,
+    pub engine: Arc<crate::services::engine::Engine>,
     /// The notifier (outbox delivery, channel settings).
     pub notifications: Arc<crate::notify::Notifications>,
     /// The TLS certificate's identity, for install commands; `None` when TLS is off.

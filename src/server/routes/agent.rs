@@ -14,10 +14,10 @@ use crate::db::devices::{self, Credential};
 use crate::db::{enroll_tokens, now};
 use crate::monitoring::validate;
 use crate::protocol::{CheckIn, CheckInResponse, EnrollRequest, EnrollResponse};
-use crate::rules::engine;
 use crate::server::error::{ApiError, ApiResult, Json};
 use crate::server::live::{Live, LiveEvent};
 use crate::server::state::AppState;
+use crate::services::engine;
 
 /// The enrolling machine's address (after trusted proxies), for the audit log.
 fn source(state: &AppState, peer: SocketAddr, headers: &HeaderMap) -> String {

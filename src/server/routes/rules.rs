@@ -13,12 +13,12 @@ use super::{Page, PageParams, id_page, required_text, yes};
 use crate::config::HumanDuration;
 use crate::db::{DbError, audit, now, rfc3339, rules as stored};
 use crate::rules::condition::Condition;
-use crate::rules::engine::{self, Book};
 use crate::rules::scope::{DeviceFacts, Scope};
 use crate::rules::{Rule, Severity, TicketPolicy};
 use crate::server::auth::Caller;
 use crate::server::error::{ApiError, ApiResult, Json, Path, Query};
 use crate::server::state::AppState;
+use crate::services::engine::{self, Book};
 
 use super::agent::announce;
 

@@ -13,16 +13,17 @@ use std::sync::{Arc, RwLock};
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::condition::Condition;
-use super::eval::{KeyState, Reading, Transition};
-use super::maintenance::Window;
-use super::scope::{DeviceFacts, Scope, winners};
-use super::{Rule, Severity, tickets};
+use super::alert_tickets as tickets;
 use crate::db::alerts::{self, Firing};
 use crate::db::{DbError, rfc3339, rules as stored};
 use crate::monitoring::series;
 use crate::notify::{self, Event, Message};
 use crate::protocol::{Report, SmartDisk, Watch};
+use crate::rules::condition::Condition;
+use crate::rules::eval::{KeyState, Reading, Transition};
+use crate::rules::maintenance::Window;
+use crate::rules::scope::{DeviceFacts, Scope, winners};
+use crate::rules::{Rule, Severity};
 
 /// How often a disk's fill trend is fitted again (it moves slowly; fitting reads history).
 const FORECAST_EVERY: i64 = 3600;
@@ -560,7 +561,7 @@ fn forecast(run: &mut Run, rule: &Rule, report: &Report, window: i64, now: i64) 
                 let capacity = fs.used_bytes.saturating_add(fs.available_bytes) as f64;
                 // Less than a sixth of the window is too little history to call a trend.
                 let enough = samples.len() as i64 * 300 >= window / 6;
-                let days = if enough { super::forecast::days_until_full(&samples, capacity) } else { None };
+                let days = if enough { crate::rules::forecast::days_until_full(&samples, capacity) } else { None };
                 let state = run.states.entry(key).or_default();
                 state.memo = Some(serde_json::json!({ "at": now, "days": days }));
                 days

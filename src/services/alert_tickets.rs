@@ -7,9 +7,9 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::engine::DeviceView;
-use super::{Rule, Severity, TicketPolicy};
 use crate::db::tickets::{self, NewTicket, Source, TicketChanges};
 use crate::db::{DbError, rules as stored};
+use crate::rules::{Rule, Severity, TicketPolicy};
 use crate::tickets::sla::{Priority, Status};
 
 pub fn priority_of(severity: Severity) -> Priority {
