@@ -58,6 +58,9 @@ pub enum DbError {
     WriterGone,
     #[error("a database job panicked")]
     Panicked,
+    /// A value could not be turned into its stored form (JSON): a bug, not the caller's fault.
+    #[error("a value could not be encoded for storage: {0}")]
+    Encode(String),
     #[error("{0}")]
     Conflict(String),
     #[error("{0}")]

@@ -21,11 +21,9 @@ mod worker;
 
 use std::sync::{Arc, RwLock};
 
-use rusqlite::{Connection, params};
 use serde::{Deserialize, Serialize};
 
 use crate::config::NotificationsConfig;
-use crate::db::DbError;
 use crate::rules::Severity;
 
 /// Why a notice is sent.
@@ -88,44 +86,6 @@ pub struct Message {
     pub link: String,
     /// RFC 3339 UTC.
     pub at: String,
-}
-
-/// Queues `message` for every enabled channel that wants it: severity at or above the channel's
-/// minimum, and the channel is for every client or for this message's client. Returns how many
-/// deliveries were queued. Runs inside the caller's transaction.
-pub fn enqueue(conn: &Connection, message: &Message, now: i64) -> Result<usize, DbError> {
-    let json = serde_json::to_string(message).map_err(|e| DbError::Conflict(e.to_string()))?;
-    let severities: &[&str] = match message.severity {
-        Severity::Warning => &["warning"],
-        Severity::Critical => &["warning", "critical"],
-    };
-    let mut n = 0;
-    let mut stmt = conn.prepare_cached(
-        "INSERT INTO outbox (channel_id, alert_id, event, message_json, created_at, next_attempt_at)
-         SELECT id, ?1, ?2, ?3, ?4, ?4 FROM channels
-         WHERE enabled = 1 AND min_severity IN (SELECT value FROM json_each(?5))
-           AND (client_id IS NULL OR client_id = ?6)",
-    )?;
-    let wanted = serde_json::to_string(severities).map_err(|e| DbError::Conflict(e.to_string()))?;
-    n += stmt.execute(params![message.alert_id, message.event.as_str(), json, now, wanted, message.client_id])?;
-    Ok(n)
-}
-
-/// Queues `message` for one person's e-mail address (an assignee, an escalation contact, a
-/// client's contact), apart from the channels; sent when SMTP is set up, retried like the rest.
-/// An empty or malformed address queues nothing and answers false.
-pub fn enqueue_to(conn: &Connection, address: &str, message: &Message, now: i64) -> Result<bool, DbError> {
-    let address = address.trim();
-    if address.parse::<lettre::message::Mailbox>().is_err() {
-        return Ok(false);
-    }
-    let json = serde_json::to_string(message).map_err(|e| DbError::Conflict(e.to_string()))?;
-    conn.prepare_cached(
-        "INSERT INTO outbox (channel_id, recipient, alert_id, event, message_json, created_at, next_attempt_at)
-         VALUES (NULL, ?1, ?2, ?3, ?4, ?5, ?5)",
-    )?
-    .execute(params![address, message.alert_id, message.event.as_str(), json, now])?;
-    Ok(true)
 }
 
 /// What kind of receiver a channel is.

@@ -187,10 +187,10 @@ fn sla_notices(c: &rusqlite::Connection, base: &str, t: i64) -> Result<(usize, V
                 continue;
             }
             let message = crate::notify::sla_message(&ticket, clock, breached, base, &crate::db::rfc3339(t));
-            queued += crate::notify::enqueue(c, &message, t)?;
+            queued += crate::db::notifications::enqueue(c, &message, t)?;
             // And to the people who must act: the assignee and the queue's escalation contact.
             for address in &recipients {
-                queued += usize::from(crate::notify::enqueue_to(c, address, &message, t)?);
+                queued += usize::from(crate::db::notifications::enqueue_to(c, address, &message, t)?);
             }
         }
     }

@@ -17,7 +17,7 @@ use super::alert_tickets as tickets;
 use crate::db::alerts::{self, Firing};
 use crate::db::{DbError, rfc3339, rules as stored};
 use crate::monitoring::series;
-use crate::notify::{self, Event, Message};
+use crate::notify::{Event, Message};
 use crate::protocol::{Report, SmartDisk, Watch};
 use crate::rules::condition::Condition;
 use crate::rules::eval::{KeyState, Reading, Transition};
@@ -412,7 +412,7 @@ impl<'a> Run<'a> {
                 continue;
             }
             message.at = rfc3339(now);
-            notices += notify::enqueue(self.conn, &message, now)?;
+            notices += crate::db::notifications::enqueue(self.conn, &message, now)?;
         }
         let mut changed = self.changed;
         changed.sort_unstable();

@@ -524,7 +524,7 @@ pub async fn comment(
             {
                 let message =
                     crate::notify::reply_message(&ticket, &author, &comment.body, &link, &crate::db::rfc3339(t));
-                mailed = crate::notify::enqueue_to(c, &address, &message, t)?;
+                mailed = crate::db::notifications::enqueue_to(c, &address, &message, t)?;
             }
             Ok((comment, mailed))
         })
