@@ -20,7 +20,7 @@ use std::time::Instant;
 
 use steward::protocol::{Filesystem, Metrics, Report};
 use steward::rules::condition::{Condition, Op};
-use steward::rules::engine::{self, Book, Context};
+use steward::services::engine::{self, Book, Context};
 use steward::rules::eval::KeyState;
 use steward::rules::scope::{DeviceFacts, Scope};
 use steward::rules::{Rule, defaults};

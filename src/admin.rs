@@ -4,14 +4,14 @@
 use serde_json::json;
 
 use crate::auth;
+use crate::certid::TlsIdentity;
 use crate::cli::{AdminCommand, ApiKeyCommand, ClientCommand, EnrollTokenCommand, TlsCommand, UserCommand};
 use crate::config::Config;
 use crate::db::users::{NewUser, Role};
 use crate::db::{Db, DbError, api_keys, audit, clients, now, users};
-use crate::server::routes::downloads::install_command;
-use crate::server::routes::enroll_tokens;
-use crate::server::routes::one_line_problem;
-use crate::server::state::TlsIdentity;
+use crate::install::install_command;
+use crate::services::enrollment as enroll_tokens;
+use crate::text::one_line_problem;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AdminError {
@@ -61,7 +61,7 @@ pub async fn run(
             let (token, made) =
                 enroll_tokens::create_token(db, client_id, site_id, ttl, uses, None, audit::Who::cli()).await?;
             let public_url = config.public_url(config.server.listen);
-            let hosts: Vec<String> = crate::server::url_host(&public_url).into_iter().collect();
+            let hosts: Vec<String> = crate::netaddr::url_host(&public_url).into_iter().collect();
             let identity = crate::server::tls::load_or_create(&config.tls, &config.server.data_dir, &hosts)
                 .map_err(|e| AdminError::Input(e.to_string()))?
                 .map(|c| TlsIdentity { fingerprint: c.fingerprint, spki_pin: c.spki_pin });
@@ -108,7 +108,7 @@ pub async fn run(
         }
         AdminCommand::User(UserCommand::Add { email, role, client, name, password_stdin, json }) => {
             let email = email.trim().to_owned();
-            if crate::server::routes::email("email", &email).is_err() {
+            if !crate::text::is_email(email.trim()) {
                 return Err(AdminError::Input(format!("{email:?} is not an e-mail address.")));
             }
             let (password, made_up) = password_from(password_stdin, stdin_line, &email)?;
@@ -182,7 +182,7 @@ pub async fn run(
                 let (u, _) = users::by_login(c, &login)?
                     .ok_or_else(|| DbError::NotFound(format!("There is no user {login:?}.")))?;
                 let t = now();
-                let (ended, keys) = users::set_password(c, u.id, &hash, None, t)?;
+                let (ended, keys) = crate::services::accounts::set_password(c, u.id, &hash, None, t)?;
                 let detail = format!("{} sessions ended, {} API keys revoked", ended.len(), keys.len());
                 audit::record(c, t, &audit::Who::cli(), "password.reset", &u.login, &detail)
             })
@@ -307,7 +307,7 @@ async fn hash(password: String) -> Result<String, AdminError> {
 /// pin when they check in) or puts it in place (served from the server's next start).
 async fn tls_rotate(db: &Db, config: &Config, activate: bool) -> Result<String, AdminError> {
     use crate::server::tls::{Rotation, rotate};
-    let hosts: Vec<String> = crate::server::url_host(&config.public_url(config.server.listen)).into_iter().collect();
+    let hosts: Vec<String> = crate::netaddr::url_host(&config.public_url(config.server.listen)).into_iter().collect();
     let done =
         rotate(&config.tls, &config.server.data_dir, &hosts, activate).map_err(|e| AdminError::Input(e.to_string()))?;
     let (action, detail, text) = match &done {

@@ -74,6 +74,15 @@ pub fn fingerprint(der: &[u8]) -> String {
     crate::auth::sha256(der).iter().map(|b| format!("{b:02X}")).collect::<Vec<_>>().join(":")
 }
 
+/// What agents and installers pin.
+#[derive(Debug, Clone)]
+pub struct TlsIdentity {
+    /// SHA-256 of the certificate, `AB:CD:...`.
+    pub fingerprint: String,
+    /// SHA-256 of the public key (SPKI), base64, as `curl --pinnedpubkey sha256//...` wants it.
+    pub spki_pin: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

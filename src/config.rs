@@ -169,8 +169,8 @@ pub enum MfaRequirement {
 }
 
 impl MfaRequirement {
-    pub fn applies_to(self, role: crate::db::users::Role) -> bool {
-        use crate::db::users::Role;
+    pub fn applies_to(self, role: crate::auth::role::Role) -> bool {
+        use crate::auth::role::Role;
         match self {
             MfaRequirement::Nobody => false,
             MfaRequirement::Admins => role == Role::Admin,

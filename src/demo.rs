@@ -1094,7 +1094,7 @@ fn prepare(db_path: &Path, fresh: bool, hashes: &[String; 5], agent_enrolled: bo
         let logins = [ADMIN.login, TECHNICIANS[0].login, TECHNICIANS[1].login, TECHNICIANS[2].login, PORTAL.login];
         for (login, hash) in logins.iter().zip(hashes) {
             if let Some((user, _)) = users::by_login(&tx, login)? {
-                users::set_password(&tx, user.id, hash, None, now)?;
+                crate::services::accounts::set_password(&tx, user.id, hash, None, now)?;
             }
         }
         let client = clients::find_by_name(&tx, CLIENTS[NORTHWIND].name)?
@@ -1194,7 +1194,7 @@ pub async fn run(args: DemoArgs, shutdown: impl Future<Output = ()> + Send + 'st
         });
         crate::fsutil::write_private_file(&data_dir.join(MARKER), format!("{marker:#}\n").as_bytes())?;
     }
-    let hosts: Vec<String> = crate::server::url_host(&url).into_iter().collect();
+    let hosts: Vec<String> = crate::netaddr::url_host(&url).into_iter().collect();
     let fingerprint =
         crate::server::tls::load_or_create(&config.tls, &data_dir, &hosts)?.map(|c| c.fingerprint).unwrap_or_default();
 

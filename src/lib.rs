@@ -8,10 +8,12 @@ pub mod auth;
 pub mod backup;
 pub mod certid;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod db;
 pub mod demo;
 pub mod fsutil;
+pub mod install;
 pub mod monitoring;
 pub mod netaddr;
 pub mod notify;
@@ -19,6 +21,7 @@ pub mod protocol;
 pub mod rules;
 pub mod server;
 pub mod services;
+pub mod text;
 pub mod tickets;
 
 /// This build's version, as `/healthz` and `--version` report it.

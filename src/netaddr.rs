@@ -79,8 +79,27 @@ pub fn client_addr(peer: IpAddr, forwarded_for: Option<&str>, trusted: &[Cidr]) 
     hops.into_iter().rev().find(|ip| !is_trusted(*ip)).unwrap_or(peer)
 }
 
+/// The host part of a URL (without brackets for IPv6), for the certificate's names.
+pub fn url_host(url: &str) -> Option<String> {
+    let rest = url.split_once("://")?.1;
+    let host_port = rest.split('/').next()?;
+    let host = if host_port.starts_with('[') {
+        host_port.trim_start_matches('[').split(']').next()?
+    } else {
+        host_port.rsplit_once(':').map_or(host_port, |(h, _)| h)
+    };
+    (!host.is_empty()).then(|| host.to_owned())
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn hosts_are_read_from_urls() {
+        assert_eq!(super::url_host("https://rmm.example.com:8443/x").as_deref(), Some("rmm.example.com"));
+        assert_eq!(super::url_host("https://[::1]:8443").as_deref(), Some("::1"));
+        assert_eq!(super::url_host("http://10.0.0.5").as_deref(), Some("10.0.0.5"));
+    }
+
     use super::*;
 
     fn ip(s: &str) -> IpAddr {

@@ -311,7 +311,12 @@ fn machine_id() -> String {
 
 /// A report of the metrics only; inventory, patches and SMART come from the slow collector.
 fn metrics_report(collector: &mut Collector) -> Report {
-    Report { seq: 0, collected_at: crate::db::now(), metrics: collector.metrics(), ..Default::default() }
+    Report {
+        seq: 0,
+        collected_at: crate::clock::Clock::system().now(),
+        metrics: collector.metrics(),
+        ..Default::default()
+    }
 }
 
 /// `steward agent once`: one full report, as JSON.
@@ -462,7 +467,7 @@ pub async fn run(
             report.patches = Some(facts.patches);
             report.smart = Some(facts.smart);
         }
-        let seq = spool.push(report, crate::db::now())?;
+        let seq = spool.push(report, crate::clock::Clock::system().now())?;
         tracing::debug!(seq, "report spooled");
 
         if Instant::now() >= next_delivery {

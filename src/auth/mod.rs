@@ -5,6 +5,7 @@
 //! useless if the database leaks, and it lets a key be looked up by its hash in one index probe.
 
 pub mod passkey;
+pub mod role;
 pub mod throttle;
 pub mod totp;
 

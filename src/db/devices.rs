@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use crate::monitoring::series;
 use crate::protocol::{CheckIn, EnrollRequest, Inventory, Report};
+use crate::rules::scope::{DeviceFacts, DeviceView};
 
 use super::enroll_tokens::Grant;
 use super::{DbError, metrics, rfc3339};
@@ -727,4 +728,21 @@ pub fn counts(conn: &Connection) -> Result<FleetCounts, DbError> {
             })
         },
     )?)
+}
+
+/// A device as rule evaluation sees it (scope facts, hostname, client name).
+pub fn view(conn: &Connection, device_id: i64) -> Result<Option<DeviceView>, DbError> {
+    let row: Option<(i64, Option<i64>, String, String)> = conn
+        .prepare_cached(
+            "SELECT d.client_id, d.site_id, d.hostname, c.name FROM devices d JOIN clients c ON c.id = d.client_id
+             WHERE d.id = ?1",
+        )?
+        .query_row([device_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .optional()?;
+    let Some((client_id, site_id, hostname, client)) = row else { return Ok(None) };
+    let tags: Vec<String> = conn
+        .prepare_cached("SELECT lower(tag) FROM device_tags WHERE device_id = ?1")?
+        .query_map([device_id], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    Ok(Some(DeviceView { facts: DeviceFacts { device_id, client_id, site_id, tags }, hostname, client }))
 }

@@ -294,7 +294,7 @@ fn run_batch(conn: &Connection, mut batch: Vec<Job>) {
 
 /// Current time as unix seconds.
 pub fn now() -> i64 {
-    time::OffsetDateTime::now_utc().unix_timestamp()
+    crate::clock::Clock::system().now()
 }
 
 /// Formats unix seconds as RFC 3339 UTC (`2026-11-28T07:15:00Z`).

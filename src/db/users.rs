@@ -1,48 +1,11 @@
 //! People who log in: admins, technicians and client contacts.
 
-use std::fmt;
-use std::str::FromStr;
-
 use rusqlite::{Connection, OptionalExtension, Row, params};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::{DbError, rfc3339};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    Admin,
-    Technician,
-    Client,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Technician => "technician",
-            Role::Client => "client",
-        }
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Role {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "admin" => Ok(Role::Admin),
-            "technician" => Ok(Role::Technician),
-            "client" => Ok(Role::Client),
-            other => Err(format!("{other:?} is not a role; use admin, technician or client")),
-        }
-    }
-}
+pub use crate::auth::role::Role;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct User {
@@ -170,29 +133,17 @@ pub fn update(conn: &Connection, id: i64, ch: &UserChanges, now: i64) -> Result<
          disabled = coalesce(?5, disabled), updated_at = ?6 WHERE id = ?1",
         params![id, ch.name, role.as_str(), client_id, ch.disabled, now],
     )?;
-    if ch.disabled == Some(true) {
-        super::sessions::end_all(conn, id, None)?;
-    }
     get(conn, id)?.ok_or_else(|| DbError::NotFound(format!("There is no user with id {id}.")))
 }
 
-/// Sets a new password hash, ends the user's other sessions and revokes their API keys (a new
-/// password means the old one may be known to someone). Returns the sessions and keys ended.
-pub fn set_password(
-    conn: &Connection,
-    id: i64,
-    hash: &str,
-    keep_session: Option<i64>,
-    now: i64,
-) -> Result<(Vec<i64>, Vec<i64>), DbError> {
+/// Stores a new password hash (`services::accounts::set_password` ends what the old one opened).
+pub fn set_password_hash(conn: &Connection, id: i64, hash: &str, now: i64) -> Result<(), DbError> {
     let changed =
         conn.execute("UPDATE users SET password_hash = ?2, updated_at = ?3 WHERE id = ?1", params![id, hash, now])?;
     if changed == 0 {
         return Err(DbError::NotFound(format!("There is no user with id {id}.")));
     }
-    let sessions = super::sessions::end_all(conn, id, keep_session)?;
-    let keys = super::api_keys::revoke_all(conn, id, None, now)?;
-    Ok((sessions, keys))
+    Ok(())
 }
 
 /// What a second factor needs: the TOTP secret (set while enrolling and after), whether it is on,

@@ -2,28 +2,15 @@
 //! reaches them. A notice is written to the outbox in the same transaction as the change that
 //! caused it, one row per channel that wants it; the notifier delivers the outbox with retries.
 //!
-//! - `enqueue` (here): the rule engine's one call, inside its own transaction.
-//! - `worker`: the delivery loop: due rows, a few at a time, retries with backoff, give-up.
-//! - `payload`: what each kind of channel receives (pure, unit-tested).
-//! - `email`: the SMTP side, built from the `[notifications]` settings.
-//! - `reload`: watches the config file and swaps in new `[notifications]` settings.
+//! This module is pure: what a notice says (`Message`, composed by the functions here) and what
+//! each kind of channel receives (`payload`). Writing the outbox is `db::notifications::enqueue`,
+//! called inside the transaction of the change; delivering it is `services::delivery`.
 //!
-//! Why an outbox rather than sending from the engine: a notice accepted in the same commit as its
-//! alert survives a crash, a restart and a receiver that is down for hours, and the engine never
-//! waits on a slow webhook. The price is at-least-once delivery: a crash between a receiver's
-//! answer and our record of it sends that notice again, so webhooks carry `X-Steward-Delivery`
-//! (the outbox id) and e-mails a Message-ID made from it, for receivers to drop a repeat.
 
-pub mod email;
 pub mod payload;
-mod reload;
-mod worker;
-
-use std::sync::{Arc, RwLock};
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::NotificationsConfig;
 use crate::rules::Severity;
 
 /// Why a notice is sent.
@@ -126,61 +113,6 @@ impl ChannelKind {
     pub fn takes_url(self) -> bool {
         matches!(self, ChannelKind::Webhook | ChannelKind::Slack | ChannelKind::Teams)
     }
-}
-
-/// The `[notifications]` settings in force, and the SMTP transport built from them. Swapped as
-/// a whole on reload, so one delivery never mixes old and new settings.
-pub struct Settings {
-    pub config: NotificationsConfig,
-    pub mail: email::Mailer,
-}
-
-impl Settings {
-    pub fn new(config: &NotificationsConfig, public_url: &str) -> Settings {
-        Settings { config: config.clone(), mail: email::Mailer::new(config, public_url) }
-    }
-}
-
-/// The notifier's handle in the server's state.
-pub struct Notifications {
-    /// Woken after a transaction queued notices, so they go out at once rather than at the next poll.
-    pub wake: tokio::sync::Notify,
-    /// Read for every delivery, written only on a config reload.
-    settings: RwLock<Arc<Settings>>,
-}
-
-impl Default for Notifications {
-    /// The built-in defaults; `start` installs the configured settings before any delivery.
-    fn default() -> Self {
-        Notifications {
-            wake: tokio::sync::Notify::new(),
-            settings: RwLock::new(Arc::new(Settings::new(&NotificationsConfig::default(), ""))),
-        }
-    }
-}
-
-impl Notifications {
-    /// The settings in force now.
-    pub fn settings(&self) -> Arc<Settings> {
-        self.settings.read().unwrap_or_else(|p| p.into_inner()).clone()
-    }
-
-    /// Puts `settings` in force for every delivery that starts from now on.
-    pub fn install(&self, settings: Settings) {
-        *self.settings.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(settings);
-    }
-}
-
-/// Starts the notifier's background work: outbox delivery and, when the server was started with
-/// a config file, watching it. Installs the configured settings first (the state is built with
-/// the defaults, before the public URL is known).
-pub fn start(state: &crate::server::state::AppState) -> Vec<tokio::task::JoinHandle<()>> {
-    state.notifications.install(Settings::new(&state.config.notifications, &state.public_url));
-    let mut tasks = vec![tokio::spawn(worker::run(state.clone()))];
-    if let Some(file) = state.config.file.clone() {
-        tasks.push(tokio::spawn(reload::watch(state.clone(), file)));
-    }
-    tasks
 }
 
 /// Which SLA clock a notice is about.

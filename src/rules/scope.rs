@@ -111,6 +111,14 @@ pub fn winners<'a, K: Eq + std::hash::Hash + Clone + 'a>(
     out
 }
 
+/// A device as evaluation sees it.
+#[derive(Debug, Clone)]
+pub struct DeviceView {
+    pub facts: DeviceFacts,
+    pub hostname: String,
+    pub client: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

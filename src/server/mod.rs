@@ -5,7 +5,7 @@ pub mod assets;
 pub mod auth;
 pub mod error;
 pub mod framing;
-pub mod live;
+pub use crate::services::live;
 pub mod monitor;
 pub mod routes;
 pub mod state;
@@ -38,7 +38,8 @@ use self::error::ApiError;
 use self::live::Live;
 use self::routes::{agent, devices, downloads, enroll_tokens, live as live_routes, prometheus};
 use self::routes::{api_keys, clients, health, openapi, session, users as user_routes};
-use self::state::{AppState, TlsIdentity};
+use self::state::AppState;
+use crate::certid::TlsIdentity;
 
 /// The database file inside the data folder.
 pub const DB_FILE: &str = "steward.db";
@@ -78,7 +79,7 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()> + Send + 'st
     let bound = listener.local_addr().map_err(|source| ServerError::Bind { addr: listen, source })?;
     let public_url = config.public_url(bound);
 
-    let hostnames: Vec<String> = url_host(&public_url).into_iter().collect();
+    let hostnames: Vec<String> = crate::netaddr::url_host(&public_url).into_iter().collect();
     let cert = tls::load_or_create(&config.tls, &config.server.data_dir, &hostnames)?;
 
     let offline_after = config.monitoring.offline_after.0.as_secs() as i64;
@@ -99,7 +100,7 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()> + Send + 'st
         config: Arc::new(config),
         live: Arc::new(Live::default()),
         engine: Arc::new(crate::services::engine::Engine::new(offline_after, &public_url)),
-        notifications: Arc::new(crate::notify::Notifications::default()),
+        notifications: Arc::new(crate::services::delivery::Notifications::default()),
         tls_identity: cert
             .as_ref()
             .map(|c| Arc::new(TlsIdentity { fingerprint: c.fingerprint.clone(), spki_pin: c.spki_pin.clone() })),
@@ -123,7 +124,15 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()> + Send + 'st
         tokio::spawn(monitor::ticket_closer(state.clone())),
         tokio::spawn(monitor::sla_timer(state.clone())),
     ];
-    background.extend(crate::notify::start(&state));
+    background.extend(crate::services::delivery::start(
+        crate::services::delivery::Delivery {
+            db: state.db.clone(),
+            notifications: state.notifications.clone(),
+            live: state.live.clone(),
+            public_url: state.public_url.clone(),
+        },
+        &state.config,
+    ));
     let handle = axum_server::Handle::new();
     let grace = state.config.http.shutdown_grace.0;
     {
@@ -245,18 +254,6 @@ fn print_banner(url: &str, bound: SocketAddr, fingerprint: Option<&str>, admin_p
     }
     let _ = writeln!(out, "Logs go to standard error. Stop with Ctrl-C or SIGTERM.");
     let _ = out.flush();
-}
-
-/// The host part of a URL (without brackets for IPv6), for the certificate's names.
-pub fn url_host(url: &str) -> Option<String> {
-    let rest = url.split_once("://")?.1;
-    let host_port = rest.split('/').next()?;
-    let host = if host_port.starts_with('[') {
-        host_port.trim_start_matches('[').split(']').next()?
-    } else {
-        host_port.rsplit_once(':').map_or(host_port, |(h, _)| h)
-    };
-    (!host.is_empty()).then(|| host.to_owned())
 }
 
 /// Periodic clean-up: ended sessions, stale second-factor challenges, audit entries past retention.
@@ -441,16 +438,4 @@ async fn json_errors(request: Request, next: Next) -> Response {
         return Response::from_parts(parts, Body::from(body));
     }
     response
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn hosts_are_read_from_urls() {
-        assert_eq!(url_host("https://rmm.example.com:8443/x").as_deref(), Some("rmm.example.com"));
-        assert_eq!(url_host("https://[::1]:8443").as_deref(), Some("::1"));
-        assert_eq!(url_host("http://10.0.0.5").as_deref(), Some("10.0.0.5"));
-    }
 }

@@ -7,8 +7,6 @@ use std::time::Duration;
 use crate::db::{devices, metrics, now, rules as stored_rules};
 use crate::services::engine;
 
-use super::routes::agent::announce;
-
 use super::live::LiveEvent;
 use super::state::AppState;
 
@@ -58,7 +56,7 @@ pub async fn offline_timer(state: AppState) {
                     tracing::info!(device_id, "device went offline");
                     state.live.send(LiveEvent::DeviceOffline { device_id, client_id });
                 }
-                announce(&state, &outcome);
+                outcome.announce(&state.live, &state.notifications);
             }
             Err(e) => tracing::warn!(error = %e, "offline check failed"),
         }
@@ -76,7 +74,7 @@ pub async fn renotifier(state: AppState) {
         tick.tick().await;
         let ctx = state.engine.context();
         match state.db.write(move |c| engine::renotify(c, &ctx, now())).await {
-            Ok(outcome) => announce(&state, &outcome),
+            Ok(outcome) => outcome.announce(&state.live, &state.notifications),
             Err(e) => tracing::warn!(error = %e, "re-notifying alerts failed"),
         }
     }

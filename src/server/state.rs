@@ -24,18 +24,9 @@ pub struct AppState {
     /// Rules and maintenance windows in force, and the evaluation around them.
     pub engine: Arc<crate::services::engine::Engine>,
     /// The notifier (outbox delivery, channel settings).
-    pub notifications: Arc<crate::notify::Notifications>,
+    pub notifications: Arc<crate::services::delivery::Notifications>,
     /// The TLS certificate's identity, for install commands; `None` when TLS is off.
-    pub tls_identity: Option<Arc<TlsIdentity>>,
+    pub tls_identity: Option<Arc<crate::certid::TlsIdentity>>,
     /// The SPKI pin of the next TLS key (`steward admin tls rotate`), told to agents ahead.
     pub tls_next_pin: Arc<super::tls::NextPin>,
-}
-
-/// What agents and installers pin.
-#[derive(Debug, Clone)]
-pub struct TlsIdentity {
-    /// SHA-256 of the certificate, `AB:CD:...`.
-    pub fingerprint: String,
-    /// SHA-256 of the public key (SPKI), base64, as `curl --pinnedpubkey sha256//...` wants it.
-    pub spki_pin: String,
 }

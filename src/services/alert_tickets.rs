@@ -6,9 +6,9 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::engine::DeviceView;
 use crate::db::tickets::{self, NewTicket, Source, TicketChanges};
 use crate::db::{DbError, rules as stored};
+use crate::rules::scope::DeviceView;
 use crate::rules::{Rule, Severity, TicketPolicy};
 use crate::tickets::sla::{Priority, Status};
 

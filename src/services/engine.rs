@@ -22,7 +22,7 @@ use crate::protocol::{Report, SmartDisk, Watch};
 use crate::rules::condition::Condition;
 use crate::rules::eval::{KeyState, Reading, Transition};
 use crate::rules::maintenance::Window;
-use crate::rules::scope::{DeviceFacts, Scope, winners};
+use crate::rules::scope::{DeviceFacts, DeviceView, Scope, winners};
 use crate::rules::{Rule, Severity};
 
 /// How often a disk's fill trend is fitted again (it moves slowly; fitting reads history).
@@ -161,30 +161,6 @@ impl Outcome {
     }
 }
 
-/// A device as evaluation sees it.
-#[derive(Debug, Clone)]
-pub struct DeviceView {
-    pub facts: DeviceFacts,
-    pub hostname: String,
-    pub client: String,
-}
-
-pub fn device_view(conn: &Connection, device_id: i64) -> Result<Option<DeviceView>, DbError> {
-    let row: Option<(i64, Option<i64>, String, String)> = conn
-        .prepare_cached(
-            "SELECT d.client_id, d.site_id, d.hostname, c.name FROM devices d JOIN clients c ON c.id = d.client_id
-             WHERE d.id = ?1",
-        )?
-        .query_row([device_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-        .optional()?;
-    let Some((client_id, site_id, hostname, client)) = row else { return Ok(None) };
-    let tags: Vec<String> = conn
-        .prepare_cached("SELECT lower(tag) FROM device_tags WHERE device_id = ?1")?
-        .query_map([device_id], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
-    Ok(Some(DeviceView { facts: DeviceFacts { device_id, client_id, site_id, tags }, hostname, client }))
-}
-
 /// One device's evaluation inside a transaction: its states, loaded once, saved once.
 struct Run<'a> {
     conn: &'a Connection,
@@ -201,7 +177,7 @@ struct Run<'a> {
 
 impl<'a> Run<'a> {
     fn start(conn: &'a Connection, ctx: &'a Context, device_id: i64, now: i64) -> Result<Option<Run<'a>>, DbError> {
-        let Some(device) = device_view(conn, device_id)? else { return Ok(None) };
+        let Some(device) = crate::db::devices::view(conn, device_id)? else { return Ok(None) };
         let silenced = ctx.book.silenced(&device.facts, now);
         let states: HashMap<(i64, String), KeyState> =
             stored::states_of_device(conn, device_id)?.into_iter().map(|s| ((s.rule_id, s.subject), s.state)).collect();
@@ -618,7 +594,7 @@ pub fn renotify(conn: &Connection, ctx: &Context, now: i64) -> Result<Outcome, D
     for id in alerts::due_for_renotify(conn, now)? {
         alerts::mark_notified(conn, id, now)?;
         let Some(alert) = alerts::get(conn, id)? else { continue };
-        let Some(device) = device_view(conn, alert.device_id)? else { continue };
+        let Some(device) = crate::db::devices::view(conn, alert.device_id)? else { continue };
         if ctx.book.silenced(&device.facts, now) {
             continue;
         }
@@ -639,7 +615,7 @@ pub fn renotify(conn: &Connection, ctx: &Context, now: i64) -> Result<Outcome, D
 pub fn reconcile_rule(conn: &Connection, ctx: &Context, rule_id: i64, now: i64) -> Result<Outcome, DbError> {
     let mut out = Outcome::default();
     for (alert, device_id, client_id) in alerts::unresolved_of_rule(conn, rule_id)? {
-        let applies = match device_view(conn, device_id)? {
+        let applies = match crate::db::devices::view(conn, device_id)? {
             Some(d) => ctx.book.applicable(&d.facts).iter().any(|r| r.id == rule_id),
             None => false,
         };
@@ -657,4 +633,17 @@ pub fn reconcile_rule(conn: &Connection, ctx: &Context, rule_id: i64, now: i64) 
         }
     }
     Ok(out)
+}
+
+impl Outcome {
+    /// After the evaluation committed: live updates for the alerts it changed, and the notifier
+    /// woken for the notices it queued.
+    pub fn announce(&self, live: &super::live::Live, notifications: &super::delivery::Notifications) {
+        for &(alert_id, device_id, client_id) in &self.alerts {
+            live.send(super::live::LiveEvent::AlertChanged { alert_id, device_id, client_id });
+        }
+        if self.notices > 0 {
+            notifications.wake.notify_one();
+        }
+    }
 }

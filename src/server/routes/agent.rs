@@ -165,7 +165,7 @@ pub async fn check_in(
             Ok((ingested, client_id, outcome, watch))
         })
         .await?;
-    announce(&state, &outcome);
+    outcome.announce(&state.live, &state.notifications);
     Live::add(&live.checkins, 1);
     Live::add(&live.reports_stored, ingested.stored as u64);
     Live::add(&live.reports_repeated, (reports - ingested.stored) as u64);
@@ -184,17 +184,6 @@ pub async fn check_in(
             next_pin: state.tls_next_pin.get(),
         }),
     ))
-}
-
-/// After an evaluation committed: live updates for the alerts it changed, and the notifier woken
-/// for the notices it queued.
-pub fn announce(state: &AppState, outcome: &engine::Outcome) {
-    for &(alert_id, device_id, client_id) in &outcome.alerts {
-        state.live.send(LiveEvent::AlertChanged { alert_id, device_id, client_id });
-    }
-    if outcome.notices > 0 {
-        state.notifications.wake.notify_one();
-    }
 }
 
 /// Answers `GET /agent/v1/ping` for an agent checking its credentials and the pinned certificate.

@@ -6,12 +6,10 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use crate::server::state::{AppState, TlsIdentity};
+use crate::install::curl_tls;
+use crate::server::state::AppState;
 
-/// The file name the server's own build is offered under.
-pub fn binary_name() -> String {
-    format!("steward-linux-{}", std::env::consts::ARCH)
-}
+pub use crate::install::binary_name;
 
 /// `GET /download/steward-linux-<arch>`: the running executable, streamed from disk.
 pub async fn binary(axum::extract::Path(name): axum::extract::Path<String>) -> Response {
@@ -41,23 +39,6 @@ pub async fn binary(axum::extract::Path(name): axum::extract::Path<String>) -> R
         body,
     )
         .into_response()
-}
-
-/// The curl options that make a download trust only this server's key.
-fn curl_tls(identity: Option<&TlsIdentity>) -> String {
-    match identity {
-        // --insecure skips the CA check a self-signed certificate would fail; the pin still
-        // makes curl refuse any other key, so this is stricter than the CA check, not looser.
-        Some(id) => format!("--insecure --pinnedpubkey 'sha256//{}'", id.spki_pin),
-        None => String::new(),
-    }
-}
-
-/// The one line that installs an agent with `token`.
-pub fn install_command(public_url: &str, identity: Option<&TlsIdentity>, token: &str) -> String {
-    let tls = curl_tls(identity);
-    let tls = if tls.is_empty() { String::new() } else { format!("{tls} ") };
-    format!("curl -fsSL {tls}'{public_url}/install.sh' | sudo sh -s -- --token '{token}'")
 }
 
 /// `GET /install.sh`: a POSIX shell script with this server's address and identity filled in.

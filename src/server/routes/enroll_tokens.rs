@@ -7,60 +7,16 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::config::HumanDuration;
-use crate::db::enroll_tokens::{self, EnrollToken, NewToken};
-use crate::db::{Db, DbError, audit, clients, now};
+use crate::db::enroll_tokens::{self, EnrollToken};
+use crate::db::{DbError, audit, now};
 use crate::server::auth::Caller;
 use crate::server::error::{ApiError, ApiResult, Json, Path, Query};
 use crate::server::state::AppState;
 
 use super::Page;
-use super::downloads::install_command;
+use crate::install::install_command;
 
-/// Longest life and most uses a token may have.
-pub const MAX_TTL_SECS: u64 = 90 * 86_400;
-pub const MAX_USES: i64 = 10_000;
-
-/// Makes a token for a client (and site). Returns the token, shown once, and its record.
-pub async fn create_token(
-    db: &Db,
-    client_id: i64,
-    site_id: Option<i64>,
-    ttl: HumanDuration,
-    uses: i64,
-    by: Option<i64>,
-    who: crate::db::audit::Who,
-) -> Result<(String, EnrollToken), DbError> {
-    let token = format!("enr_{}", crate::auth::random_token());
-    let (hash, prefix) = (crate::auth::sha256(token.as_bytes()), token[..12].to_owned());
-    let made = db
-        .write(move |c| {
-            let client = clients::get(c, client_id)?
-                .ok_or_else(|| DbError::NotFound(format!("There is no client with id {client_id}.")))?;
-            if let Some(site) = site_id {
-                match clients::get_site(c, site)? {
-                    Some(s) if s.client_id == client_id => {}
-                    _ => {
-                        return Err(DbError::NotFound(format!("Client {:?} has no site with id {site}.", client.name)));
-                    }
-                }
-            }
-            let t = now();
-            let new = NewToken {
-                token_hash: &hash,
-                prefix: &prefix,
-                client_id,
-                site_id,
-                created_by: by,
-                expires_at: t + ttl.0.as_secs() as i64,
-                max_uses: uses,
-            };
-            let made = enroll_tokens::insert(c, &new, t)?;
-            audit::record(c, t, &who, "enroll_token.created", &made.id.to_string(), &client.name)?;
-            Ok(made)
-        })
-        .await?;
-    Ok((token, made))
-}
+use crate::services::enrollment::{MAX_TTL_SECS, MAX_USES, create_token};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -161,7 +161,7 @@ pub async fn begin(
         return Err(ApiError::conflict("A second factor is set up already; turn it off first to set up another."));
     }
     let secret = totp::new_secret();
-    let host = crate::server::url_host(&state.public_url).unwrap_or_default();
+    let host = crate::netaddr::url_host(&state.public_url).unwrap_or_default();
     let issuer = if host.is_empty() { "Steward".to_owned() } else { format!("Steward ({host})") };
     let uri = totp::otpauth_uri(&secret, &issuer, &caller.user.login);
     let svg = totp::qr_svg(&uri).ok_or_else(|| ApiError::internal("QR code too large"))?;

@@ -20,8 +20,6 @@ use crate::server::error::{ApiError, ApiResult, Json, Path, Query};
 use crate::server::state::AppState;
 use crate::services::engine::{self, Book};
 
-use super::agent::announce;
-
 pub const API: ApiDoc = ApiDoc {
     operations: &[
         ("get", "/api/v1/rules", "Alert rules, oldest first (staff)", None, 200, Some("RulePage")),
@@ -433,7 +431,7 @@ async fn after_change(state: &AppState, rule_id: i64) -> ApiResult<()> {
             Ok(out)
         })
         .await?;
-    announce(state, &outcome);
+    outcome.announce(&state.live, &state.notifications);
     Ok(())
 }
 

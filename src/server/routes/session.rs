@@ -402,7 +402,7 @@ pub async fn change_password(
         .db
         .write(move |c| {
             let t = now();
-            let (ended, keys) = users::set_password(c, id, &new_hash, keep, t)?;
+            let (ended, keys) = crate::services::accounts::set_password(c, id, &new_hash, keep, t)?;
             let detail = format!("{} other sessions ended, {} API keys revoked", ended.len(), keys.len());
             audit::record(c, t, &who, "password.changed", "", &detail)?;
             Ok((ended, keys))

@@ -142,7 +142,7 @@ pub async fn update(
                 return Err(DbError::NotFound(format!("There is no client with id {client}.")));
             }
             let t = now();
-            let user = users::update(c, id, &changes, t)?;
+            let (user, _ended) = crate::services::accounts::update_user(c, id, &changes, t)?;
             let detail = changed(&current, &user);
             audit::record(c, t, &who, "user.updated", &user.login, &detail)?;
             Ok((user, current))

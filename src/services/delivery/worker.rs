@@ -10,11 +10,11 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use futures_util::StreamExt;
 
-use super::{ChannelKind, Message, payload};
+use super::Delivery;
 use crate::db::notifications::{self as store, Due};
 use crate::db::{DbError, now};
-use crate::server::live::LiveEvent;
-use crate::server::state::AppState;
+use crate::notify::{ChannelKind, Message, payload};
+use crate::services::live::LiveEvent;
 
 /// Rows taken per round.
 const BATCH: usize = 32;
@@ -30,7 +30,7 @@ const HTTP_TIMEOUT: Duration = Duration::from_secs(10);
 const KEEP: i64 = 90 * 86_400;
 const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 
-pub(super) async fn run(state: AppState) {
+pub(super) async fn run(state: Delivery) {
     let client = match http_client() {
         Ok(c) => c,
         Err(e) => {
@@ -124,7 +124,7 @@ enum Outcome {
     Recorded,
 }
 
-async fn attempt(state: &AppState, client: &reqwest::Client, row: Due) {
+async fn attempt(state: &Delivery, client: &reqwest::Client, row: Due) {
     let (id, channel_id, attempts, created_at) = (row.id, row.channel_id, row.attempts, row.created_at);
     let result = match serde_json::from_str::<Message>(&row.message_json) {
         Ok(message) => deliver(state, client, &row, message).await,
@@ -163,7 +163,7 @@ async fn attempt(state: &AppState, client: &reqwest::Client, row: Due) {
     }
 }
 
-async fn record_failure(state: &AppState, id: i64, error: &str, retry_at: Option<i64>) {
+async fn record_failure(state: &Delivery, id: i64, error: &str, retry_at: Option<i64>) {
     let error = error.chars().take(1000).collect::<String>();
     let t = now();
     if let Err(e) = state.db.write(move |c| store::mark_attempt_failed(c, id, &error, retry_at, t)).await {
@@ -171,7 +171,7 @@ async fn record_failure(state: &AppState, id: i64, error: &str, retry_at: Option
     }
 }
 
-async fn deliver(state: &AppState, client: &reqwest::Client, row: &Due, m: Message) -> Result<Outcome, String> {
+async fn deliver(state: &Delivery, client: &reqwest::Client, row: &Due, m: Message) -> Result<Outcome, String> {
     let id = row.id;
     match row.kind {
         ChannelKind::Webhook => post(client, &row.target, id, &m, &payload::webhook(id, &m)).await,

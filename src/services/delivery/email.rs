@@ -9,8 +9,8 @@ use lettre::message::header::ContentType;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 
-use super::{Message, payload};
 use crate::config::{NotificationsConfig, SmtpSecurity};
+use crate::notify::{Message, payload};
 
 /// One SMTP conversation may take this long before it counts as failed (and is retried).
 const SMTP_TIMEOUT: Duration = Duration::from_secs(10);
@@ -75,7 +75,7 @@ fn sender(c: &NotificationsConfig, public_url: &str) -> Mailbox {
     if let Ok(m) = c.smtp_from.parse::<Mailbox>() {
         return m;
     }
-    let host = crate::server::url_host(public_url).unwrap_or_default();
+    let host = crate::netaddr::url_host(public_url).unwrap_or_default();
     format!("Steward <steward@{host}>")
         .parse()
         .unwrap_or_else(|_| "Steward <steward@localhost>".parse().expect("a valid fallback sender"))
@@ -112,7 +112,7 @@ mod tests {
     #[tokio::test]
     async fn without_a_host_the_mail_waits_with_a_sentence() {
         let mailer = Mailer::new(&NotificationsConfig::default(), "");
-        let m = super::super::test_message("ops", None, "admin", "", "");
+        let m = crate::notify::test_message("ops", None, "admin", "", "");
         let err = mailer.send(1, &m, "ann@example.com").await.unwrap_err();
         assert!(err.contains("smtp_host"), "{err}");
     }

@@ -13,15 +13,16 @@ use std::time::Duration;
 
 use notify::{RecursiveMode, Watcher};
 
-use super::{ChannelKind, Settings};
+use super::Delivery;
+use super::Settings;
 use crate::config::{Config, NotificationsConfig};
 use crate::db::{notifications as store, now};
-use crate::server::state::AppState;
+use crate::notify::ChannelKind;
 
 /// Quiet time after the last event before the file is read: editors write in several steps.
 const SETTLE: Duration = Duration::from_millis(300);
 
-pub(super) async fn watch(state: AppState, file: PathBuf) {
+pub(super) async fn watch(state: Delivery, file: PathBuf) {
     let Some(folder) = file.parent().map(Path::to_owned) else { return };
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<()>();
     let watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
@@ -127,7 +128,7 @@ fn outside_notifications(c: &Config) -> Config {
 
 /// Puts new settings in force. E-mails that were waiting for their next attempt (most likely
 /// because of the settings just fixed) are tried again at once.
-async fn apply(state: &AppState, config: &NotificationsConfig) {
+async fn apply(state: &Delivery, config: &NotificationsConfig) {
     state.notifications.install(Settings::new(config, &state.public_url));
     let t = now();
     if let Err(e) = state.db.write(move |c| store::retry_now(c, None, Some(ChannelKind::Email), t)).await {
