@@ -1137,7 +1137,9 @@ async fn a_refused_queue_shows_the_reason_at_its_field_and_the_button_is_busy_wh
     browser.wait_for_text("#queue-list, #sd-queues .empty", "No queues yet").await;
     for tab in ["routing", "sla", "queues"] {
         browser.click(&format!("#sd-tab-{tab}")).await;
-        browser.wait_until(&format!("the {tab} tab"), &format!("return location.hash === '#/service-desk/{tab}'")).await;
+        browser
+            .wait_until(&format!("the {tab} tab"), &format!("return location.hash === '#/service-desk/{tab}'"))
+            .await;
         browser.wait_count(&format!("#service-desk-page[data-tab={tab}] #sd-{tab}"), 1).await;
     }
 
@@ -1160,10 +1162,15 @@ async fn a_refused_queue_shows_the_reason_at_its_field_and_the_button_is_busy_wh
     browser.js("window.__release(); return true").await;
     let shown = browser.wait_for_text("#queue-email-error", &sentence).await;
     assert_eq!(shown.trim(), sentence, "the server's sentence, at the field it names");
-    assert_eq!(browser.js("return document.querySelector('#queue-email').getAttribute('aria-invalid')").await, json!("true"));
+    assert_eq!(
+        browser.js("return document.querySelector('#queue-email').getAttribute('aria-invalid')").await,
+        json!("true")
+    );
     assert_eq!(browser.count("#queue-name-error, #queue-error").await, 0, "no other field, no general line");
     assert_eq!(
-        browser.js("const b = document.querySelector('#queue-submit'); return [b.disabled, b.textContent.trim()]").await,
+        browser
+            .js("const b = document.querySelector('#queue-submit'); return [b.disabled, b.textContent.trim()]")
+            .await,
         json!([false, "Add queue"]),
         "the button is ready again"
     );
@@ -1190,7 +1197,8 @@ async fn the_client_filter_survives_a_reload_and_back_returns_to_the_filter_befo
         let (status, c) = admin.post("/api/v1/clients", json!({ "name": name })).await;
         assert_eq!(status, 201, "{c}");
         let id = c["id"].as_i64().unwrap();
-        let (status, t) = admin.post("/api/v1/tickets", json!({ "subject": subject, "priority": "P3", "client_id": id })).await;
+        let (status, t) =
+            admin.post("/api/v1/tickets", json!({ "subject": subject, "priority": "P3", "client_id": id })).await;
         assert_eq!(status, 201, "{t}");
         clients.push(id);
     }
@@ -1321,7 +1329,13 @@ async fn admin_sets_up_a_calendar_a_policy_a_routing_rule_and_a_schedule_in_the_
     browser.click("#sd-tab-routing").await;
     browser.wait_for_text("#sd-routing", "No routing rules").await;
     browser.click("#add-routing-rule").await;
-    browser.client.wait().at_most(PATIENCE).for_element(Locator::Css("dialog#routing-rule-dialog[open]")).await.unwrap();
+    browser
+        .client
+        .wait()
+        .at_most(PATIENCE)
+        .for_element(Locator::Css("dialog#routing-rule-dialog[open]"))
+        .await
+        .unwrap();
     browser.fill("#rr-name", "Printers to me").await;
     browser.fill("#rr-category", "printing").await;
     browser.click("#rr-submit").await;
