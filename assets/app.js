@@ -1,10 +1,10 @@
 // Owns: start-up and the app frame. Asks /api/v1/me whether a session exists, shows the login
 // page or the frame (sidebar, top bar with the live-updates indicator, current page), routes on
-// the URL hash (#/dashboard, #/devices?client_id=3, #/devices/7/charts, #/clients, #/clients/12,
-// #/maintenance?client_id=3, #/alerts?state=resolved, #/alerts/9, #/rules, #/users, #/audit?action=login,
-// #/account), keeps every role on the pages that work for it, keeps a user who must first set up a
-// second factor on #/account until they have, and holds the live-updates stream open while
-// someone is logged in.
+// the URL hash with one table of pages (ROUTES: #/dashboard, #/devices?client_id=3,
+// #/devices/7/charts, #/clients/12, #/tickets/5, #/reports/sla, #/service-desk/routing, …; each with
+// who may open it and its breadcrumb), keeps every role on the pages that work for it, keeps a user
+// who must first set up a second factor on #/account until they have, and holds the live-updates
+// stream open while someone is logged in.
 import { html, render, useState, useEffect, useRef, useCallback } from './js/html.js';
 import { api, setCsrfToken, onUnauthorized } from './js/api.js';
 import { toggleTheme, currentTheme } from './js/theme.js';
@@ -34,8 +34,129 @@ import { TicketsPage } from './js/pages/tickets.js';
 import { TicketPage } from './js/pages/ticket.js';
 import { KbPage, KbArticlePage } from './js/pages/kb.js';
 import { ReportsPage, REPORT_TABS } from './js/pages/reports.js';
-import { ServiceDeskPage, SERVICE_DESK_TABS } from './js/pages/service-desk.js';
+import { ServiceDeskPage, SERVICE_DESK_TABS } from './js/pages/service-desk/index.js';
 
+const isStaff = (user) => user.role === 'admin' || user.role === 'technician';
+const ownClientId = (user) => (user.role === 'client' && user.client_id != null ? String(user.client_id) : null);
+const anyone = () => true;
+const isAdmin = (user) => user.role === 'admin';
+
+/**
+ * Every page, tried in order against the path of the URL hash. In `path`, `:id` takes any one
+ * part and `:tab?` one of the route's `tabs` (left out: the first). `who(user, route)` says whether
+ * the user's role may open it (the API still decides what each sees); `section` is its breadcrumb.
+ * A page about one thing has a `parent` instead (the list it belongs to, or a function of the user
+ * answering it or nothing): its last breadcrumb is the thing's name, which the page sets.
+ */
+const ROUTES = [
+  {
+    path: 'dashboard', name: 'dashboard', section: 'Dashboard', who: isStaff,
+    page: ({ user }) => html`<${DashboardPage} user=${user} />`,
+  },
+  {
+    path: 'devices', name: 'devices', section: 'Devices', who: anyone,
+    page: ({ user, route }) => html`<${DevicesPage} user=${user} query=${route.query} />`,
+  },
+  {
+    // Anyone: the API answers "not found" for another client's device.
+    path: 'devices/:id/:tab?', tabs: DEVICE_TABS, name: 'device', parent: ['#/devices', 'Devices'], who: anyone,
+    page: ({ user, route }) => html`<${DevicePage} key=${route.id} id=${route.id} tab=${route.tab} user=${user} />`,
+  },
+  {
+    path: 'clients', name: 'clients', section: 'Clients', who: isStaff,
+    page: ({ user }) => html`<${ClientsPage} user=${user} />`,
+  },
+  {
+    path: 'clients/:id', name: 'client', parent: (user) => isStaff(user) && ['#/clients', 'Clients'],
+    who: (user, route) => isStaff(user) || route.id === ownClientId(user),
+    page: ({ user, route }) => html`<${ClientPage} key=${route.id} id=${route.id} user=${user} />`,
+  },
+  {
+    // Technicians see channels and deliveries; admins edit.
+    path: 'channels', name: 'channels', section: 'Notifications', who: isStaff,
+    page: ({ user }) => html`<${ChannelsPage} user=${user} />`,
+  },
+  {
+    path: 'users', name: 'users', section: 'Users', who: isAdmin,
+    page: ({ user }) => html`<${UsersPage} user=${user} />`,
+  },
+  {
+    path: 'account', name: 'account', section: 'Account', who: anyone,
+    page: ({ user, mfaSetup, onMfaChanged }) => html`<${AccountPage} user=${user} mfaSetup=${mfaSetup} onMfaChanged=${onMfaChanged} />`,
+  },
+  {
+    path: 'audit', name: 'audit', section: 'Audit log', who: isAdmin,
+    page: ({ user, route }) => html`<${AuditPage} user=${user} query=${route.query} />`,
+  },
+  {
+    // Client contacts read their own client's windows.
+    path: 'maintenance', name: 'maintenance', section: 'Maintenance', who: anyone,
+    page: ({ user, route }) => html`<${MaintenancePage} user=${user} query=${route.query} />`,
+  },
+  {
+    // A client contact sees their own company's alerts.
+    path: 'alerts', name: 'alerts', section: 'Alerts', who: anyone,
+    page: ({ user, route }) => html`<${AlertsPage} user=${user} query=${route.query} />`,
+  },
+  {
+    path: 'alerts/:id', name: 'alert', parent: ['#/alerts', 'Alerts'], who: anyone,
+    page: ({ user, route }) => html`<${AlertPage} key=${route.id} id=${route.id} user=${user} />`,
+  },
+  {
+    path: 'rules', name: 'rules', section: 'Rules', who: isStaff,
+    page: ({ user }) => html`<${RulesPage} user=${user} />`,
+  },
+  {
+    // A client contact sees their own company's tickets.
+    path: 'tickets', name: 'tickets', section: 'Tickets', who: anyone,
+    page: ({ user, route }) => html`<${TicketsPage} user=${user} query=${route.query} />`,
+  },
+  {
+    path: 'tickets/:id', name: 'ticket', parent: ['#/tickets', 'Tickets'], who: anyone,
+    page: ({ user, route }) => html`<${TicketPage} key=${route.id} id=${route.id} user=${user} />`,
+  },
+  {
+    // Client contacts read client-visible articles.
+    path: 'kb', name: 'kb', section: 'Knowledge base', who: anyone,
+    page: ({ user, route }) => html`<${KbPage} user=${user} query=${route.query} />`,
+  },
+  {
+    path: 'kb/:id', name: 'kb-article', parent: ['#/kb', 'Knowledge base'], who: anyone, // an id, or "new"
+    page: ({ user, route }) => html`<${KbArticlePage} key=${route.id} id=${route.id} user=${user} />`,
+  },
+  {
+    path: 'reports/:tab?', tabs: REPORT_TABS, name: 'reports', section: 'Reports', who: isStaff,
+    page: ({ user, route }) => html`<${ReportsPage} user=${user} tab=${route.tab} query=${route.query} />`,
+  },
+  {
+    // Technicians read queues, routing and SLAs; admins edit.
+    path: 'service-desk/:tab?', tabs: SERVICE_DESK_TABS, name: 'service-desk', section: 'Service desk', who: isStaff,
+    page: ({ user, route }) => html`<${ServiceDeskPage} user=${user} tab=${route.tab} />`,
+  },
+];
+
+/** The `id` and `tab` a route's path takes from `parts`, or null when it does not fit. */
+function matchRoute(def, parts) {
+  const pattern = def.path.split('/');
+  if (parts.length > pattern.length) return null;
+  const found = {};
+  for (const [i, want] of pattern.entries()) {
+    const part = parts[i];
+    if (want === ':id') {
+      if (part === undefined) return null;
+      found.id = part;
+    } else if (want === ':tab?') {
+      if (part === undefined) found.tab = def.tabs[0];
+      else if (def.tabs.includes(part)) found.tab = part;
+      else return null;
+    } else if (want !== part) {
+      return null;
+    }
+  }
+  return found;
+}
+
+/** The route of the URL hash: `{ name, id, tab, query, def }`; `{ name: 'none' }` for no page. */
 function parseRoute() {
   const hash = location.hash.replace(/^#\/?/, '');
   const q = hash.indexOf('?');
@@ -44,54 +165,14 @@ function parseRoute() {
   const parts = raw.split('/').filter(Boolean).map((p) => {
     try { return decodeURIComponent(p); } catch { return p; }
   });
-  if (parts[0] === 'dashboard' && parts.length === 1) return { name: 'dashboard' };
-  if (parts[0] === 'devices' && parts.length === 1) return { name: 'devices', query };
-  if (parts[0] === 'devices' && parts.length === 2) return { name: 'device', id: parts[1], tab: 'overview' };
-  if (parts[0] === 'devices' && parts.length === 3 && DEVICE_TABS.includes(parts[2])) return { name: 'device', id: parts[1], tab: parts[2] };
-  if (parts[0] === 'clients' && parts.length === 1) return { name: 'clients' };
-  if (parts[0] === 'clients' && parts.length === 2) return { name: 'client', id: parts[1] };
-  if (parts[0] === 'channels' && parts.length === 1) return { name: 'channels' };
-  if (parts.length === 1 && (parts[0] === 'users' || parts[0] === 'account')) return { name: parts[0] };
-  if (parts[0] === 'audit' && parts.length === 1) return { name: 'audit', query };
-  if (parts[0] === 'maintenance' && parts.length === 1) return { name: 'maintenance', query };
-  if (parts[0] === 'alerts' && parts.length === 1) return { name: 'alerts', query };
-  if (parts[0] === 'alerts' && parts.length === 2) return { name: 'alert', id: parts[1] };
-  if (parts[0] === 'rules' && parts.length === 1) return { name: 'rules' };
-  if (parts[0] === 'tickets' && parts.length === 1) return { name: 'tickets', query };
-  if (parts[0] === 'tickets' && parts.length === 2) return { name: 'ticket', id: parts[1] };
-  if (parts[0] === 'kb' && parts.length === 1) return { name: 'kb', query };
-  if (parts[0] === 'kb' && parts.length === 2) return { name: 'kb-article', id: parts[1] }; // id or "new"
-  if (parts[0] === 'reports' && parts.length === 1) return { name: 'reports', tab: REPORT_TABS[0], query };
-  if (parts[0] === 'reports' && parts.length === 2 && REPORT_TABS.includes(parts[1])) return { name: 'reports', tab: parts[1], query };
-  if (parts[0] === 'service-desk' && parts.length === 1) return { name: 'service-desk', tab: SERVICE_DESK_TABS[0] };
-  if (parts[0] === 'service-desk' && parts.length === 2 && SERVICE_DESK_TABS.includes(parts[1])) return { name: 'service-desk', tab: parts[1] };
+  for (const def of ROUTES) {
+    const found = matchRoute(def, parts);
+    if (found) return { name: def.name, ...found, query, def };
+  }
   return { name: 'none' };
 }
 
-const isStaff = (user) => user.role === 'admin' || user.role === 'technician';
-const ownClientId = (user) => (user.role === 'client' && user.client_id != null ? String(user.client_id) : null);
-
-function allowed(route, user) {
-  switch (route.name) {
-    case 'dashboard': return isStaff(user);
-    case 'devices': return true;
-    case 'device': return true; // the API answers "not found" for another client's device
-    case 'clients': return isStaff(user);
-    case 'client': return isStaff(user) || route.id === ownClientId(user);
-    case 'users': return user.role === 'admin';
-    case 'audit': return user.role === 'admin';
-    case 'channels': return isStaff(user); // technicians see channels and deliveries; admins edit
-    case 'account': return true;
-    case 'maintenance': return true; // client contacts read their own client's windows
-    case 'alerts': case 'alert': return true; // a client contact sees their own company's alerts
-    case 'rules': return isStaff(user);
-    case 'tickets': case 'ticket': return true; // a client contact sees their own company's tickets
-    case 'kb': case 'kb-article': return true; // client contacts read client-visible articles
-    case 'reports': return isStaff(user);
-    case 'service-desk': return isStaff(user); // technicians read queues, routing and SLAs; admins edit
-    default: return false;
-  }
-}
+const allowed = (route, user) => !!route.def && route.def.who(user, route);
 
 function homeHash(user) {
   return isStaff(user) ? '#/dashboard' : '#/devices';
@@ -229,9 +310,9 @@ function App() {
 
 function Frame({ user, route, version, onLoggedOut, onHelp, mfaSetup, onMfaChanged }) {
   const items = mfaSetup ? navItems(user).filter((it) => it.key === 'account') : navItems(user);
-  let page = null;
-  if (route.name === 'account') page = html`<${AccountPage} user=${user} mfaSetup=${mfaSetup} onMfaChanged=${onMfaChanged} />`;
-  else if (!mfaSetup && allowed(route, user)) page = routePage(route, user);
+  // While a second factor must be set up first, only the account page is shown.
+  const shown = route.name === 'account' || (!mfaSetup && allowed(route, user));
+  const page = shown ? route.def.page({ route, user, mfaSetup, onMfaChanged }) : null;
   return html`<div class="shell">
     <aside class="sidebar">
       <a class="brand" href=${homeHash(user)}><${Logo} size=${26} /><span>Steward</span></a>
@@ -259,65 +340,17 @@ function Frame({ user, route, version, onLoggedOut, onHelp, mfaSetup, onMfaChang
   </div>`;
 }
 
-function routePage(route, user) {
-  switch (route.name) {
-    case 'dashboard': return html`<${DashboardPage} user=${user} />`;
-    case 'devices': return html`<${DevicesPage} user=${user} query=${route.query} />`;
-    case 'device': return html`<${DevicePage} key=${route.id} id=${route.id} tab=${route.tab} user=${user} />`;
-    case 'clients': return html`<${ClientsPage} user=${user} />`;
-    case 'client': return html`<${ClientPage} key=${route.id} id=${route.id} user=${user} />`;
-    case 'users': return html`<${UsersPage} user=${user} />`;
-    case 'audit': return html`<${AuditPage} user=${user} query=${route.query} />`;
-    case 'channels': return html`<${ChannelsPage} user=${user} />`;
-    case 'maintenance': return html`<${MaintenancePage} user=${user} query=${route.query} />`;
-    case 'alerts': return html`<${AlertsPage} user=${user} query=${route.query} />`;
-    case 'alert': return html`<${AlertPage} key=${route.id} id=${route.id} user=${user} />`;
-    case 'rules': return html`<${RulesPage} user=${user} />`;
-    case 'tickets': return html`<${TicketsPage} user=${user} query=${route.query} />`;
-    case 'ticket': return html`<${TicketPage} key=${route.id} id=${route.id} user=${user} />`;
-    case 'kb': return html`<${KbPage} user=${user} query=${route.query} />`;
-    case 'kb-article': return html`<${KbArticlePage} key=${route.id} id=${route.id} user=${user} />`;
-    case 'reports': return html`<${ReportsPage} user=${user} tab=${route.tab} query=${route.query} />`;
-    case 'service-desk': return html`<${ServiceDeskPage} user=${user} tab=${route.tab} />`;
-    default: return html`<${AccountPage} user=${user} />`;
-  }
-}
-
 function Breadcrumbs({ route, user }) {
   const crumb = useCrumb();
-  const section = {
-    dashboard: 'Dashboard', devices: 'Devices', clients: 'Clients', client: 'Clients', users: 'Users', account: 'Account',
-    audit: 'Audit log',
-    channels: 'Notifications',
-    maintenance: 'Maintenance', alerts: 'Alerts', rules: 'Rules', tickets: 'Tickets', kb: 'Knowledge base',
-    reports: 'Reports', 'service-desk': 'Service desk',
-  }[route.name] || '';
-  if (route.name === 'ticket' || route.name === 'kb-article') {
-    const [href, label] = route.name === 'ticket' ? ['#/tickets', 'Tickets'] : ['#/kb', 'Knowledge base'];
+  const def = route.def;
+  if (def && def.parent) {
+    const parent = typeof def.parent === 'function' ? def.parent(user) : def.parent;
     return html`<ol class="crumbs">
-      <li><a href=${href}>${label}</a></li>
+      ${parent && html`<li><a href=${parent[0]}>${parent[1]}</a></li>`}
       <li aria-current="page">${crumb || html`<${Spinner} />`}</li>
     </ol>`;
   }
-  if (route.name === 'alert') {
-    return html`<ol class="crumbs">
-      <li><a href="#/alerts">Alerts</a></li>
-      <li aria-current="page">${crumb || html`<${Spinner} />`}</li>
-    </ol>`;
-  }
-  if (route.name === 'device') {
-    return html`<ol class="crumbs">
-      <li><a href="#/devices">Devices</a></li>
-      <li aria-current="page">${crumb || html`<${Spinner} />`}</li>
-    </ol>`;
-  }
-  if (route.name === 'client') {
-    return html`<ol class="crumbs">
-      ${isStaff(user) && html`<li><a href="#/clients">Clients</a></li>`}
-      <li aria-current="page">${crumb || html`<${Spinner} />`}</li>
-    </ol>`;
-  }
-  return html`<ol class="crumbs"><li aria-current="page">${section}</li></ol>`;
+  return html`<ol class="crumbs"><li aria-current="page">${def ? def.section : ''}</li></ol>`;
 }
 
 /** `quiet`: the user must set up a second factor first, so the notices (which would be refused) are left out. */

@@ -1,7 +1,8 @@
 // Owns: the hooks pages share: paged lists from the API (useList), the client list for selects
-// (useClientOptions), a clock that re-renders relative times (useNow), debouncing (useDebounced),
-// the page title (useTitle) and the top bar's last breadcrumb (useSetCrumb / useCrumb).
-import { useState, useEffect, useRef, useCallback } from './html.js';
+// (useClientOptions), list filters kept in the address (useUrlFilters, useFilterSearch), a clock
+// that re-renders relative times (useNow), debouncing (useDebounced), the page title (useTitle)
+// and the top bar's last breadcrumb (useSetCrumb / useCrumb).
+import { useState, useEffect, useRef, useCallback, useMemo } from './html.js';
 import { api, withQuery } from './api.js';
 
 /**
@@ -66,6 +67,61 @@ export function useClientOptions() {
     return () => { alive = false; };
   }, []);
   return state;
+}
+
+/**
+ * The address of a list with these filters: `page` ("#/devices") and the non-empty `keys` of `f`
+ * in that order, leaving out a value equal to its entry in `defaults` (the tab a page opens on).
+ */
+export function filtersHref(page, keys, f, defaults = {}) {
+  const p = new URLSearchParams();
+  for (const k of keys) if (f[k] && f[k] !== defaults[k]) p.set(k, f[k]);
+  const qs = p.toString();
+  return qs ? `${page}?${qs}` : page;
+}
+
+/**
+ * A list's filters kept in the address (#/devices?client_id=3&online=false), so a filtered list
+ * can be bookmarked and linked to, survives a reload, and Back returns to the filters before.
+ * `query` is the route's query string. Each of `keys` is read trimmed ('' when absent); `tidy(f,
+ * params)` then drops what makes no sense and fills in defaults (it may read other `params`).
+ * Answers `{ filters, setFilters, clearFilters, hrefOf }`. `setFilters(changes)` makes a new
+ * history entry; `{ replace: true }` rewrites the current one instead (typing in a search box,
+ * where Back should not step through every pause). `hrefOf(f)` is the address of other filters.
+ */
+export function useUrlFilters(page, query, { keys, tidy = (f) => f, defaults = {} }) {
+  const filters = useMemo(() => {
+    const params = new URLSearchParams(query || '');
+    const f = {};
+    for (const k of keys) f[k] = (params.get(k) || '').trim();
+    return tidy(f, params);
+  }, [page, query]);
+  const hrefOf = (f) => filtersHref(page, keys, f, defaults);
+  const go = (hash, replace) => {
+    if (location.hash === hash) return;
+    if (replace) location.replace(hash);
+    else location.hash = hash;
+  };
+  return {
+    filters,
+    hrefOf,
+    setFilters: (changes, { replace = false } = {}) => go(hrefOf({ ...filters, ...changes }), replace),
+    /** Drops every filter but those in `keep` (the tab the list is on, say). */
+    clearFilters: (keep = {}) => go(hrefOf(keep), false),
+  };
+}
+
+/**
+ * The text of a search box over the filter `value`: what is typed shows at once and goes to
+ * `onSettled` after a pause of `ms`; a change of `value` from elsewhere (Back, a link) shows in the box.
+ * Answers `[text, setText]`.
+ */
+export function useFilterSearch(value, onSettled, ms = 250) {
+  const [text, setText] = useState(value);
+  const settled = useDebounced(text.trim(), ms);
+  useEffect(() => { if (settled !== value) onSettled(settled); }, [settled]);
+  useEffect(() => { if (value !== text.trim()) setText(value); }, [value]);
+  return [text, setText];
 }
 
 const tickers = new Set();

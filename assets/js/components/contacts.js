@@ -8,6 +8,7 @@ import { Dialog, ConfirmDialog } from './dialog.js';
 import { DataTable } from './table.js';
 import { Field, Empty, LoadError, SubmitButton, Spinner } from './ui.js';
 import { notify } from './toast.js';
+import { useForm, FormError } from './form.js';
 
 export function ClientContacts({ clientId }) {
   const [state, setState] = useState({ loading: true, items: [], error: null });
@@ -67,27 +68,18 @@ function ContactDialog({ clientId, contact, onClose, onSaved }) {
   const [name, setName] = useState(contact ? contact.name : '');
   const [email, setEmail] = useState(contact ? contact.email : '');
   const [phone, setPhone] = useState(contact ? contact.phone : '');
-  const [busy, setBusy] = useState(false);
-  const [errors, setErrors] = useState({});
-
-  const submit = async (e) => {
-    e.preventDefault();
-    if (!name.trim()) { setErrors({ name: 'Enter the contact’s name.' }); return; }
-    setErrors({});
-    setBusy(true);
-    const body = { name: name.trim(), email: email.trim(), phone: phone.trim() };
-    try {
+  const save = useForm({ fields: ['name', 'email', 'phone'] });
+  const { errors } = save;
+  const submit = save.onSubmit({
+    check: () => (name.trim() ? {} : { name: 'Enter the contact’s name.' }),
+    send: async () => {
+      const body = { name: name.trim(), email: email.trim(), phone: phone.trim() };
       const saved = contact
         ? await api.put(path`/api/v1/contacts/${contact.id}`, body)
         : await api.post('/api/v1/contacts', { ...body, client_id: Number(clientId) });
       onSaved(saved, !contact);
-    } catch (err) {
-      setBusy(false);
-      const field = err.detail && err.detail.field;
-      if (field && ['name', 'email', 'phone'].includes(field)) setErrors({ [field]: err.message });
-      else setErrors({ form: err.message });
-    }
-  };
+    },
+  });
 
   return html`<${Dialog} id="contact-dialog" title=${contact ? 'Edit contact' : 'Add contact'} onClose=${onClose}>
     <form class="dialog-form" onSubmit=${submit} novalidate>
@@ -103,11 +95,11 @@ function ContactDialog({ clientId, contact, onClose, onSaved }) {
         <${Field} label="Phone" id="contact-phone" error=${errors.phone} optional>
           <input id="contact-phone" class="input" maxlength="50" value=${phone} onInput=${(e) => setPhone(e.target.value)} />
         <//>
-        ${errors.form && html`<p class="form-error" role="alert"><${Icon} name="alert" />${errors.form}</p>`}
+        <${FormError} id="contact-error" message=${errors.form} />
       </div>
       <div class="dialog-foot">
         <button type="button" class="btn" onClick=${onClose}>Cancel</button>
-        <${SubmitButton} id="contact-submit" busy=${busy} label=${contact ? 'Save contact' : 'Add contact'} busyLabel="Saving…" />
+        <${SubmitButton} id="contact-submit" busy=${save.busy} label=${contact ? 'Save contact' : 'Add contact'} busyLabel="Saving…" />
       </div>
     </form>
   <//>`;

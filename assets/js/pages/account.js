@@ -12,6 +12,7 @@ import { Dialog, ConfirmDialog } from '../components/dialog.js';
 import { DataTable, LoadMore } from '../components/table.js';
 import { Field, Time, Empty, Loading, LoadError, PageHead, SubmitButton, RoleBadge, CopyBox, Spinner } from '../components/ui.js';
 import { notify } from '../components/toast.js';
+import { useForm, FormError } from '../components/form.js';
 import { userClientName, plural, MIN_PASSWORD, PASSWORD_HINT } from '../format.js';
 import { createPasskey, passkeysSupported } from '../passkey.js';
 
@@ -68,34 +69,26 @@ function Profile({ user }) {
 function PasswordForm({ user, onChanged }) {
   const empty = { current: '', next: '', confirm: '' };
   const [form, setForm] = useState(empty);
-  const [busy, setBusy] = useState(false);
-  const [errors, setErrors] = useState({});
+  const save = useForm({ fields: ['current', 'next'], rename: { current_password: 'current', new_password: 'next' } });
+  const { errors, busy } = save;
   const set = (k) => (e) => setForm((f) => ({ ...f, [k]: e.target.value }));
 
-  const submit = async (e) => {
-    e.preventDefault();
-    const errs = {};
-    if (!form.current) errs.current = 'Enter your current password.';
-    if (!form.next) errs.next = 'Enter a new password.';
-    else if ([...form.next].length < MIN_PASSWORD) errs.next = `The password must be at least ${MIN_PASSWORD} characters long.`;
-    else if (form.next !== form.confirm) errs.confirm = 'The two new passwords differ.';
-    setErrors(errs);
-    if (Object.keys(errs).length) return;
-    setBusy(true);
-    try {
+  const submit = save.onSubmit({
+    check: () => {
+      const errs = {};
+      if (!form.current) errs.current = 'Enter your current password.';
+      if (!form.next) errs.next = 'Enter a new password.';
+      else if ([...form.next].length < MIN_PASSWORD) errs.next = `The password must be at least ${MIN_PASSWORD} characters long.`;
+      else if (form.next !== form.confirm) errs.confirm = 'The two new passwords differ.';
+      return errs;
+    },
+    send: async () => {
       await api.post('/api/v1/me/password', { current_password: form.current, new_password: form.next });
       setForm(empty);
       notify.ok('Password changed. Your other sessions were logged out and your API keys revoked.');
       onChanged();
-    } catch (err) {
-      const field = err.detail && err.detail.field;
-      if (field === 'current_password') setErrors({ current: err.message });
-      else if (field === 'new_password') setErrors({ next: err.message });
-      else setErrors({ form: err.message });
-    } finally {
-      setBusy(false);
-    }
-  };
+    },
+  });
 
   return html`<form class="card card-form" id="password-form" onSubmit=${submit} novalidate>
     <div class="card-head"><h2>Change password</h2></div>
@@ -112,7 +105,7 @@ function PasswordForm({ user, onChanged }) {
       <input id="confirm-password" type="password" class="input" autocomplete="new-password"
         value=${form.confirm} onInput=${set('confirm')} aria-invalid=${errors.confirm ? 'true' : 'false'} />
     <//>
-    ${errors.form && html`<p class="form-error" id="password-error" role="alert"><${Icon} name="alert" />${errors.form}</p>`}
+    <${FormError} id="password-error" message=${errors.form} />
     <p class="card-note" id="password-effects">Changing it logs you out of every other session and revokes your API keys.</p>
     <div class="form-actions">
       <${SubmitButton} id="change-password" busy=${busy} label="Change password" busyLabel="Changing…" />
@@ -268,27 +261,21 @@ function Passkeys({ user, required, totpOn, onChanged }) {
 function AddPasskeyDialog({ user, onClose, onAdded }) {
   const [name, setName] = useState('');
   const [password, setPassword] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [errors, setErrors] = useState({});
-  const submit = async (e) => {
-    e.preventDefault();
-    if (busy) return;
-    const wrong = {};
-    if (!name.trim()) wrong.name = 'Name it after the device or key, say “Work laptop”.';
-    if (!password) wrong.password = 'Enter your password.';
-    setErrors(wrong);
-    if (Object.keys(wrong).length) return;
-    setBusy(true);
-    try {
+  const save = useForm({ fields: ['name', 'password'], rename: { current_password: 'password' } });
+  const { errors, busy } = save;
+  const submit = save.onSubmit({
+    check: () => {
+      const wrong = {};
+      if (!name.trim()) wrong.name = 'Name it after the device or key, say “Work laptop”.';
+      if (!password) wrong.password = 'Enter your password.';
+      return wrong;
+    },
+    send: async () => {
       const options = await api.post('/api/v1/me/mfa/passkeys/register/start', { current_password: password, name: name.trim() });
       const credential = await createPasskey(options);
       onAdded(await api.post('/api/v1/me/mfa/passkeys/register/finish', { credential }));
-    } catch (err) {
-      setBusy(false);
-      const field = err.detail && err.detail.field;
-      setErrors(field === 'current_password' ? { password: err.message } : field === 'name' ? { name: err.message } : { form: err.message });
-    }
-  };
+    },
+  });
   return html`<${Dialog} id="passkey-dialog" title="Add a passkey" onClose=${onClose}>
     <form class="dialog-form" onSubmit=${submit} novalidate>
       <div class="dialog-body">
@@ -301,7 +288,7 @@ function AddPasskeyDialog({ user, onClose, onAdded }) {
           <input id="passkey-password" type="password" class="input" autocomplete="current-password" value=${password}
             aria-invalid=${errors.password ? 'true' : 'false'} onInput=${(e) => setPassword(e.target.value)} />
         <//>
-        ${errors.form && html`<p class="form-error" id="passkey-error" role="alert"><${Icon} name="alert" />${errors.form}</p>`}
+        <${FormError} id="passkey-error" message=${errors.form} />
       </div>
       <div class="dialog-foot">
         <button type="button" class="btn" onClick=${onClose}>Cancel</button>
@@ -314,20 +301,12 @@ function AddPasskeyDialog({ user, onClose, onAdded }) {
 /** The password check that both setting up and turning off start with. */
 function PasswordStep({ user, id, hint, submitLabel, busyLabel, kind = 'primary', onSubmit, onClose }) {
   const [password, setPassword] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [errors, setErrors] = useState({});
-  const submit = async (e) => {
-    e.preventDefault();
-    if (!password) { setErrors({ password: 'Enter your password.' }); return; }
-    setErrors({});
-    setBusy(true);
-    try {
-      await onSubmit(password);
-    } catch (err) {
-      setBusy(false);
-      setErrors(err.detail && err.detail.field === 'current_password' ? { password: err.message } : { form: err.message });
-    }
-  };
+  const save = useForm({ fields: ['password'], rename: { current_password: 'password' } });
+  const { errors, busy } = save;
+  const submit = save.onSubmit({
+    check: () => (password ? {} : { password: 'Enter your password.' }),
+    send: () => onSubmit(password),
+  });
   return html`<form class="dialog-form" onSubmit=${submit} novalidate>
     <div class="dialog-body">
       <input type="text" class="sr-only" autocomplete="username" value=${user.login} tabindex="-1" aria-hidden="true" readonly />
@@ -335,7 +314,7 @@ function PasswordStep({ user, id, hint, submitLabel, busyLabel, kind = 'primary'
         <input id=${id} type="password" class="input" autofocus autocomplete="current-password" value=${password}
           aria-invalid=${errors.password ? 'true' : 'false'} onInput=${(e) => setPassword(e.target.value)} />
       <//>
-      ${errors.form && html`<p class="form-error" id=${`${id}-form-error`} role="alert"><${Icon} name="alert" />${errors.form}</p>`}
+      <${FormError} id=${`${id}-form-error`} message=${errors.form} />
     </div>
     <div class="dialog-foot">
       <button type="button" class="btn" onClick=${onClose}>Cancel</button>
@@ -350,8 +329,8 @@ const grouped = (secret) => secret.replace(/(.{4})(?=.)/g, '$1 ');
 function SetupDialog({ user, onClose, onEnabled }) {
   const [setup, setSetup] = useState(null); // {secret, otpauth_uri, qr_code}
   const [code, setCode] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [errors, setErrors] = useState({});
+  const save = useForm({ fields: ['code'] });
+  const { errors, busy } = save;
   const [copied, setCopied] = useState(false);
   // The dialog is open already when the code field appears, so autofocus would not apply.
   const codeInput = useRef(null);
@@ -360,20 +339,14 @@ function SetupDialog({ user, onClose, onEnabled }) {
   const begin = async (password) => {
     setSetup(await api.post('/api/v1/me/mfa/totp', { current_password: password }));
   };
-  const confirm = async (e) => {
-    e.preventDefault();
-    const typed = code.replace(/\s+/g, '');
-    if (!/^\d{6}$/.test(typed)) { setErrors({ code: 'Enter the 6 digits your app shows for Steward.' }); return; }
-    setErrors({});
-    setBusy(true);
-    try {
+  const typed = code.replace(/\s+/g, '');
+  const confirm = save.onSubmit({
+    check: () => (/^\d{6}$/.test(typed) ? {} : { code: 'Enter the 6 digits your app shows for Steward.' }),
+    send: async () => {
       const r = await api.post('/api/v1/me/mfa/totp/confirm', { code: typed });
       onEnabled(r.recovery_codes);
-    } catch (err) {
-      setBusy(false);
-      setErrors(err.detail && err.detail.field === 'code' ? { code: err.message } : { form: err.message });
-    }
-  };
+    },
+  });
   const copySecret = async () => {
     try { await navigator.clipboard.writeText(setup.secret); setCopied(true); setTimeout(() => setCopied(false), 2000); } catch {
       notify.error('The browser did not allow copying; select the key and copy it by hand.');
@@ -412,7 +385,7 @@ function SetupDialog({ user, onClose, onEnabled }) {
             <//>
           </li>
         </ol>
-        ${errors.form && html`<p class="form-error" id="mfa-confirm-error" role="alert"><${Icon} name="alert" />${errors.form}</p>`}
+        <${FormError} id="mfa-confirm-error" message=${errors.form} />
       </div>
       <div class="dialog-foot">
         <button type="button" class="btn" onClick=${onClose}>Cancel</button>

@@ -6,13 +6,14 @@
 // with: the severity and state badges, the live open counts, and the nav's unacknowledged badge.
 import { html, useState, useEffect, useRef, useMemo, useCallback } from '../html.js';
 import { api, path, withQuery } from '../api.js';
-import { useList, useDebounced, useTitle, useSetCrumb, useClientOptions } from '../hooks.js';
+import { useList, useTitle, useSetCrumb, useUrlFilters, useFilterSearch, filtersHref } from '../hooks.js';
 import { useLiveRefresh } from '../live.js';
 import { usePageShortcut } from '../shortcuts.js';
 import { Icon } from '../components/icons.js';
 import { DataTable, LoadMore } from '../components/table.js';
 import { Time, Empty, Loading, LoadError, PageHead, Spinner, SearchBox } from '../components/ui.js';
 import { notify } from '../components/toast.js';
+import { ClientFilter } from '../components/client-filter.js';
 import { plural, exactTime } from '../format.js';
 
 const isStaff = (user) => user.role === 'admin' || user.role === 'technician';
@@ -73,27 +74,17 @@ const STATES = [
 ];
 const FILTER_KEYS = ['state', 'severity', 'client_id', 'device_id', 'rule_id', 'q'];
 
-function readFilters(query) {
-  const p = new URLSearchParams(query || '');
-  const f = {};
-  for (const k of FILTER_KEYS) f[k] = (p.get(k) || '').trim();
+const FILTER_DEFAULTS = { state: 'open' };
+
+function tidyFilters(f) {
   if (!STATES.some(([s]) => s === f.state)) f.state = 'open';
   if (f.severity !== 'critical' && f.severity !== 'warning') f.severity = '';
   for (const k of ['client_id', 'device_id', 'rule_id']) if (!/^\d+$/.test(f[k])) f[k] = '';
   return f;
 }
 
-export function alertsHash(f) {
-  const p = new URLSearchParams();
-  for (const k of FILTER_KEYS) if (f[k] && !(k === 'state' && f[k] === 'open')) p.set(k, f[k]);
-  const qs = p.toString();
-  return qs ? `#/alerts?${qs}` : '#/alerts';
-}
-
-function writeFilters(f) {
-  const hash = alertsHash(f);
-  if (location.hash !== hash) location.replace(hash);
-}
+/** The alert list's address with these filters (other pages link to it). */
+export const alertsHash = (f) => filtersHref('#/alerts', FILTER_KEYS, f, FILTER_DEFAULTS);
 
 const EMPTY_TEXT = {
   open: ['No open alerts.', 'Everything the rules watch is fine.'],
@@ -116,13 +107,10 @@ function stateCount(state, counts) {
 export function AlertsPage({ user, query }) {
   useTitle('Alerts');
   const staff = isStaff(user);
-  const filters = useMemo(() => readFilters(query), [query]);
-  const setFilter = (changes) => writeFilters({ ...filters, ...changes });
-  const [q, setQ] = useState(filters.q);
-  const debounced = useDebounced(q.trim(), 250);
+  const { filters, setFilters: setFilter, clearFilters } = useUrlFilters('#/alerts', query,
+    { keys: FILTER_KEYS, tidy: tidyFilters, defaults: FILTER_DEFAULTS });
+  const [q, setQ] = useFilterSearch(filters.q, (v) => setFilter({ q: v }, { replace: true }));
   const search = useRef(null);
-  useEffect(() => { if (debounced !== filters.q) setFilter({ q: debounced }); }, [debounced]);
-  useEffect(() => { if (filters.q !== q.trim()) setQ(filters.q); }, [filters.q]);
 
   const list = useList('/api/v1/alerts', {
     state: filters.state, severity: filters.severity, client_id: filters.client_id,
@@ -262,7 +250,7 @@ export function AlertsPage({ user, query }) {
   const [emptyTitle, emptyText] = EMPTY_TEXT[filters.state];
   const empty = narrowed
     ? html`<${Empty} title="No alerts match these filters.">
-        <button type="button" class="btn-link" onClick=${() => { setQ(''); writeFilters({ state: filters.state }); }}>Clear the filters</button>
+        <button type="button" class="btn-link" onClick=${() => { setQ(''); clearFilters({ state: filters.state }); }}>Clear the filters</button>
         ${' '}to see every ${filters.state === 'all' ? '' : `${STATES.find(([s]) => s === filters.state)[1].toLowerCase()} `}alert.
       <//>`
     : html`<${Empty} icon=${filters.state === 'open' || filters.state === 'unacknowledged' ? 'check' : 'alert'} title=${emptyTitle}>${emptyText}<//>`;
@@ -297,7 +285,7 @@ export function AlertsPage({ user, query }) {
         <option value="critical">Critical</option>
         <option value="warning">Warning</option>
       </select>
-      ${staff && html`<${ClientFilter} value=${filters.client_id} onChange=${(v) => setFilter({ client_id: v })} />`}
+      ${staff && html`<${ClientFilter} id="alert-filter-client" value=${filters.client_id} onChange=${(v) => setFilter({ client_id: v })} />`}
       ${filters.rule_id && html`<span class="chip chip-filter" id="alert-filter-rule">Rule: ${ruleName}
         <button type="button" class="chip-x" aria-label="Show every rule's alerts" onClick=${() => setFilter({ rule_id: '' })}><${Icon} name="x" size=${11} /></button></span>`}
       ${filters.device_id && html`<span class="chip chip-filter" id="alert-filter-device">Device: ${hostname}
@@ -324,16 +312,6 @@ export function AlertsPage({ user, query }) {
       ${' · '}<kbd>o</kbd> open · <kbd>/</kbd> search
     </p>
   </section>`;
-}
-
-function ClientFilter({ value, onChange }) {
-  const clients = useClientOptions();
-  return html`<select id="alert-filter-client" class="input input-auto" aria-label="Client" value=${value}
-      disabled=${clients.loading} onChange=${(e) => onChange(e.target.value)}>
-    <option value="">All clients</option>
-    ${value && !clients.items.some((c) => String(c.id) === value) && html`<option value=${value}>Client ${value}</option>`}
-    ${clients.items.map((c) => html`<option key=${c.id} value=${String(c.id)}>${c.name}</option>`)}
-  </select>`;
 }
 
 // ---------- one alert ----------

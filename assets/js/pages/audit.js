@@ -4,7 +4,7 @@
 // No live updates: the log is read when something is looked into, not watched.
 import { html, useState, useEffect, useRef, useMemo } from '../html.js';
 import { api, withQuery } from '../api.js';
-import { useList, useDebounced, useTitle } from '../hooks.js';
+import { useList, useTitle, useUrlFilters, useFilterSearch } from '../hooks.js';
 import { usePageShortcut } from '../shortcuts.js';
 import { Icon } from '../components/icons.js';
 import { DataTable, LoadMore } from '../components/table.js';
@@ -14,24 +14,9 @@ import { plural, exactTime } from '../format.js';
 const FILTER_KEYS = ['q', 'action', 'actor', 'from', 'to'];
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 
-function readFilters(query) {
-  const p = new URLSearchParams(query || '');
-  const f = {};
-  for (const k of FILTER_KEYS) f[k] = (p.get(k) || '').trim();
+function tidyFilters(f) {
   for (const k of ['from', 'to']) if (!DATE_RE.test(f[k])) f[k] = '';
   return f;
-}
-
-export function auditHash(f) {
-  const p = new URLSearchParams();
-  for (const k of FILTER_KEYS) if (f[k]) p.set(k, f[k]);
-  const qs = p.toString();
-  return qs ? `#/audit?${qs}` : '#/audit';
-}
-
-function writeFilters(f) {
-  const hash = auditHash(f);
-  if (location.hash !== hash) location.replace(hash);
 }
 
 /** A local calendar day as the instant it starts, in RFC 3339 (the API counts in UTC). */
@@ -115,18 +100,11 @@ function ActionSelect({ value, onChange }) {
 
 export function AuditPage({ query }) {
   useTitle('Audit log');
-  const filters = useMemo(() => readFilters(query), [query]);
-  const setFilter = (changes) => writeFilters({ ...filters, ...changes });
+  const { filters, setFilters: setFilter, clearFilters } = useUrlFilters('#/audit', query, { keys: FILTER_KEYS, tidy: tidyFilters });
 
   // The typed fields reach the URL once typing pauses.
-  const [q, setQ] = useState(filters.q);
-  const [actor, setActor] = useState(filters.actor);
-  const debouncedQ = useDebounced(q.trim(), 250);
-  const debouncedActor = useDebounced(actor.trim(), 400);
-  useEffect(() => { if (debouncedQ !== filters.q) setFilter({ q: debouncedQ }); }, [debouncedQ]);
-  useEffect(() => { if (debouncedActor !== filters.actor) setFilter({ actor: debouncedActor }); }, [debouncedActor]);
-  useEffect(() => { if (filters.q !== q.trim()) setQ(filters.q); }, [filters.q]);
-  useEffect(() => { if (filters.actor !== actor.trim()) setActor(filters.actor); }, [filters.actor]);
+  const [q, setQ] = useFilterSearch(filters.q, (v) => setFilter({ q: v }, { replace: true }));
+  const [actor, setActor] = useFilterSearch(filters.actor, (v) => setFilter({ actor: v }, { replace: true }), 400);
   const search = useRef(null);
   usePageShortcut('/', () => search.current && search.current.focus());
 
@@ -135,7 +113,7 @@ export function AuditPage({ query }) {
   const csv = withQuery('/api/v1/audit.csv', params);
 
   const narrowed = FILTER_KEYS.some((k) => filters[k]);
-  const clear = () => { setQ(''); setActor(''); writeFilters({}); };
+  const clear = () => { setQ(''); setActor(''); clearFilters(); };
   const count = list.items.length;
   const sub = list.loading && !count ? 'Loading…'
     : `${plural(count, 'entry', 'entries')}${list.next ? ' shown (more below)' : ''}${narrowed ? ' matching the filters' : ''}`;

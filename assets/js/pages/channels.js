@@ -12,6 +12,7 @@ import { Dialog, ConfirmDialog } from '../components/dialog.js';
 import { DataTable, LoadMore } from '../components/table.js';
 import { Field, Time, Empty, LoadError, PageHead, SubmitButton, StatusBadge, Spinner } from '../components/ui.js';
 import { notify } from '../components/toast.js';
+import { useForm, FormError } from '../components/form.js';
 import { plural } from '../format.js';
 
 export const KINDS = [
@@ -229,12 +230,6 @@ function checkForm(f) {
   return errors;
 }
 
-/** Maps an API error onto the field it names (detail.field), else onto the form. */
-function fieldErrors(err) {
-  const field = err.detail && err.detail.field;
-  return ['name', 'kind', 'target', 'min_severity', 'client_id'].includes(field) ? { [field]: err.message } : { form: err.message };
-}
-
 function ChannelDialog({ channel, onClose, onSaved }) {
   const editing = !!channel;
   const [form, setForm] = useState(() => ({
@@ -245,33 +240,26 @@ function ChannelDialog({ channel, onClose, onSaved }) {
     client_id: channel && channel.client_id != null ? String(channel.client_id) : '',
     enabled: channel ? channel.enabled : true,
   }));
-  const [busy, setBusy] = useState(false);
-  const [errors, setErrors] = useState({});
+  const save = useForm({ fields: ['name', 'kind', 'target', 'min_severity', 'client_id'] });
+  const { errors } = save;
   const clients = useClientOptions();
   const set = (k) => (v) => setForm((f) => ({ ...f, [k]: v }));
   const kind = kindOf(form.kind);
 
-  const submit = async (e) => {
-    e.preventDefault();
-    const errs = checkForm(form);
-    setErrors(errs);
-    if (Object.keys(errs).length) return;
-    setBusy(true);
-    const body = {
-      name: form.name.trim(),
-      kind: form.kind,
-      target: form.kind === 'in_app' ? '' : form.target.trim(),
-      min_severity: form.min_severity,
-      client_id: form.client_id === '' ? null : Number(form.client_id),
-      enabled: form.enabled,
-    };
-    try {
+  const submit = save.onSubmit({
+    check: () => checkForm(form),
+    send: async () => {
+      const body = {
+        name: form.name.trim(),
+        kind: form.kind,
+        target: form.kind === 'in_app' ? '' : form.target.trim(),
+        min_severity: form.min_severity,
+        client_id: form.client_id === '' ? null : Number(form.client_id),
+        enabled: form.enabled,
+      };
       onSaved(editing ? await api.patch(path`/api/v1/channels/${channel.id}`, body) : await api.post('/api/v1/channels', body));
-    } catch (err) {
-      setBusy(false);
-      setErrors(fieldErrors(err));
-    }
-  };
+    },
+  });
 
   return html`<${Dialog} id="channel-dialog" title=${editing ? `Edit ${channel.name}` : 'Add channel'} onClose=${onClose}>
     <form class="dialog-form" onSubmit=${submit} novalidate>
@@ -310,11 +298,11 @@ function ChannelDialog({ channel, onClose, onSaved }) {
         </div></div>
         <div class="field"><label class="check"><input type="checkbox" id="channel-enabled" checked=${form.enabled}
           onChange=${(e) => set('enabled')(e.target.checked)} />On: send notices through this channel</label></div>
-        ${errors.form && html`<p class="form-error" id="channel-error" role="alert"><${Icon} name="alert" />${errors.form}</p>`}
+        <${FormError} id="channel-error" message=${errors.form} />
       </div>
       <div class="dialog-foot">
         <button type="button" class="btn" onClick=${onClose}>Cancel</button>
-        <${SubmitButton} id="channel-submit" busy=${busy} label=${editing ? 'Save' : 'Add channel'} busyLabel="Saving…" />
+        <${SubmitButton} id="channel-submit" busy=${save.busy} label=${editing ? 'Save' : 'Add channel'} busyLabel="Saving…" />
       </div>
     </form>
   <//>`;

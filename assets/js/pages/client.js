@@ -10,6 +10,7 @@ import { Dialog } from '../components/dialog.js';
 import { DataTable } from '../components/table.js';
 import { Field, Time, Empty, Loading, LoadError, PageHead, SubmitButton } from '../components/ui.js';
 import { notify } from '../components/toast.js';
+import { useForm, FormError } from '../components/form.js';
 import { plural, timeIn, zoneOffset, zoneLabel } from '../format.js';
 import { ClientContacts, ClientSlaPolicy } from '../components/contacts.js';
 
@@ -120,50 +121,37 @@ function ClientEditForm({ client, onCancel, onSaved }) {
   const [name, setName] = useState(client.name);
   const [notes, setNotes] = useState(client.notes || '');
   const [timezone, setTimezone] = useState(client.timezone || 'UTC');
-  const [busy, setBusy] = useState(false);
-  const [nameError, setNameError] = useState('');
-  const [zoneError, setZoneError] = useState('');
-  const [error, setError] = useState('');
-  const submit = async (e) => {
-    e.preventDefault();
-    setNameError('');
-    setZoneError('');
-    setError('');
-    if (!name.trim()) { setNameError('Enter the client’s name.'); return; }
-    setBusy(true);
-    const body = { name: name.trim(), notes };
-    // The zone goes along only when it changed: saving a new name does not rewrite it.
-    if (timezone !== (client.timezone || 'UTC')) body.timezone = timezone;
-    try {
+  const save = useForm({ fields: ['name', 'timezone'], conflict: 'name' });
+  const { errors } = save;
+  const submit = save.onSubmit({
+    check: () => (name.trim() ? {} : { name: 'Enter the client’s name.' }),
+    send: async () => {
+      const body = { name: name.trim(), notes };
+      // The zone goes along only when it changed: saving a new name does not rewrite it.
+      if (timezone !== (client.timezone || 'UTC')) body.timezone = timezone;
       onSaved(await api.patch(path`/api/v1/clients/${client.id}`, body));
-    } catch (err) {
-      setBusy(false);
-      const field = err.detail && err.detail.field;
-      if (err.status === 409 || field === 'name') setNameError(err.message);
-      else if (field === 'timezone') setZoneError(err.message);
-      else setError(err.message);
-    }
-  };
+    },
+  });
   return html`<form class="card card-form" id="client-edit-form" onSubmit=${submit} novalidate
       onKeyDown=${(e) => { if (e.key === 'Escape') onCancel(); }}>
     <div class="card-head"><h2>Edit client</h2></div>
-    <${Field} label="Name" id="client-edit-name" error=${nameError}>
+    <${Field} label="Name" id="client-edit-name" error=${errors.name}>
       <input id="client-edit-name" class="input" autofocus maxlength="200" value=${name}
-        aria-invalid=${nameError ? 'true' : 'false'} onInput=${(e) => setName(e.target.value)} />
+        aria-invalid=${save.invalid('name')} onInput=${(e) => setName(e.target.value)} />
     <//>
     <${Field} label="Notes" id="client-edit-notes" optional>
       <textarea id="client-edit-notes" class="input" rows="6" value=${notes} onInput=${(e) => setNotes(e.target.value)}></textarea>
     <//>
-    <${Field} label="Time zone" id="client-edit-timezone" error=${zoneError}
+    <${Field} label="Time zone" id="client-edit-timezone" error=${errors.timezone}
         hint="New maintenance windows of this client start in it when their site has none.">
       <select id="client-edit-timezone" class="input" value=${timezone} onChange=${(e) => setTimezone(e.target.value)}>
         ${!zones.includes(timezone) && html`<option value=${timezone}>${zoneLabel(timezone)}</option>`}
         ${zones.map((z) => html`<option key=${z} value=${z}>${zoneLabel(z)}</option>`)}
       </select>
     <//>
-    ${error && html`<p class="form-error" id="client-edit-error" role="alert"><${Icon} name="alert" />${error}</p>`}
+    <${FormError} id="client-edit-error" message=${errors.form} />
     <div class="form-actions">
-      <${SubmitButton} id="client-edit-save" busy=${busy} label="Save" busyLabel="Saving…" />
+      <${SubmitButton} id="client-edit-save" busy=${save.busy} label="Save" busyLabel="Saving…" />
       <button type="button" class="btn" onClick=${onCancel}>Cancel</button>
     </div>
   </form>`;
@@ -187,28 +175,18 @@ function SiteDialog({ clientId, site, defaultZone, onClose, onSaved }) {
   const [name, setName] = useState(site ? site.name : '');
   const [address, setAddress] = useState(site ? site.address || '' : '');
   const [timezone, setTimezone] = useState(site ? site.timezone : defaultZone || Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC');
-  const [busy, setBusy] = useState(false);
-  const [errors, setErrors] = useState({});
-
-  const submit = async (e) => {
-    e.preventDefault();
-    if (!name.trim()) { setErrors({ name: 'Enter the site’s name, e.g. “Head office”.' }); return; }
-    setErrors({});
-    setBusy(true);
-    const body = { name: name.trim(), address: address.trim(), timezone };
-    try {
+  const save = useForm({ fields: ['name', 'address', 'timezone'], conflict: 'name' });
+  const { errors } = save;
+  const submit = save.onSubmit({
+    check: () => (name.trim() ? {} : { name: 'Enter the site’s name, e.g. “Head office”.' }),
+    send: async () => {
+      const body = { name: name.trim(), address: address.trim(), timezone };
       const saved = site
         ? await api.patch(path`/api/v1/sites/${site.id}`, body)
         : await api.post(path`/api/v1/clients/${clientId}/sites`, body);
       onSaved(saved, !site);
-    } catch (err) {
-      setBusy(false);
-      const field = err.detail && err.detail.field;
-      if (field && ['name', 'address', 'timezone'].includes(field)) setErrors({ [field]: err.message });
-      else if (err.status === 409) setErrors({ name: err.message });
-      else setErrors({ form: err.message });
-    }
-  };
+    },
+  });
 
   return html`<${Dialog} id="site-dialog" title=${site ? 'Edit site' : 'Add site'} onClose=${onClose}>
     <form class="dialog-form" onSubmit=${submit} novalidate>
@@ -226,11 +204,11 @@ function SiteDialog({ clientId, site, defaultZone, onClose, onSaved }) {
             ${zones.map((z) => html`<option key=${z} value=${z}>${zoneLabel(z)}</option>`)}
           </select>
         <//>
-        ${errors.form && html`<p class="form-error" id="site-error" role="alert"><${Icon} name="alert" />${errors.form}</p>`}
+        <${FormError} id="site-error" message=${errors.form} />
       </div>
       <div class="dialog-foot">
         <button type="button" class="btn" onClick=${onClose}>Cancel</button>
-        <${SubmitButton} id="site-submit" busy=${busy} label=${site ? 'Save site' : 'Add site'} busyLabel="Saving…" />
+        <${SubmitButton} id="site-submit" busy=${save.busy} label=${site ? 'Save site' : 'Add site'} busyLabel="Saving…" />
       </div>
     </form>
   <//>`;

@@ -9,6 +9,7 @@ import { Dialog } from '../components/dialog.js';
 import { DataTable, LoadMore } from '../components/table.js';
 import { Field, Time, Empty, LoadError, PageHead, SubmitButton, SearchBox } from '../components/ui.js';
 import { notify } from '../components/toast.js';
+import { useForm, FormError } from '../components/form.js';
 import { plural } from '../format.js';
 
 const openClient = (id) => { location.hash = `#/clients/${encodeURIComponent(id)}`; };
@@ -86,41 +87,30 @@ export function ClientsPage({ user }) {
 function AddClientDialog({ onClose, onAdded }) {
   const [name, setName] = useState('');
   const [notes, setNotes] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [nameError, setNameError] = useState('');
-  const [error, setError] = useState('');
-
-  const submit = async (e) => {
-    e.preventDefault();
-    setNameError('');
-    setError('');
-    if (!name.trim()) { setNameError('Enter the client’s name.'); return; }
-    setBusy(true);
-    try {
-      onAdded(await api.post('/api/v1/clients', { name: name.trim(), notes }));
-    } catch (err) {
-      setBusy(false);
-      if (err.status === 409 || (err.detail && err.detail.field === 'name')) setNameError(err.message);
-      else setError(err.message);
-    }
-  };
+  // A name already taken (409) shows at the name.
+  const save = useForm({ fields: ['name'], conflict: 'name' });
+  const { errors } = save;
+  const submit = save.onSubmit({
+    check: () => (name.trim() ? {} : { name: 'Enter the client’s name.' }),
+    send: async () => onAdded(await api.post('/api/v1/clients', { name: name.trim(), notes })),
+  });
 
   return html`<${Dialog} id="client-dialog" title="Add client" onClose=${onClose}>
     <form class="dialog-form" onSubmit=${submit} novalidate>
       <div class="dialog-body">
-        <${Field} label="Name" id="client-name" error=${nameError} hint="The company name, as your technicians call it.">
+        <${Field} label="Name" id="client-name" error=${errors.name} hint="The company name, as your technicians call it.">
           <input id="client-name" class="input" autofocus maxlength="200" value=${name}
-            aria-invalid=${nameError ? 'true' : 'false'} onInput=${(e) => setName(e.target.value)} />
+            aria-invalid=${save.invalid('name')} onInput=${(e) => setName(e.target.value)} />
         <//>
         <${Field} label="Notes" id="client-notes" optional>
           <textarea id="client-notes" class="input" rows="4" value=${notes} onInput=${(e) => setNotes(e.target.value)}
             placeholder="Contacts, contract details, where the server closet key is…"></textarea>
         <//>
-        ${error && html`<p class="form-error" id="client-error" role="alert"><${Icon} name="alert" />${error}</p>`}
+        <${FormError} id="client-error" message=${errors.form} />
       </div>
       <div class="dialog-foot">
         <button type="button" class="btn" onClick=${onClose}>Cancel</button>
-        <${SubmitButton} id="client-submit" busy=${busy} label="Add client" busyLabel="Adding…" />
+        <${SubmitButton} id="client-submit" busy=${save.busy} label="Add client" busyLabel="Adding…" />
       </div>
     </form>
   <//>`;

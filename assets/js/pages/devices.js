@@ -3,15 +3,17 @@
 // dashboard; the dense sortable table with "Load more"; live refresh as devices report; and, for
 // staff, the "Add device" dialog that makes an enrollment token with its install command and lists
 // (and revokes) the tokens not used up yet.
-import { html, useState, useEffect, useRef, useMemo } from '../html.js';
+import { html, useState, useEffect, useRef } from '../html.js';
 import { api, path, withQuery } from '../api.js';
-import { useList, useDebounced, useTitle, useClientOptions } from '../hooks.js';
+import { useList, useTitle, useClientOptions, useUrlFilters, useFilterSearch } from '../hooks.js';
 import { useLiveRefresh } from '../live.js';
 import { usePageShortcut } from '../shortcuts.js';
 import { Icon } from '../components/icons.js';
 import { Dialog } from '../components/dialog.js';
 import { DataTable, LoadMore } from '../components/table.js';
 import { Field, Time, Empty, LoadError, PageHead, SubmitButton, Spinner, CopyBlock, SearchBox } from '../components/ui.js';
+import { ClientFilter } from '../components/client-filter.js';
+import { useForm, FormError } from '../components/form.js';
 import { StatusDot, PctCell, UpdatesCell, TagList } from '../components/fleet.js';
 import { notify } from '../components/toast.js';
 import { plural, exactTime, relativeTime } from '../format.js';
@@ -19,21 +21,10 @@ import { plural, exactTime, relativeTime } from '../format.js';
 const FILTER_KEYS = ['client_id', 'site_id', 'online', 'tag', 'q'];
 const isStaff = (user) => user.role === 'admin' || user.role === 'technician';
 
-function readFilters(query) {
-  const p = new URLSearchParams(query || '');
-  const f = {};
-  for (const k of FILTER_KEYS) f[k] = (p.get(k) || '').trim();
+function tidyFilters(f) {
   if (f.online !== 'true' && f.online !== 'false') f.online = '';
   if (!f.client_id) f.site_id = '';
   return f;
-}
-
-function writeFilters(f) {
-  const p = new URLSearchParams();
-  for (const k of FILTER_KEYS) if (f[k]) p.set(k, f[k]);
-  const qs = p.toString();
-  const hash = qs ? `#/devices?${qs}` : '#/devices';
-  if (location.hash !== hash) location.replace(hash);
 }
 
 const openDevice = (id) => { location.hash = `#/devices/${encodeURIComponent(id)}`; };
@@ -84,16 +75,11 @@ function columns(showClient) {
 export function DevicesPage({ user, query }) {
   useTitle('Devices');
   const staff = isStaff(user);
-  const filters = useMemo(() => readFilters(query), [query]);
-  const setFilter = (changes) => writeFilters({ ...filters, ...changes });
-  const [q, setQ] = useState(filters.q);
-  const debounced = useDebounced(q.trim(), 250);
+  const { filters, setFilters: setFilter, clearFilters } = useUrlFilters('#/devices', query, { keys: FILTER_KEYS, tidy: tidyFilters });
+  // Typing changes the URL (after a pause); a URL change from elsewhere (a link, Back) changes the box.
+  const [q, setQ] = useFilterSearch(filters.q, (v) => setFilter({ q: v }, { replace: true }));
   const search = useRef(null);
   const [adding, setAdding] = useState(false);
-
-  // Typing changes the URL (after a pause); a URL change from elsewhere (a link) changes the box.
-  useEffect(() => { if (debounced !== filters.q) setFilter({ q: debounced }); }, [debounced]);
-  useEffect(() => { if (filters.q !== q.trim()) setQ(filters.q); }, [filters.q]);
 
   const list = useList('/api/v1/devices', {
     client_id: filters.client_id, site_id: filters.site_id, online: filters.online, tag: filters.tag, q: filters.q,
@@ -112,7 +98,7 @@ export function DevicesPage({ user, query }) {
     : `${plural(count, 'device')}${list.next ? ' shown (more below)' : ''}${active ? ' matching the filters' : ''}`;
   const empty = active
     ? html`<${Empty} title="No devices match these filters.">
-        <button type="button" class="btn-link" onClick=${() => writeFilters({})}>Clear the filters</button> to see every device.
+        <button type="button" class="btn-link" onClick=${() => { setQ(''); clearFilters(); }}>Clear the filters</button> to see every device.
       <//>`
     : html`<${Empty} icon="device" title="No devices yet.">
         ${staff ? 'Add one with the button above.' : 'Your service provider adds your computers; they will show up here.'}
@@ -128,7 +114,7 @@ export function DevicesPage({ user, query }) {
     <div class="toolbar toolbar-wrap" id="device-filters">
       <${SearchBox} id="device-search" inputRef=${search} value=${q} onChange=${setQ} busy=${list.loading && count > 0}
         placeholder="Search hostname, OS, client" label="Search devices by hostname, OS or client" />
-      ${staff && html`<${ClientFilter} value=${filters.client_id}
+      ${staff && html`<${ClientFilter} id="filter-client" value=${filters.client_id}
         onChange=${(v) => setFilter({ client_id: v, site_id: '' })} />`}
       ${filters.client_id && html`<${SiteFilter} clientId=${filters.client_id} value=${filters.site_id}
         onChange=${(v) => setFilter({ site_id: v })} />`}
@@ -139,7 +125,7 @@ export function DevicesPage({ user, query }) {
         <option value="false">Offline</option>
       </select>
       ${staff && html`<${TagFilter} value=${filters.tag} onChange=${(v) => setFilter({ tag: v })} />`}
-      ${active && html`<button type="button" class="btn btn-ghost" id="clear-filters" onClick=${() => { setQ(''); writeFilters({}); }}>
+      ${active && html`<button type="button" class="btn btn-ghost" id="clear-filters" onClick=${() => { setQ(''); clearFilters(); }}>
         <${Icon} name="x" />Clear filters
       </button>`}
     </div>
@@ -153,16 +139,6 @@ export function DevicesPage({ user, query }) {
     ${adding && html`<${AddDeviceDialog} user=${user} clientId=${filters.client_id} siteId=${filters.site_id}
       onClose=${() => setAdding(false)} />`}
   </section>`;
-}
-
-function ClientFilter({ value, onChange }) {
-  const clients = useClientOptions();
-  return html`<select id="filter-client" class="input input-auto" aria-label="Client" value=${value}
-      disabled=${clients.loading} onChange=${(e) => onChange(e.target.value)}>
-    <option value="">All clients</option>
-    ${value && !clients.items.some((c) => String(c.id) === value) && html`<option value=${value}>Client ${value}</option>`}
-    ${clients.items.map((c) => html`<option key=${c.id} value=${String(c.id)}>${c.name}</option>`)}
-  </select>`;
 }
 
 /** The client's sites (from GET /api/v1/clients/{id}); empty while loading or when it has none. */
@@ -216,8 +192,8 @@ export function AddDeviceDialog({ clientId = '', siteId = '', onClose }) {
   const clients = useClientOptions();
   const [form, setForm] = useState({ client_id: clientId || '', site_id: clientId ? siteId || '' : '', ttl: '24h', uses: '1' });
   const sites = useSites(form.client_id);
-  const [busy, setBusy] = useState(false);
-  const [errors, setErrors] = useState({});
+  const save = useForm({ fields: TOKEN_FIELDS });
+  const { errors } = save;
   const [made, setMade] = useState(null);
   const [tokensVersion, setTokensVersion] = useState(0);
   const set = (k) => (e) => setForm((f) => ({ ...f, [k]: e.target.value, ...(k === 'client_id' ? { site_id: '' } : {}) }));
@@ -227,27 +203,21 @@ export function AddDeviceDialog({ clientId = '', siteId = '', onClose }) {
     if (!form.client_id && clients.items.length === 1) setForm((f) => ({ ...f, client_id: String(clients.items[0].id) }));
   }, [clients.items]);
 
-  const submit = async (e) => {
-    e.preventDefault();
-    const errs = {};
-    if (!form.client_id) errs.client_id = 'Choose the client the device belongs to.';
-    const uses = Number(form.uses);
-    if (!Number.isInteger(uses) || uses < 1) errs.uses = 'Enter how many machines may use this command: 1 or more.';
-    setErrors(errs);
-    if (Object.keys(errs).length) return;
-    setBusy(true);
-    const body = { client_id: Number(form.client_id), ttl: form.ttl, uses };
-    if (form.site_id) body.site_id = Number(form.site_id);
-    try {
+  const uses = Number(form.uses);
+  const submit = save.onSubmit({
+    check: () => {
+      const errs = {};
+      if (!form.client_id) errs.client_id = 'Choose the client the device belongs to.';
+      if (!Number.isInteger(uses) || uses < 1) errs.uses = 'Enter how many machines may use this command: 1 or more.';
+      return errs;
+    },
+    send: async () => {
+      const body = { client_id: Number(form.client_id), ttl: form.ttl, uses };
+      if (form.site_id) body.site_id = Number(form.site_id);
       setMade(await api.post('/api/v1/enroll-tokens', body));
       setTokensVersion((n) => n + 1);
-    } catch (err) {
-      const field = err.detail && err.detail.field;
-      setErrors(TOKEN_FIELDS.includes(field) ? { [field]: err.message } : { form: err.message });
-    } finally {
-      setBusy(false);
-    }
-  };
+    },
+  });
 
   return html`<${Dialog} id="add-device-dialog" title="Add device" onClose=${onClose} wide>
     ${made
@@ -303,12 +273,12 @@ export function AddDeviceDialog({ clientId = '', siteId = '', onClose }) {
                   aria-invalid=${errors.uses ? 'true' : 'false'} onInput=${set('uses')} />
               <//>
             </div>
-            ${errors.form && html`<p class="form-error" id="enroll-error" role="alert"><${Icon} name="alert" />${errors.form}</p>`}
+            <${FormError} id="enroll-error" message=${errors.form} />
           </div>
           <${TokenList} version=${tokensVersion} />
           <div class="dialog-foot">
             <button type="button" class="btn" onClick=${onClose}>Cancel</button>
-            <${SubmitButton} id="enroll-submit" busy=${busy} label="Make install command" busyLabel="Making…" />
+            <${SubmitButton} id="enroll-submit" busy=${save.busy} label="Make install command" busyLabel="Making…" />
           </div>
         </form>`}
   <//>`;

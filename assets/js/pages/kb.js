@@ -9,9 +9,9 @@
 // The article's `html` is the one place the UI inserts HTML: it is rendered and made safe by the
 // server (raw HTML escaped, only http, https, mailto and relative addresses). Everything else,
 // search snippets included, is text.
-import { html, useState, useEffect, useRef, useMemo, useCallback } from '../html.js';
+import { html, useState, useEffect, useRef, useCallback } from '../html.js';
 import { api, path, withQuery } from '../api.js';
-import { useList, useDebounced, useTitle, useSetCrumb } from '../hooks.js';
+import { useList, useDebounced, useTitle, useSetCrumb, useUrlFilters, useFilterSearch, filtersHref } from '../hooks.js';
 import { usePageShortcut } from '../shortcuts.js';
 import { Icon } from '../components/icons.js';
 import { ConfirmDialog } from '../components/dialog.js';
@@ -29,26 +29,13 @@ const STATUS_LABELS = { new: 'New', open: 'Open', pending: 'Pending', resolved: 
 
 const FILTER_KEYS = ['q', 'tag', 'visibility'];
 
-function readFilters(query) {
-  const p = new URLSearchParams(query || '');
-  const f = {};
-  for (const k of FILTER_KEYS) f[k] = (p.get(k) || '').trim();
+function tidyFilters(f) {
   if (f.visibility !== 'internal' && f.visibility !== 'client') f.visibility = '';
   return f;
 }
 
 /** The list's address for these filters. */
-export function kbHash(f) {
-  const p = new URLSearchParams();
-  for (const k of FILTER_KEYS) if (f[k]) p.set(k, f[k]);
-  const qs = p.toString();
-  return qs ? `#/kb?${qs}` : '#/kb';
-}
-
-function writeFilters(f) {
-  const hash = kbHash(f);
-  if (location.hash !== hash) location.replace(hash);
-}
+export const kbHash = (f) => filtersHref('#/kb', FILTER_KEYS, f);
 
 /** The tags in use with their counts. */
 function useTags() {
@@ -76,13 +63,9 @@ function TagChips({ tags, active, onPick, id }) {
 export function KbPage({ user, query }) {
   useTitle('Knowledge base');
   const staff = isStaff(user);
-  const filters = useMemo(() => readFilters(query), [query]);
-  const setFilter = (changes) => writeFilters({ ...filters, ...changes });
-  const [q, setQ] = useState(filters.q);
-  const debounced = useDebounced(q.trim(), 250);
+  const { filters, setFilters: setFilter, clearFilters } = useUrlFilters('#/kb', query, { keys: FILTER_KEYS, tidy: tidyFilters });
+  const [q, setQ] = useFilterSearch(filters.q, (v) => setFilter({ q: v }, { replace: true }));
   const search = useRef(null);
-  useEffect(() => { if (debounced !== filters.q) setFilter({ q: debounced }); }, [debounced]);
-  useEffect(() => { if (filters.q !== q.trim()) setQ(filters.q); }, [filters.q]);
 
   const list = useList('/api/v1/kb/articles', { q: filters.q, tag: filters.tag, visibility: staff ? filters.visibility : '' });
   const tags = useTags();
@@ -113,7 +96,7 @@ export function KbPage({ user, query }) {
   const narrowed = filters.q || filters.tag || filters.visibility;
   const empty = narrowed
     ? html`<${Empty} title="No articles match.">
-        <button type="button" class="btn-link" onClick=${() => { setQ(''); writeFilters({}); }}>Clear the search and filters</button>
+        <button type="button" class="btn-link" onClick=${() => { setQ(''); clearFilters(); }}>Clear the search and filters</button>
         ${' '}to see every article.
       <//>`
     : html`<${Empty} icon="box" title="No articles yet.">

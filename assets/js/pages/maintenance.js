@@ -6,13 +6,15 @@
 // confirmation. Client contacts see their own client's windows, read-only.
 import { html, useState, useEffect, useMemo } from '../html.js';
 import { api, path, withQuery } from '../api.js';
-import { useList, useTitle, useClientOptions } from '../hooks.js';
+import { useList, useTitle, useClientOptions, useUrlFilters } from '../hooks.js';
 import { usePageShortcut } from '../shortcuts.js';
 import { Icon } from '../components/icons.js';
 import { Dialog, ConfirmDialog } from '../components/dialog.js';
 import { DataTable, LoadMore } from '../components/table.js';
 import { Field, Time, Empty, LoadError, PageHead, SubmitButton, Spinner } from '../components/ui.js';
 import { notify } from '../components/toast.js';
+import { ClientFilter } from '../components/client-filter.js';
+import { useForm, FormError } from '../components/form.js';
 import { plural, zoneLabel, exactTime, duration } from '../format.js';
 import { timeZones } from './client.js';
 
@@ -76,23 +78,18 @@ export function scheduleInWords(schedule, zone) {
   return '';
 }
 
-function readClientFilter(query) {
-  const v = (new URLSearchParams(query || '').get('client_id') || '').trim();
-  return /^\d+$/.test(v) ? v : '';
-}
+const tidyFilters = (f) => ({ client_id: /^\d+$/.test(f.client_id) ? f.client_id : '' });
 
 export function MaintenancePage({ user, query }) {
   useTitle('Maintenance');
   const staff = isStaff(user);
-  const clientId = staff ? readClientFilter(query) : '';
+  const { filters, setFilters } = useUrlFilters('#/maintenance', query, { keys: ['client_id'], tidy: tidyFilters });
+  const clientId = staff ? filters.client_id : '';
   const list = useList('/api/v1/maintenance-windows', { client_id: clientId });
   const [dialog, setDialog] = useState(null); // {kind: 'add'} | {kind: 'edit', window} | {kind: 'delete', window}
   usePageShortcut('n', () => staff && setDialog({ kind: 'add' }));
 
-  const setClient = (id) => {
-    const hash = id ? `#/maintenance?client_id=${encodeURIComponent(id)}` : '#/maintenance';
-    if (location.hash !== hash) location.replace(hash);
-  };
+  const setClient = (id) => setFilters({ client_id: id });
   const close = () => setDialog(null);
   const remove = async (w) => {
     await api.del(path`/api/v1/maintenance-windows/${w.id}`);
@@ -137,7 +134,7 @@ export function MaintenancePage({ user, query }) {
       ${staff && html`<button type="button" class="btn btn-primary" id="add-window" title="Add window (n)"
           onClick=${() => setDialog({ kind: 'add' })}><${Icon} name="plus" />Add window</button>`}
     <//>
-    ${staff && html`<div class="toolbar" id="window-filters"><${ClientFilter} value=${clientId} onChange=${setClient} /></div>`}
+    ${staff && html`<div class="toolbar" id="window-filters"><${ClientFilter} id="window-filter-client" value=${clientId} onChange=${setClient} /></div>`}
     ${list.error && html`<${LoadError} message=${list.error} onRetry=${list.reload} />`}
     <${DataTable} id="windows-table" label="Maintenance windows" columns=${columns} rows=${list.items} loading=${list.loading}
       empty=${empty} rowAttrs=${(w) => ({ 'data-window-id': w.id, 'data-active': w.active ? 'true' : 'false', class: w.enabled ? '' : 'row-muted' })} />
@@ -176,16 +173,6 @@ function NextCell({ w }) {
   }
   if (!w.next) return html`<span class="muted">Nothing to come</span>`;
   return html`<span title=${`${exactTime(w.next.starts)} – ${exactTime(w.next.ends)}`}>Next <${Time} value=${w.next.starts} /></span>`;
-}
-
-function ClientFilter({ value, onChange }) {
-  const clients = useClientOptions();
-  return html`<select id="window-filter-client" class="input input-auto" aria-label="Client" value=${value}
-      disabled=${clients.loading} onChange=${(e) => onChange(e.target.value)}>
-    <option value="">All clients</option>
-    ${value && !clients.items.some((c) => String(c.id) === value) && html`<option value=${value}>Client ${value}</option>`}
-    ${clients.items.map((c) => html`<option key=${c.id} value=${String(c.id)}>${c.name}</option>`)}
-  </select>`;
 }
 
 /** One client with its sites and time zone, and its devices, for the scope picker. */
@@ -248,8 +235,8 @@ function WindowDialog({ window: w, defaultClientId, onClose, onSaved }) {
   const [zone, setZone] = useState(w ? w.timezone : '');
   const [zoneTouched, setZoneTouched] = useState(!!w);
   const [enabled, setEnabled] = useState(w ? w.enabled : true);
-  const [busy, setBusy] = useState(false);
-  const [errors, setErrors] = useState({});
+  const save = useForm({ fields: FIELDS });
+  const { errors, setErrors } = save;
 
   const needsClient = scope === 'client' || scope === 'site' || scope === 'device';
   const parts = useClientParts(needsClient ? clientId : '');
@@ -277,33 +264,28 @@ function WindowDialog({ window: w, defaultClientId, onClose, onSaved }) {
 
   const toggleDay = (d) => setDays((ds) => (ds.includes(d) ? ds.filter((x) => x !== d) : [...ds, d]));
 
-  const submit = async (e) => {
-    e.preventDefault();
-    const errs = {};
-    if (!name.trim()) errs.name = 'Enter a name, e.g. “Patch night”.';
-    if (needsClient && !clientId) errs.client_id = 'Choose the client.';
-    else if (scope === 'site' && !siteId) errs.site_id = 'Choose the site.';
-    else if (scope === 'device' && !deviceId) errs.device_id = 'Choose the device.';
-    if (scope === 'tag' && !tag.trim()) errs.tag = 'Enter the tag, e.g. “server”.';
-    setErrors(errs);
-    if (Object.keys(errs).length) return;
-    const body = { name: name.trim(), scope, schedule, enabled };
-    if (scope === 'client') body.client_id = Number(clientId);
-    if (scope === 'site') body.site_id = Number(siteId);
-    if (scope === 'device') body.device_id = Number(deviceId);
-    if (scope === 'tag') body.tag = tag.trim();
-    if (zoneTouched && (!w || zone !== w.timezone)) body.timezone = zone;
-    setBusy(true);
-    try {
+  const submit = save.onSubmit({
+    check: () => {
+      const errs = {};
+      if (!name.trim()) errs.name = 'Enter a name, e.g. “Patch night”.';
+      if (needsClient && !clientId) errs.client_id = 'Choose the client.';
+      else if (scope === 'site' && !siteId) errs.site_id = 'Choose the site.';
+      else if (scope === 'device' && !deviceId) errs.device_id = 'Choose the device.';
+      if (scope === 'tag' && !tag.trim()) errs.tag = 'Enter the tag, e.g. “server”.';
+      return errs;
+    },
+    send: async () => {
+      const body = { name: name.trim(), scope, schedule, enabled };
+      if (scope === 'client') body.client_id = Number(clientId);
+      if (scope === 'site') body.site_id = Number(siteId);
+      if (scope === 'device') body.device_id = Number(deviceId);
+      if (scope === 'tag') body.tag = tag.trim();
+      if (zoneTouched && (!w || zone !== w.timezone)) body.timezone = zone;
       const saved = w ? await api.patch(path`/api/v1/maintenance-windows/${w.id}`, body)
         : await api.post('/api/v1/maintenance-windows', body);
       onSaved(saved, !w);
-    } catch (err) {
-      setBusy(false);
-      const field = err.detail && err.detail.field;
-      setErrors(FIELDS.includes(field) ? { [field]: err.message } : { form: err.message });
-    }
-  };
+    },
+  });
 
   const select = (id, value, onChange, options, placeholder, error, loading) => (loading
     ? html`<div class="input input-loading"><${Spinner} /> Loading…</div>`
@@ -390,11 +372,11 @@ function WindowDialog({ window: w, defaultClientId, onClose, onSaved }) {
         <label class="check"><input type="checkbox" id="mw-enabled" checked=${enabled}
           onChange=${(e) => setEnabled(e.target.checked)} /> Enabled</label>
         <p class="field-hint" id="mw-preview" aria-live="polite">${scheduleInWords(schedule, shownZone)}</p>
-        ${errors.form && html`<p class="form-error" id="window-error" role="alert"><${Icon} name="alert" />${errors.form}</p>`}
+        <${FormError} id="window-error" message=${errors.form} />
       </div>
       <div class="dialog-foot">
         <button type="button" class="btn" onClick=${onClose}>Cancel</button>
-        <${SubmitButton} id="window-submit" busy=${busy} label=${w ? 'Save window' : 'Add window'} busyLabel="Saving…" />
+        <${SubmitButton} id="window-submit" busy=${save.busy} label=${w ? 'Save window' : 'Add window'} busyLabel="Saving…" />
       </div>
     </form>
   <//>`;

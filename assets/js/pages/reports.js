@@ -8,10 +8,11 @@
 // Months and days are calendar months and days in UTC, as the server counts them.
 import { html, useState, useEffect, useRef, useMemo, useCallback } from '../html.js';
 import { api, withQuery } from '../api.js';
-import { useTitle, useClientOptions } from '../hooks.js';
+import { useTitle, useUrlFilters, filtersHref } from '../hooks.js';
 import { DataTable } from '../components/table.js';
 import { Empty, LoadError, PageHead, Spinner } from '../components/ui.js';
 import { Tile } from '../components/fleet.js';
+import { ClientFilter } from '../components/client-filter.js';
 import { plural, exactTime } from '../format.js';
 
 export const REPORT_TABS = ['sla', 'time'];
@@ -66,21 +67,17 @@ const CLOCK_LABELS = { first_response: 'First response', resolution: 'Resolution
 
 // ---------- filters in the URL ----------
 
-function readFilters(tab, query) {
-  const p = new URLSearchParams(query || '');
-  const clientId = (p.get('client_id') || '').trim();
-  const f = { client_id: /^\d+$/.test(clientId) ? clientId : '' };
-  const month = (p.get('month') || '').trim();
+const FILTER_KEYS = { sla: ['month', 'client_id'], time: ['from', 'to', 'client_id'] };
+
+/** A tab's filters as read from the address; the time tab also takes a `month` (a link from elsewhere). */
+function tidyFilters(tab, f, params) {
+  if (!/^\d+$/.test(f.client_id)) f.client_id = '';
+  const month = (params.get('month') || '').trim();
   if (tab === 'sla') {
-    f.month = MONTH_RE.test(month) ? month : thisMonth();
+    if (!MONTH_RE.test(f.month)) f.month = thisMonth();
     return f;
   }
-  const from = (p.get('from') || '').trim();
-  const to = (p.get('to') || '').trim();
-  if (DATE_RE.test(from) && DATE_RE.test(to)) {
-    f.from = from;
-    f.to = to;
-  } else {
+  if (!DATE_RE.test(f.from) || !DATE_RE.test(f.to)) {
     const m = MONTH_RE.test(month) ? month : thisMonth();
     f.from = firstDay(m);
     f.to = lastDay(m);
@@ -88,10 +85,7 @@ function readFilters(tab, query) {
   return f;
 }
 
-export function reportsHash(tab, f) {
-  const params = tab === 'sla' ? { month: f.month, client_id: f.client_id } : { from: f.from, to: f.to, client_id: f.client_id };
-  return withQuery(`#/reports/${tab}`, params);
-}
+export const reportsHash = (tab, f) => filtersHref(`#/reports/${tab}`, FILTER_KEYS[tab], f);
 
 /** Filters of one tab carried over to the other: the client, and the month (the first one of a range). */
 function carry(tab, f, to) {
@@ -120,11 +114,8 @@ function useReport(url) {
 export function ReportsPage({ user, tab, query }) {
   const current = REPORT_TABS.includes(tab) ? tab : REPORT_TABS[0];
   useTitle(TAB_LABELS[current], 'Reports');
-  const filters = useMemo(() => readFilters(current, query), [current, query]);
-  const setFilters = (changes) => {
-    const hash = reportsHash(current, { ...filters, ...changes });
-    if (location.hash !== hash) location.replace(hash);
-  };
+  const { filters, setFilters } = useUrlFilters(`#/reports/${current}`, query,
+    { keys: FILTER_KEYS[current], tidy: (f, params) => tidyFilters(current, f, params) });
   if (user.role !== 'admin' && user.role !== 'technician') {
     return html`<section class="page"><${Empty} icon="shield" title="Reports are for the MSP's staff." /></section>`;
   }
@@ -155,16 +146,6 @@ function MonthPicker({ month, onChange }) {
         aria-label="Next month" disabled=${!month || month >= now} onClick=${() => onChange(shiftMonth(month, 1))}>
       <${Glyph} name="next" /></button>
   </div>`;
-}
-
-function ClientFilter({ value, onChange }) {
-  const clients = useClientOptions();
-  return html`<select id="report-client" class="input input-sm input-auto" aria-label="Client" value=${value}
-      disabled=${clients.loading} onChange=${(e) => onChange(e.target.value)}>
-    <option value="">All clients</option>
-    ${value && !clients.items.some((c) => String(c.id) === value) && html`<option value=${value}>Client ${value}</option>`}
-    ${clients.items.map((c) => html`<option key=${c.id} value=${String(c.id)}>${c.name}</option>`)}
-  </select>`;
 }
 
 // Small glyphs drawn like components/icons.js, for what it has no icon for.
@@ -227,7 +208,7 @@ function SlaTab({ filters, setFilters }) {
   return html`<div id="sla-report">
     <div class="toolbar toolbar-wrap rpt-toolbar" id="sla-filters">
       <${MonthPicker} month=${filters.month} onChange=${(month) => setFilters({ month })} />
-      <${ClientFilter} value=${filters.client_id} onChange=${(client_id) => setFilters({ client_id })} />
+      <${ClientFilter} id="report-client" small value=${filters.client_id} onChange=${(client_id) => setFilters({ client_id })} />
       ${report.loading && d && html`<${Spinner} />`}
       <div class="toolbar-end rpt-downloads">
         <${CsvLink} id="sla-csv" href=${withQuery('/api/v1/reports/sla.csv', params)}
@@ -411,7 +392,7 @@ function TimeTab({ filters, setFilters }) {
         <button type="submit" class="btn btn-sm" id="report-range-apply"
           disabled=${(from === filters.from && to === filters.to) || !DATE_RE.test(from) || !DATE_RE.test(to)}>Show</button>
       </form>
-      <${ClientFilter} value=${filters.client_id} onChange=${(client_id) => setFilters({ client_id })} />
+      <${ClientFilter} id="report-client" small value=${filters.client_id} onChange=${(client_id) => setFilters({ client_id })} />
       ${report.loading && d && html`<${Spinner} />`}
       <div class="toolbar-end rpt-downloads" role="group" aria-label="Download CSV">
         <${CsvLink} id="time-csv-technician" label="CSV by technician" href=${csv('technician')} title="One row per technician" />

@@ -15,6 +15,7 @@ import { Dialog, ConfirmDialog } from '../components/dialog.js';
 import { DataTable, LoadMore } from '../components/table.js';
 import { Field, Empty, LoadError, PageHead, SubmitButton, Spinner, SearchBox } from '../components/ui.js';
 import { notify } from '../components/toast.js';
+import { useForm, FormError } from '../components/form.js';
 import { plural, num } from '../format.js';
 import { SeverityBadge } from './alerts.js';
 
@@ -367,8 +368,8 @@ const FIELDS = ['name', 'condition', 'condition.metric', 'condition.warning', 'c
 
 function RuleDialog({ rule, readOnly, catalog, onClose, onSaved }) {
   const [f, setF] = useState(() => formFrom(rule));
-  const [errors, setErrors] = useState({}); // from the last save (or the checks before it)
-  const [busy, setBusy] = useState(false);
+  const save = useForm({ fields: FIELDS }); // errors: from the last save (or the checks before it)
+  const { errors, setErrors, busy } = save;
   const edits = useRef(0); // a save's answer about a form changed since is no longer true
   const set = (k) => (v) => { edits.current += 1; setF((x) => ({ ...x, [k]: v })); setErrors({}); };
   const onInput = (k) => (e) => set(k)(e.target.type === 'checkbox' ? e.target.checked : e.target.value);
@@ -395,25 +396,23 @@ function RuleDialog({ rule, readOnly, catalog, onClose, onSaved }) {
   const previewError = preview.error && preview.error.field && FIELDS.includes(preview.error.field) ? preview.error : null;
   const err = (field) => errors[field] || (previewError && previewError.field === field ? previewError.message : '');
 
-  const submit = async (e) => {
-    e.preventDefault();
-    if (readOnly) return;
-    const errs = { ...missing };
-    if (!body.name) errs.name = 'Enter a name, e.g. “Disk almost full”.';
-    setErrors(errs);
-    if (Object.keys(errs).length) return;
-    setBusy(true);
-    const version = edits.current;
-    try {
-      const saved = rule ? await api.patch(path`/api/v1/rules/${rule.id}`, body) : await api.post('/api/v1/rules', body);
-      onSaved(saved, !rule);
-    } catch (er) {
-      setBusy(false);
-      if (version !== edits.current) return;
-      const field = er.detail && er.detail.field;
-      setErrors(FIELDS.includes(field) ? { [field]: er.message } : { form: er.message });
-    }
-  };
+  const send = save.onSubmit({
+    check: () => {
+      const errs = { ...missing };
+      if (!body.name) errs.name = 'Enter a name, e.g. “Disk almost full”.';
+      return errs;
+    },
+    send: async () => {
+      const version = edits.current;
+      try {
+        const saved = rule ? await api.patch(path`/api/v1/rules/${rule.id}`, body) : await api.post('/api/v1/rules', body);
+        onSaved(saved, !rule);
+      } catch (er) {
+        if (version === edits.current) throw er; // else it is about a form changed since: not shown
+      }
+    },
+  });
+  const submit = (e) => (readOnly ? e.preventDefault() : send(e));
 
   const unit = metricUnit(f.metric);
   const levelField = (k, label, hint) => {
@@ -533,7 +532,7 @@ function RuleDialog({ rule, readOnly, catalog, onClose, onSaved }) {
             </select>
           <//>
           <label class="check"><input type="checkbox" id="rule-enabled" checked=${f.enabled} onChange=${onInput('enabled')} /> Enabled</label>
-          ${errors.form && html`<p class="form-error" id="rule-error" role="alert"><${Icon} name="alert" />${errors.form}</p>`}
+          <${FormError} id="rule-error" message=${errors.form} />
         </fieldset>
         <${Preview} preview=${preview} kind=${f.kind} />
       </div>

@@ -14,6 +14,7 @@ import { useTitle, useSetCrumb } from '../hooks.js';
 import { useLiveRefresh } from '../live.js';
 import { Icon } from '../components/icons.js';
 import { Time, Empty, Loading, LoadError, Spinner } from '../components/ui.js';
+import { useForm } from '../components/form.js';
 import { notify } from '../components/toast.js';
 import { plural } from '../format.js';
 import { SlaPanel } from '../components/sla.js';
@@ -450,31 +451,21 @@ function TimePanel({ ticket: t, onLogged }) {
   const billable = entries.filter((e) => e.billable).reduce((n, e) => n + e.minutes, 0);
   const other = entries.filter((e) => !e.billable).reduce((n, e) => n + e.minutes, 0);
   const [form, setForm] = useState({ minutes: '', billable: true, note: '', date: today() });
-  const [errors, setErrors] = useState({});
-  const [busy, setBusy] = useState(false);
+  const save = useForm({ fields: ['minutes', 'note', 'date'] });
+  const { errors, busy } = save;
   const minutesInput = useRef(null);
 
-  const submit = async (e) => {
-    e.preventDefault();
-    const minutes = Number(form.minutes);
-    if (!Number.isInteger(minutes) || minutes < 1 || minutes > 1440) {
-      setErrors({ minutes: 'Enter the minutes worked, a whole number from 1 to 1440.' });
-      return;
-    }
-    setErrors({});
-    setBusy(true);
-    try {
+  const minutes = Number(form.minutes);
+  const submit = save.onSubmit({
+    check: () => (Number.isInteger(minutes) && minutes >= 1 && minutes <= 1440 ? {}
+      : { minutes: 'Enter the minutes worked, a whole number from 1 to 1440.' }),
+    send: async () => {
       await api.post(path`/api/v1/tickets/${t.id}/time`, { minutes, billable: form.billable, note: form.note, date: form.date });
       setForm((f) => ({ ...f, minutes: '', note: '' }));
       notify.ok(`${hoursMinutes(minutes)} logged${form.billable ? ' as billable' : ''}.`);
       onLogged();
-    } catch (err) {
-      const field = err.detail && err.detail.field;
-      setErrors(field && ['minutes', 'note', 'date'].includes(field) ? { [field]: err.message } : { form: err.message });
-    } finally {
-      setBusy(false);
-    }
-  };
+    },
+  });
   const set = (k) => (e) => setForm((f) => ({ ...f, [k]: e.target.type === 'checkbox' ? e.target.checked : e.target.value }));
 
   return html`<section class="card panel" id="ticket-time">

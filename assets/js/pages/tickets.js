@@ -7,7 +7,7 @@
 // company's tickets and opens new ones; no bulk changes, no assigning.
 import { html, useState, useEffect, useRef, useMemo, useCallback } from '../html.js';
 import { api, withQuery } from '../api.js';
-import { useList, useDebounced, useTitle, useClientOptions } from '../hooks.js';
+import { useList, useTitle, useClientOptions, useUrlFilters, useFilterSearch } from '../hooks.js';
 import { useLiveRefresh } from '../live.js';
 import { usePageShortcut } from '../shortcuts.js';
 import { Icon } from '../components/icons.js';
@@ -15,6 +15,8 @@ import { Dialog } from '../components/dialog.js';
 import { DataTable, LoadMore } from '../components/table.js';
 import { Field, Time, Empty, LoadError, PageHead, SubmitButton, Spinner, SearchBox } from '../components/ui.js';
 import { notify } from '../components/toast.js';
+import { ClientFilter } from '../components/client-filter.js';
+import { useForm, FormError } from '../components/form.js';
 import { plural } from '../format.js';
 import { SlaDue } from '../components/sla.js';
 import {
@@ -41,10 +43,7 @@ const CLIENT_VIEWS = [
 const viewsFor = (user) => (isStaff(user) ? STAFF_VIEWS : CLIENT_VIEWS);
 const FILTER_KEYS = ['view', 'status', 'priority', 'client_id', 'queue_id', 'assignee', 'q'];
 
-function readFilters(query, user) {
-  const p = new URLSearchParams(query || '');
-  const f = {};
-  for (const k of FILTER_KEYS) f[k] = (p.get(k) || '').trim();
+function tidyFilters(f, user) {
   const views = viewsFor(user);
   if (!views.some(([v]) => v === f.view)) f.view = views[0][0];
   if (!STATUSES.some(([s]) => s === f.status)) f.status = '';
@@ -52,14 +51,6 @@ function readFilters(query, user) {
   for (const k of ['client_id', 'queue_id']) if (!/^\d+$/.test(f[k])) f[k] = '';
   if (!/^(\d+|me|unassigned)$/.test(f.assignee)) f.assignee = '';
   return f;
-}
-
-export function ticketsHash(f, user) {
-  const p = new URLSearchParams();
-  const first = viewsFor(user)[0][0];
-  for (const k of FILTER_KEYS) if (f[k] && !(k === 'view' && f[k] === first)) p.set(k, f[k]);
-  const qs = p.toString();
-  return qs ? `#/tickets?${qs}` : '#/tickets';
 }
 
 /** What the list asks the API for: the view's own terms, then the filters (the view's assignee wins). */
@@ -111,16 +102,11 @@ export function TicketsPage({ user, query }) {
   useTitle('Tickets');
   const staff = isStaff(user);
   const views = viewsFor(user);
-  const filters = useMemo(() => readFilters(query, user), [query, user]);
-  const setFilter = (changes) => {
-    const hash = ticketsHash({ ...filters, ...changes }, user);
-    if (location.hash !== hash) location.replace(hash);
-  };
-  const [q, setQ] = useState(filters.q);
-  const debounced = useDebounced(q.trim(), 250);
+  // The first view is the one the list opens on, so it stays out of the address.
+  const { filters, setFilters: setFilter, clearFilters, hrefOf } = useUrlFilters('#/tickets', query,
+    { keys: FILTER_KEYS, tidy: (f) => tidyFilters(f, user), defaults: { view: views[0][0] } });
+  const [q, setQ] = useFilterSearch(filters.q, (v) => setFilter({ q: v }, { replace: true }));
   const search = useRef(null);
-  useEffect(() => { if (debounced !== filters.q) setFilter({ q: debounced }); }, [debounced]);
-  useEffect(() => { if (filters.q !== q.trim()) setQ(filters.q); }, [filters.q]);
 
   const list = useList('/api/v1/tickets', apiQuery(filters, user));
   const { counts, reload: reloadCounts } = useViewCounts(filters, staff);
@@ -264,7 +250,7 @@ export function TicketsPage({ user, query }) {
   const [emptyTitle, emptyText] = (staff ? EMPTY_TEXT : CLIENT_EMPTY)[filters.view];
   const empty = narrowed
     ? html`<${Empty} title="No tickets match these filters.">
-        <button type="button" class="btn-link" id="tickets-clear-filters" onClick=${() => { setQ(''); setFilter({ status: '', priority: '', client_id: '', queue_id: '', assignee: '', q: '' }); }}>Clear the filters</button>
+        <button type="button" class="btn-link" id="tickets-clear-filters" onClick=${() => { setQ(''); clearFilters({ view: filters.view }); }}>Clear the filters</button>
         ${' '}to see the whole view.
       <//>`
     : html`<${Empty} icon=${filters.view === 'all' ? 'list' : 'check'} title=${emptyTitle}>${emptyText}<//>`;
@@ -284,7 +270,7 @@ export function TicketsPage({ user, query }) {
       ${views.map(([v, label], i) => {
         const c = counts && counts[v];
         const active = filters.view === v;
-        return html`<a key=${v} id=${`ticket-view-${v}`} data-view=${v} href=${ticketsHash({ ...filters, view: v }, user)}
+        return html`<a key=${v} id=${`ticket-view-${v}`} data-view=${v} href=${hrefOf({ ...filters, view: v })}
             class=${active ? 'tab active' : 'tab'} aria-current=${active ? 'page' : undefined} title=${`${label} (${i + 1})`}>
           ${label}${c && html`<span class="tab-count" data-count=${c.n}>${c.n}${c.more ? '+' : ''}</span>`}
         </a>`;
@@ -303,7 +289,7 @@ export function TicketsPage({ user, query }) {
         <option value="">Any priority</option>
         ${PRIORITIES.map(([p, label]) => html`<option key=${p} value=${p}>${label}</option>`)}
       </select>
-      ${staff && html`<${ClientFilter} value=${filters.client_id} onChange=${(v) => setFilter({ client_id: v })} />`}
+      ${staff && html`<${ClientFilter} id="ticket-filter-client" value=${filters.client_id} onChange=${(v) => setFilter({ client_id: v })} />`}
       ${staff && queues.items.length > 0 && html`<select id="ticket-filter-queue" class="input input-auto" aria-label="Queue"
           value=${filters.queue_id} onChange=${(e) => setFilter({ queue_id: e.target.value })}>
         <option value="">All queues</option>
@@ -386,16 +372,6 @@ function BulkBar({ selected, busy, technicians, user, onAssign, onStatus, onPrio
   </div>`;
 }
 
-function ClientFilter({ value, onChange }) {
-  const clients = useClientOptions();
-  return html`<select id="ticket-filter-client" class="input input-auto" aria-label="Client" value=${value}
-      disabled=${clients.loading} onChange=${(e) => onChange(e.target.value)}>
-    <option value="">All clients</option>
-    ${value && !clients.items.some((c) => String(c.id) === value) && html`<option value=${value}>Client ${value}</option>`}
-    ${clients.items.map((c) => html`<option key=${c.id} value=${String(c.id)}>${c.name}</option>`)}
-  </select>`;
-}
-
 // ---------- a new ticket ----------
 
 const NEW_FIELDS = ['client_id', 'contact_id', 'subject', 'priority', 'category', 'description', 'queue_id', 'assignee_id', 'device_ids'];
@@ -412,9 +388,8 @@ export function NewTicketDialog({ user, clientId = '', onClose, onCreated }) {
     client_id: staff ? String(clientId || '') : '', contact_id: '', subject: '', priority: 'P3', category: '',
     description: '', queue_id: '', assignee_id: '', device_ids: [],
   });
-  const [errors, setErrors] = useState({});
-  const [error, setError] = useState('');
-  const [busy, setBusy] = useState(false);
+  const save = useForm({ fields: NEW_FIELDS });
+  const { errors, setErrors, invalid: inv } = save;
   const set = (k) => (e) => {
     const v = e.target.value;
     setForm((f) => ({ ...f, [k]: v }));
@@ -442,36 +417,27 @@ export function NewTicketDialog({ user, clientId = '', onClose, onCreated }) {
     ...f, device_ids: f.device_ids.includes(id) ? f.device_ids.filter((d) => d !== id) : [...f.device_ids, id],
   }));
 
-  const submit = async (e) => {
-    e.preventDefault();
-    const found = {};
-    if (staff && !form.client_id) found.client_id = 'Pick the client the ticket is for.';
-    if (!form.subject.trim()) found.subject = 'Say in a line what is wrong.';
-    setErrors(found);
-    setError('');
-    if (Object.keys(found).length) return;
-    const body = { subject: form.subject.trim(), priority: form.priority };
-    if (staff) body.client_id = Number(form.client_id);
-    if (form.description.trim()) body.description = form.description;
-    if (form.category.trim()) body.category = form.category.trim();
-    if (form.device_ids.length) body.device_ids = form.device_ids;
-    if (staff && form.contact_id) body.contact_id = Number(form.contact_id);
-    if (staff && form.queue_id) body.queue_id = Number(form.queue_id);
-    if (staff && form.assignee_id) body.assignee_id = form.assignee_id === 'me' ? user.id : Number(form.assignee_id);
-    setBusy(true);
-    try {
+  const submit = save.onSubmit({
+    check: () => {
+      const found = {};
+      if (staff && !form.client_id) found.client_id = 'Pick the client the ticket is for.';
+      if (!form.subject.trim()) found.subject = 'Say in a line what is wrong.';
+      return found;
+    },
+    send: async () => {
+      const body = { subject: form.subject.trim(), priority: form.priority };
+      if (staff) body.client_id = Number(form.client_id);
+      if (form.description.trim()) body.description = form.description;
+      if (form.category.trim()) body.category = form.category.trim();
+      if (form.device_ids.length) body.device_ids = form.device_ids;
+      if (staff && form.contact_id) body.contact_id = Number(form.contact_id);
+      if (staff && form.queue_id) body.queue_id = Number(form.queue_id);
+      if (staff && form.assignee_id) body.assignee_id = form.assignee_id === 'me' ? user.id : Number(form.assignee_id);
       const t = await api.post('/api/v1/tickets', body);
       forgetOptions();
       onCreated(t);
-    } catch (err) {
-      setBusy(false);
-      const field = err.detail && err.detail.field;
-      if (field && NEW_FIELDS.includes(field)) setErrors({ [field]: err.message });
-      else setError(err.message);
-    }
-  };
-
-  const inv = (k) => (errors[k] ? 'true' : 'false');
+    },
+  });
   return html`<${Dialog} id="ticket-dialog" title="New ticket" onClose=${onClose} wide>
     <form class="dialog-form" onSubmit=${submit} novalidate>
       <div class="dialog-body">
@@ -543,11 +509,11 @@ export function NewTicketDialog({ user, clientId = '', onClose, onCreated }) {
               </div>`}
           ${errors.device_ids && html`<p class="field-error" role="alert">${errors.device_ids}</p>`}
         </div>`}
-        ${error && html`<p class="form-error" id="ticket-error" role="alert"><${Icon} name="alert" />${error}</p>`}
+        <${FormError} id="ticket-error" message=${errors.form} />
       </div>
       <div class="dialog-foot">
         <button type="button" class="btn" onClick=${onClose}>Cancel</button>
-        <${SubmitButton} id="ticket-submit" busy=${busy} label="Open ticket" busyLabel="Opening…" />
+        <${SubmitButton} id="ticket-submit" busy=${save.busy} label="Open ticket" busyLabel="Opening…" />
       </div>
     </form>
   <//>`;

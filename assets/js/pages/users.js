@@ -10,6 +10,7 @@ import { Dialog, ConfirmDialog } from '../components/dialog.js';
 import { DataTable, LoadMore } from '../components/table.js';
 import { Field, Time, Empty, LoadError, PageHead, SubmitButton, RoleBadge, StatusBadge, Spinner } from '../components/ui.js';
 import { notify } from '../components/toast.js';
+import { useForm, FormError } from '../components/form.js';
 import { plural, userClientName, generatePassword, initials, MIN_PASSWORD, PASSWORD_HINT, ROLE_LABELS } from '../format.js';
 
 export function UsersPage({ user: me }) {
@@ -142,38 +143,29 @@ function RoleSelect({ id, value, onChange, disabled }) {
 // Client ids come from a <select> as strings; send numbers when the API's ids are numbers.
 const clientIdFrom = (v) => (v === '' ? null : /^\d+$/.test(v) ? Number(v) : v);
 
-/** Maps an API error onto the field it names (detail.field), else onto the form. */
-function fieldErrors(err, fields) {
-  const field = err.detail && err.detail.field;
-  return fields.includes(field) ? { [field]: err.message } : { form: err.message };
-}
-
 function AddUserDialog({ onClose, onAdded }) {
   const [form, setForm] = useState({ email: '', name: '', role: 'technician', client_id: '', password: '' });
   const [showPassword, setShowPassword] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [errors, setErrors] = useState({});
+  // An address already taken (409) shows at the e-mail.
+  const save = useForm({ fields: ['email', 'name', 'role', 'client_id', 'password'], conflict: 'email' });
+  const { errors } = save;
   const set = (k) => (v) => setForm((f) => ({ ...f, [k]: v }));
 
-  const submit = async (e) => {
-    e.preventDefault();
-    const errs = {};
-    if (!/^[^\s@]+@[^\s@]+$/.test(form.email.trim())) errs.email = 'Enter an e-mail address, e.g. jane@example.com.';
-    if (form.role === 'client' && !form.client_id) errs.client_id = 'Choose the client this contact belongs to.';
-    if (!form.password) errs.password = 'Enter a password, or press “Generate”.';
-    else if ([...form.password].length < MIN_PASSWORD) errs.password = `The password must be at least ${MIN_PASSWORD} characters long.`;
-    setErrors(errs);
-    if (Object.keys(errs).length) return;
-    setBusy(true);
-    const body = { email: form.email.trim(), name: form.name.trim(), role: form.role, password: form.password };
-    if (form.role === 'client') body.client_id = clientIdFrom(form.client_id);
-    try {
+  const submit = save.onSubmit({
+    check: () => {
+      const errs = {};
+      if (!/^[^\s@]+@[^\s@]+$/.test(form.email.trim())) errs.email = 'Enter an e-mail address, e.g. jane@example.com.';
+      if (form.role === 'client' && !form.client_id) errs.client_id = 'Choose the client this contact belongs to.';
+      if (!form.password) errs.password = 'Enter a password, or press “Generate”.';
+      else if ([...form.password].length < MIN_PASSWORD) errs.password = `The password must be at least ${MIN_PASSWORD} characters long.`;
+      return errs;
+    },
+    send: async () => {
+      const body = { email: form.email.trim(), name: form.name.trim(), role: form.role, password: form.password };
+      if (form.role === 'client') body.client_id = clientIdFrom(form.client_id);
       onAdded(await api.post('/api/v1/users', body));
-    } catch (err) {
-      setBusy(false);
-      setErrors(err.status === 409 ? { email: err.message } : fieldErrors(err, ['email', 'name', 'role', 'client_id', 'password']));
-    }
-  };
+    },
+  });
 
   const generate = () => { set('password')(generatePassword()); setShowPassword(true); };
 
@@ -205,11 +197,11 @@ function AddUserDialog({ onClose, onAdded }) {
             <button type="button" class="btn" id="generate-password" onClick=${generate}><${Icon} name="dice" />Generate</button>
           </div>
         <//>
-        ${errors.form && html`<p class="form-error" id="user-error" role="alert"><${Icon} name="alert" />${errors.form}</p>`}
+        <${FormError} id="user-error" message=${errors.form} />
       </div>
       <div class="dialog-foot">
         <button type="button" class="btn" onClick=${onClose}>Cancel</button>
-        <${SubmitButton} id="user-submit" busy=${busy} label="Add user" busyLabel="Adding…" />
+        <${SubmitButton} id="user-submit" busy=${save.busy} label="Add user" busyLabel="Adding…" />
       </div>
     </form>
   <//>`;
@@ -219,26 +211,20 @@ function EditUserDialog({ user, isSelf, onClose, onSaved }) {
   const [name, setName] = useState(user.name || '');
   const [role, setRole] = useState(user.role);
   const [clientId, setClientId] = useState(user.client_id == null ? '' : String(user.client_id));
-  const [busy, setBusy] = useState(false);
-  const [errors, setErrors] = useState({});
+  const save = useForm({ fields: ['name', 'role', 'client_id'] });
+  const { errors } = save;
 
-  const submit = async (e) => {
-    e.preventDefault();
-    if (role === 'client' && !clientId) { setErrors({ client_id: 'Choose the client this contact belongs to.' }); return; }
-    setErrors({});
-    setBusy(true);
-    const body = { name: name.trim() };
-    if (!isSelf) {
-      body.role = role;
-      body.client_id = role === 'client' ? clientIdFrom(clientId) : null;
-    }
-    try {
+  const submit = save.onSubmit({
+    check: () => (role === 'client' && !clientId ? { client_id: 'Choose the client this contact belongs to.' } : {}),
+    send: async () => {
+      const body = { name: name.trim() };
+      if (!isSelf) {
+        body.role = role;
+        body.client_id = role === 'client' ? clientIdFrom(clientId) : null;
+      }
       onSaved(await api.patch(path`/api/v1/users/${user.id}`, body));
-    } catch (err) {
-      setBusy(false);
-      setErrors(fieldErrors(err, ['name', 'role', 'client_id']));
-    }
-  };
+    },
+  });
 
   return html`<${Dialog} id="user-edit-dialog" title=${`Edit ${user.login}`} onClose=${onClose}>
     <form class="dialog-form" onSubmit=${submit} novalidate>
@@ -252,11 +238,11 @@ function EditUserDialog({ user, isSelf, onClose, onSaved }) {
         <//>
         ${role === 'client' && html`<${ClientSelect} id="edit-user-client" value=${clientId}
           onChange=${setClientId} error=${errors.client_id} />`}
-        ${errors.form && html`<p class="form-error" id="user-edit-error" role="alert"><${Icon} name="alert" />${errors.form}</p>`}
+        <${FormError} id="user-edit-error" message=${errors.form} />
       </div>
       <div class="dialog-foot">
         <button type="button" class="btn" onClick=${onClose}>Cancel</button>
-        <${SubmitButton} id="edit-user-submit" busy=${busy} label="Save" busyLabel="Saving…" />
+        <${SubmitButton} id="edit-user-submit" busy=${save.busy} label="Save" busyLabel="Saving…" />
       </div>
     </form>
   <//>`;
