@@ -20,10 +20,10 @@ use std::time::Instant;
 
 use steward::protocol::{Filesystem, Metrics, Report};
 use steward::rules::condition::{Condition, Op};
-use steward::services::engine::{self, Book, Context};
 use steward::rules::eval::KeyState;
 use steward::rules::scope::{DeviceFacts, Scope};
 use steward::rules::{Rule, defaults};
+use steward::services::engine::{self, Book, Context};
 
 const DEVICES: i64 = 10_000;
 const CLIENTS: i64 = 200;

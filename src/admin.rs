@@ -213,7 +213,7 @@ pub async fn run(
                 let (u, _) = users::by_login(c, &login)?
                     .ok_or_else(|| DbError::NotFound(format!("There is no user {login:?}.")))?;
                 if u.disabled {
-                    return Err(DbError::Conflict(format!("The user {login:?} is disabled.")));
+                    return Err(DbError::conflict("user", format!("The user {login:?} is disabled.")));
                 }
                 let t = now();
                 let expires_at = expires_in.map(|d| t + d.0.as_secs() as i64);

@@ -666,7 +666,7 @@ pub struct Seeded {
 }
 
 fn refused(r: Refusal) -> DbError {
-    DbError::Conflict(format!("sample data refused: {r:?}"))
+    DbError::Commit(format!("sample data refused: {r:?}"))
 }
 
 fn day_of(at: i64) -> String {
@@ -681,7 +681,7 @@ pub fn seed(conn: &Connection, hashes: &[String; 5], now: i64) -> Result<Seeded,
 
     // The 24/7 SLA for Contoso, beside the shipped business-hours "Standard" one.
     let around_the_clock = serde_json::to_string(&CalendarSpec::twenty_four_seven("Europe/London"))
-        .map_err(|e| DbError::Conflict(e.to_string()))?;
+        .map_err(|e| DbError::Encode(e.to_string()))?;
     conn.execute(
         "INSERT INTO sla_calendars (name, spec, created_at, updated_at) VALUES ('Around the clock', ?1, ?2, ?2)",
         params![around_the_clock, now],
@@ -689,7 +689,7 @@ pub fn seed(conn: &Connection, hashes: &[String; 5], now: i64) -> Result<Seeded,
     let calendar = conn.last_insert_rowid();
     let t = |first_response_minutes, resolution_minutes| Targets { first_response_minutes, resolution_minutes };
     let premium = SlaPolicy { p1: t(15, 60), p2: t(30, 120), p3: t(60, 480), p4: t(240, 1440), warning_percent: 75 };
-    let premium = serde_json::to_string(&premium).map_err(|e| DbError::Conflict(e.to_string()))?;
+    let premium = serde_json::to_string(&premium).map_err(|e| DbError::Encode(e.to_string()))?;
     conn.execute(
         "INSERT INTO sla_policies (name, calendar_id, targets, created_at, updated_at)
          VALUES ('Premium 24/7', ?1, ?2, ?3, ?3)",
@@ -729,7 +729,7 @@ pub fn seed(conn: &Connection, hashes: &[String; 5], now: i64) -> Result<Seeded,
     // Shifts: Maria early, Sam late, Lee office hours; all in the MSP's time zone.
     for (id, from, to) in [(techs[0], "07:00", "15:00"), (techs[1], "12:00", "20:00"), (techs[2], "09:00", "17:00")] {
         let spec = serde_json::to_string(&CalendarSpec::weekdays("Europe/London", &[(from, to)]))
-            .map_err(|e| DbError::Conflict(e.to_string()))?;
+            .map_err(|e| DbError::Encode(e.to_string()))?;
         conn.execute(
             "INSERT INTO technician_schedules (user_id, spec, updated_at) VALUES (?1, ?2, ?3)",
             params![id, spec, now],

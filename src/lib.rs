@@ -18,6 +18,7 @@ pub mod monitoring;
 pub mod netaddr;
 pub mod notify;
 pub mod protocol;
+pub mod refusal;
 pub mod rules;
 pub mod server;
 pub mod services;

@@ -124,7 +124,7 @@ pub fn set_timezone(conn: &Connection, id: i64, timezone: &str, now: i64) -> Res
 }
 
 fn name_taken(e: DbError, message: String) -> DbError {
-    if e.is_unique_violation() { DbError::Conflict(message) } else { e }
+    if e.is_unique_violation() { DbError::conflict("name", message) } else { e }
 }
 
 const SITE_COLUMNS: &str = "id, client_id, name, address, timezone, created_at, updated_at";

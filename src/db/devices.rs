@@ -322,7 +322,7 @@ fn store_report(conn: &Connection, device_id: i64, r: &Report, now: i64) -> Resu
     .execute(params![device_id, r.seq as i64, r.collected_at, now])?;
     let m = &r.metrics;
     metrics::record(conn, device_id, r.collected_at, &series::points(m))?;
-    let json = serde_json::to_string(m).map_err(|e| DbError::Conflict(e.to_string()))?;
+    let json = serde_json::to_string(m).map_err(|e| DbError::Encode(e.to_string()))?;
     // "Latest" is the report the agent made last, by its own numbering, not by the date it
     // carries: a clock that jumped (either way) cannot pin an old report as the newest.
     conn.prepare_cached(
@@ -348,7 +348,7 @@ fn store_report(conn: &Connection, device_id: i64, r: &Report, now: i64) -> Resu
         store_inventory(conn, device_id, r.collected_at, inv)?;
     }
     if let Some(p) = &r.patches {
-        let json = serde_json::to_string(p).map_err(|e| DbError::Conflict(e.to_string()))?;
+        let json = serde_json::to_string(p).map_err(|e| DbError::Encode(e.to_string()))?;
         let since: Option<i64> = if p.known && p.security > 0 {
             let previous: Option<i64> = conn
                 .query_row("SELECT security_since FROM device_patches WHERE device_id = ?1", [device_id], |r| r.get(0))
@@ -365,7 +365,7 @@ fn store_report(conn: &Connection, device_id: i64, r: &Report, now: i64) -> Resu
         )?;
     }
     if let Some(s) = &r.smart {
-        let json = serde_json::to_string(s).map_err(|e| DbError::Conflict(e.to_string()))?;
+        let json = serde_json::to_string(s).map_err(|e| DbError::Encode(e.to_string()))?;
         conn.execute(
             "INSERT OR REPLACE INTO device_smart (device_id, collected_at, smart_json) VALUES (?1, ?2, ?3)",
             params![device_id, r.collected_at, json],
@@ -377,7 +377,7 @@ fn store_report(conn: &Connection, device_id: i64, r: &Report, now: i64) -> Resu
 fn store_inventory(conn: &Connection, device_id: i64, at: i64, inv: &Inventory) -> Result<(), DbError> {
     let mut without_packages = inv.clone();
     without_packages.packages.clear();
-    let json = serde_json::to_string(&without_packages).map_err(|e| DbError::Conflict(e.to_string()))?;
+    let json = serde_json::to_string(&without_packages).map_err(|e| DbError::Encode(e.to_string()))?;
     conn.execute(
         "INSERT OR REPLACE INTO device_inventory (device_id, collected_at, inventory_json) VALUES (?1, ?2, ?3)",
         params![device_id, at, json],

@@ -153,7 +153,7 @@ pub struct NewArticle {
 }
 
 fn tags_json(tags: &[String]) -> Result<String, DbError> {
-    serde_json::to_string(tags).map_err(|e| DbError::Conflict(e.to_string()))
+    serde_json::to_string(tags).map_err(|e| DbError::Encode(e.to_string()))
 }
 
 pub fn create(conn: &Connection, a: &NewArticle, now: i64) -> Result<Article, DbError> {

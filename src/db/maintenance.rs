@@ -119,7 +119,7 @@ pub fn get(conn: &Connection, id: i64) -> Result<Option<MaintenanceWindow>, DbEr
 }
 
 fn schedule_json(schedule: &Schedule) -> Result<String, DbError> {
-    serde_json::to_string(schedule).map_err(|e| DbError::Conflict(format!("the schedule cannot be stored: {e}")))
+    serde_json::to_string(schedule).map_err(|e| DbError::Encode(format!("the schedule cannot be stored: {e}")))
 }
 
 pub fn insert(

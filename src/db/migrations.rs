@@ -47,7 +47,7 @@ pub fn migrate(conn: &mut Connection, path: &Path) -> Result<(), DbError> {
             if rebuilds {
                 let broken: i64 = tx.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| r.get(0))?;
                 if broken > 0 {
-                    return Err(DbError::Conflict(format!(
+                    return Err(DbError::Migration(format!(
                         "migration {version} would leave {broken} rows pointing at nothing; nothing was changed"
                     )));
                 }

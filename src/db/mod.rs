@@ -46,28 +46,79 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
     #[error("database error: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    Sqlite(rusqlite::Error),
+    /// SQLite could not grow the database or its journal: the disk (or its quota) is full.
+    #[error("the disk holding the database is full: {0}")]
+    DiskFull(String),
+    /// The batch this write was part of could not be committed; nothing of it was stored.
+    #[error("the write could not be committed: {0}")]
+    Commit(String),
     #[error(
         "the database {path} was made by a newer version of Steward (schema version {found}; this \
          binary knows up to {known}). Run the newer steward, or restore a backup made by this version."
     )]
     TooNew { path: PathBuf, found: i64, known: i64 },
-    #[error("cannot open the database {path}: {source}")]
-    Open { path: PathBuf, source: rusqlite::Error },
+    #[error("cannot open the database {}: {cause}", path.display())]
+    Open { path: PathBuf, cause: String },
     #[error("the database writer has stopped")]
     WriterGone,
     #[error("a database job panicked")]
     Panicked,
+    /// A stored value this version cannot read (a rule's condition from a newer version, say).
+    #[error("a stored value cannot be read: {0}")]
+    Unreadable(String),
+    /// A schema migration refused to run; nothing of it was applied.
+    #[error("{0}")]
+    Migration(String),
     /// A value could not be turned into its stored form (JSON): a bug, not the caller's fault.
     #[error("a value could not be encoded for storage: {0}")]
     Encode(String),
-    #[error("{0}")]
-    Conflict(String),
+    /// The domain refused the change (a name taken, a rule broken); names the field.
+    #[error(transparent)]
+    Refused(#[from] crate::refusal::Refusal),
     #[error("{0}")]
     NotFound(String),
 }
 
+impl From<rusqlite::Error> for DbError {
+    fn from(e: rusqlite::Error) -> Self {
+        if is_disk_full(&e) { DbError::DiskFull(e.to_string()) } else { DbError::Sqlite(e) }
+    }
+}
+
+/// SQLITE_FULL: the database or its write-ahead log could not grow.
+fn is_disk_full(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::DiskFull)
+}
+
+/// Why a batch could not be committed, as every job in it hears it.
+#[derive(Debug, Clone)]
+enum Fault {
+    DiskFull(String),
+    Other(String),
+}
+
+impl Fault {
+    fn of(e: &rusqlite::Error) -> Fault {
+        if is_disk_full(e) { Fault::DiskFull(e.to_string()) } else { Fault::Other(e.to_string()) }
+    }
+}
+
+impl From<Fault> for DbError {
+    fn from(f: Fault) -> Self {
+        match f {
+            Fault::DiskFull(m) => DbError::DiskFull(m),
+            Fault::Other(m) => DbError::Commit(m),
+        }
+    }
+}
+
 impl DbError {
+    /// A conflict with stored data (409), naming the field.
+    pub fn conflict(field: &'static str, message: impl Into<String>) -> DbError {
+        DbError::Refused(crate::refusal::Refusal::conflict(field, message))
+    }
+
     /// True when a UNIQUE constraint refused the write (a duplicate name, say).
     pub fn is_unique_violation(&self) -> bool {
         matches!(self, DbError::Sqlite(rusqlite::Error::SqliteFailure(e, _))
@@ -80,7 +131,7 @@ trait WriteJob: Send {
     /// Does the work; false means it failed and its savepoint must be rolled back.
     fn run(&mut self, conn: &Connection) -> bool;
     /// Answers the caller: its own result if the batch committed, else the commit's error.
-    fn finish(self: Box<Self>, commit: Result<(), String>);
+    fn finish(self: Box<Self>, commit: Result<(), Fault>);
 }
 
 struct TypedJob<R, F> {
@@ -102,10 +153,10 @@ where
         ok
     }
 
-    fn finish(self: Box<Self>, commit: Result<(), String>) {
+    fn finish(self: Box<Self>, commit: Result<(), Fault>) {
         let outcome = match (commit, self.result) {
             (Ok(()), Some(result)) => result,
-            (Err(e), _) => Err(DbError::Conflict(format!("the write could not be committed: {e}"))),
+            (Err(fault), _) => Err(fault.into()),
             (Ok(()), None) => Err(DbError::WriterGone),
         };
         let _ = self.reply.send(outcome);
@@ -213,6 +264,33 @@ impl Db {
     }
 }
 
+/// Why `path` could not be created, in words: the folder missing, or not writable and why.
+fn cannot_write(path: &Path, e: &std::io::Error) -> String {
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    if !dir.is_dir() {
+        return format!("the data folder {} does not exist or is not a folder ({e})", dir.display());
+    }
+    format!(
+        "the data folder {} cannot be written ({e}); make it writable by the user running Steward, or choose \
+         another with --data-dir",
+        dir.display()
+    )
+}
+
+/// A problem with the database's folder that would stop SQLite, which needs to create its
+/// write-ahead log and shared-memory files beside the database: `None` if the folder is writable.
+fn folder_problem(path: &Path) -> Option<String> {
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let probe = dir.join(format!(".steward-write-check-{}", std::process::id()));
+    match std::fs::OpenOptions::new().write(true).create_new(true).open(&probe) {
+        Ok(_) => {
+            let _ = std::fs::remove_file(&probe);
+            None
+        }
+        Err(e) => Some(cannot_write(path, &e)),
+    }
+}
+
 /// Opens one connection with the settings every connection shares.
 pub fn open_connection(path: &Path, read_only: bool) -> Result<Connection, DbError> {
     // The database holds password and key hashes. Readers open after the writer, so once is enough.
@@ -223,13 +301,19 @@ pub fn open_connection(path: &Path, read_only: bool) -> Result<Connection, DbErr
                     tracing::info!(file = %file.display(), "made the database file readable by its owner only (0600)");
                 }
             }
+            // It does not exist and cannot be made: say why, with the folder.
+            Err(e) if !path.exists() => {
+                return Err(DbError::Open { path: path.to_owned(), cause: cannot_write(path, &e) });
+            }
             // Someone else's file (root ran a command, say): SQLite may still open it; say why it stays.
             Err(e) => tracing::warn!(file = %path.display(), error = %e, "cannot make the database file owner-only"),
         }
     }
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let conn =
-        Connection::open_with_flags(path, flags).map_err(|source| DbError::Open { path: path.to_owned(), source })?;
+    let conn = Connection::open_with_flags(path, flags).map_err(|source| DbError::Open {
+        path: path.to_owned(),
+        cause: folder_problem(path).unwrap_or_else(|| source.to_string()),
+    })?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.execute_batch(
         "PRAGMA journal_mode = WAL;
@@ -262,25 +346,26 @@ fn writer_loop(conn: Connection, jobs: std::sync::mpsc::Receiver<Job>) {
 
 fn run_batch(conn: &Connection, mut batch: Vec<Job>) {
     if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
-        let msg = e.to_string();
-        tracing::error!(error = %msg, "cannot start a write transaction");
+        tracing::error!(error = %e, "cannot start a write transaction");
+        let fault = Fault::of(&e);
         for job in batch {
-            job.finish(Err(msg.clone()));
+            job.finish(Err(fault.clone()));
         }
         return;
     }
-    let mut failures: Vec<Option<String>> = Vec::with_capacity(batch.len());
+    let mut failures: Vec<Option<Fault>> = Vec::with_capacity(batch.len());
     for job in batch.iter_mut() {
         if let Err(e) = conn.execute_batch("SAVEPOINT job") {
-            failures.push(Some(e.to_string()));
+            failures.push(Some(Fault::of(&e)));
             continue;
         }
         let ok = job.run(conn);
         let end = if ok { "RELEASE job" } else { "ROLLBACK TO job; RELEASE job" };
-        failures.push(conn.execute_batch(end).err().map(|e| e.to_string()));
+        failures.push(conn.execute_batch(end).err().map(|e| Fault::of(&e)));
     }
-    let commit = conn.execute_batch("COMMIT").map_err(|e| e.to_string());
-    if commit.is_err() {
+    let commit = conn.execute_batch("COMMIT").map_err(|e| Fault::of(&e));
+    if let Err(fault) = &commit {
+        tracing::error!(?fault, "a write transaction could not be committed; its writes were rolled back");
         let _ = conn.execute_batch("ROLLBACK");
     }
     for (job, failure) in batch.into_iter().zip(failures) {
@@ -361,7 +446,7 @@ mod tests {
                         [format!("client {i}")],
                     )?;
                     if i % 5 == 0 {
-                        return Err(DbError::Conflict("refused on purpose".into()));
+                        return Err(DbError::conflict("name", "refused on purpose"));
                     }
                     Ok(i)
                 })

@@ -229,7 +229,7 @@ pub fn retry_now(
 
 /// Queues `message` for one channel only, whatever its severity filter (the "send test" button).
 pub fn enqueue_for(conn: &Connection, channel_id: i64, message: &Message, now: i64) -> Result<Delivery, DbError> {
-    let json = serde_json::to_string(message).map_err(|e| DbError::Conflict(e.to_string()))?;
+    let json = serde_json::to_string(message).map_err(|e| DbError::Encode(e.to_string()))?;
     conn.execute(
         "INSERT INTO outbox (channel_id, alert_id, event, message_json, created_at, next_attempt_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?5)",

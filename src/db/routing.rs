@@ -308,7 +308,7 @@ pub fn technicians(conn: &Connection, now: i64) -> Result<Vec<Technician>, DbErr
 pub fn set_schedule(conn: &Connection, user_id: i64, spec: Option<&CalendarSpec>, now: i64) -> Result<(), DbError> {
     match spec {
         Some(spec) => {
-            let json = serde_json::to_string(spec).map_err(|e| DbError::Conflict(e.to_string()))?;
+            let json = serde_json::to_string(spec).map_err(|e| DbError::Encode(e.to_string()))?;
             conn.prepare_cached(
                 "INSERT INTO technician_schedules (user_id, spec, updated_at) VALUES (?1, ?2, ?3)
                  ON CONFLICT (user_id) DO UPDATE SET spec = excluded.spec, updated_at = excluded.updated_at",

@@ -12,7 +12,7 @@ const COLUMNS: &str = "id, name, enabled, scope, scope_id, scope_tag, condition_
     renotify_secs, builtin, ticket_policy";
 
 fn bad(e: impl std::fmt::Display) -> DbError {
-    DbError::Conflict(e.to_string())
+    DbError::Unreadable(e.to_string())
 }
 
 fn from_row(r: &Row) -> rusqlite::Result<Result<Rule, DbError>> {

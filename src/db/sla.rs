@@ -52,7 +52,7 @@ pub fn calendar(conn: &Connection, id: i64) -> Result<Option<CalendarView>, DbEr
 }
 
 fn json<T: Serialize>(v: &T) -> Result<String, DbError> {
-    serde_json::to_string(v).map_err(|e| DbError::Conflict(e.to_string()))
+    serde_json::to_string(v).map_err(|e| DbError::Encode(e.to_string()))
 }
 
 /// Whether a calendar other than `except` already has this name.

@@ -208,7 +208,7 @@ pub fn list(
         [one] => terms.push(format!("t.status = {}", bind(Value::Text(one.as_str().into())))),
         many => {
             let list = serde_json::to_string(&many.iter().map(|s| s.as_str()).collect::<Vec<_>>())
-                .map_err(|e| DbError::Conflict(e.to_string()))?;
+                .map_err(|e| DbError::Encode(e.to_string()))?;
             // The `+` keeps SQLite from sorting every ticket of these statuses instead of walking
             // the queue order, where the active ones (those with running clocks) come first.
             terms.push(format!("+t.status IN (SELECT value FROM json_each({}))", bind(Value::Text(list))));

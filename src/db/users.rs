@@ -99,7 +99,7 @@ pub fn insert(conn: &Connection, u: &NewUser, now: i64) -> Result<User, DbError>
         Err(e) => {
             let e = DbError::from(e);
             if e.is_unique_violation() {
-                Err(DbError::Conflict(format!("A user with login {:?} already exists.", u.login)))
+                Err(DbError::conflict("login", format!("A user with login {:?} already exists.", u.login)))
             } else {
                 Err(e)
             }
@@ -125,7 +125,7 @@ pub fn update(conn: &Connection, id: i64, ch: &UserChanges, now: i64) -> Result<
         None => None,
     };
     if role == Role::Client && client_id.is_none() {
-        return Err(DbError::Conflict("A user with the client role needs a client.".into()));
+        return Err(crate::refusal::Refusal::invalid("client_id", "A user with the client role needs a client.").into());
     }
     let client_id = if role == Role::Client { client_id } else { None };
     conn.execute(

@@ -10,6 +10,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use crate::db::DbError;
+use crate::refusal::Refusal;
 
 #[derive(Debug)]
 pub struct ApiError {
@@ -64,11 +65,37 @@ impl ApiError {
 }
 
 impl From<DbError> for ApiError {
+    /// What a caller may know of a database outcome: a refusal or a missing object in words, a
+    /// full disk as 507 (agents keep their reports and retry), anything else as a bare 500 with
+    /// the cause in the log.
     fn from(e: DbError) -> Self {
         match e {
-            DbError::Conflict(m) => ApiError::conflict(m),
+            DbError::Refused(r) => r.into(),
             DbError::NotFound(m) => ApiError::not_found(m),
+            DbError::DiskFull(cause) => {
+                tracing::error!(error = %cause, "the disk holding the database is full; writes are refused until space is freed");
+                let mut e = ApiError::new(
+                    StatusCode::INSUFFICIENT_STORAGE,
+                    "The server's disk is full, so nothing was saved. Try again once an administrator has freed space.",
+                );
+                e.headers.push((header::RETRY_AFTER, HeaderValue::from_static("60")));
+                e
+            }
             other => ApiError::internal(other),
+        }
+    }
+}
+
+impl From<Refusal> for ApiError {
+    fn from(r: Refusal) -> Self {
+        match r {
+            Refusal::Invalid { field, message } => ApiError::bad_field(field, message),
+            Refusal::Conflict { field, message } => {
+                let mut e = ApiError::conflict(message);
+                e.detail = Some(json!({ "field": field }));
+                e
+            }
+            Refusal::NotAllowed(message) => ApiError::forbidden(message),
         }
     }
 }

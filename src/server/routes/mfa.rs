@@ -362,10 +362,10 @@ pub async fn remove_passkey(
             let Some(name) = db_passkeys::delete(c, user_id, id)? else { return Ok(false) };
             if required && users::totp(c, user_id)?.enabled_at.is_none() && db_passkeys::count(c, user_id)? == 0 {
                 // Rolls the deletion back with the rest of this write.
-                return Err(DbError::Conflict(
+                return Err(DbError::conflict(
+                    "id",
                     "Your role must use a second factor here ([auth] require_mfa_for): add another passkey or an \
-                     authenticator app before removing this one."
-                        .into(),
+                     authenticator app before removing this one.",
                 ));
             }
             audit::record(c, now(), &who, "mfa.passkey_removed", &name, "passkey")?;

@@ -132,8 +132,9 @@ pub async fn update(
             // Nobody demotes or disables themself, so the last admin can never lock everyone out.
             let demoted = changes.role.is_some_and(|r| r != current.role);
             if id == by && (demoted || changes.disabled == Some(true)) {
-                return Err(DbError::Conflict(
-                    "You cannot change your own role or disable yourself; ask another admin.".into(),
+                return Err(DbError::conflict(
+                    if demoted { "role" } else { "disabled" },
+                    "You cannot change your own role or disable yourself; ask another admin.",
                 ));
             }
             if let Some(Some(client)) = changes.client_id

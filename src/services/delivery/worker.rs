@@ -190,7 +190,7 @@ async fn deliver(state: &Delivery, client: &reqwest::Client, row: &Due, m: Messa
                     let notice = store::insert_app_notice(c, channel_id, &m, t)?;
                     // Already finished (which one loop never lets happen): store nothing twice.
                     if !store::mark_delivered(c, id, t)? {
-                        return Err(DbError::Conflict("the delivery was already finished".into()));
+                        return Err(DbError::conflict("id", "the delivery was already finished"));
                     }
                     Ok(notice)
                 })
