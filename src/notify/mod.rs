@@ -296,7 +296,7 @@ mod tests {
             subject: "Printer offline".into(),
             client_id: 3,
             client: "Acme".into(),
-            priority: "P2".into(),
+            priority: crate::tickets::Priority::P2,
             assignee: Some("Tina".into()),
             ..Default::default()
         }

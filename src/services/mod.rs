@@ -4,3 +4,4 @@
 
 pub mod alert_tickets;
 pub mod engine;
+pub mod tickets;

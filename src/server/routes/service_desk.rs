@@ -653,7 +653,7 @@ pub struct CalendarBody {
 fn recount(c: &rusqlite::Connection, policy_ids: &[i64], t: i64) -> Result<(), DbError> {
     for &p in policy_ids {
         for ticket in store::running_tickets_of_policy(c, p)? {
-            crate::db::tickets::recompute_sla(c, ticket, t)?;
+            crate::services::tickets::recompute_sla(c, ticket, t)?;
         }
     }
     Ok(())
