@@ -459,7 +459,7 @@ mod tests {
         let fr = &acme.breaches[0];
         assert_eq!(fr.due.as_deref(), Some("2026-11-03T10:00:00Z"), "the hour it had");
         assert_eq!(fr.breached_at.as_deref(), Some("2026-11-04T12:00:00Z"), "when Steward recorded it");
-        assert_eq!((fr.subject.as_str(), fr.priority.as_str()), ("=HYPERLINK(\"x\")", "P2"));
+        assert_eq!((fr.subject.as_str(), fr.priority), ("=HYPERLINK(\"x\")", Priority::P2));
         assert_eq!(fr.assignee.as_deref(), Some("Tess"));
         assert_eq!(acme.breaches[1].due.as_deref(), Some("2026-11-03T17:00:00Z"), "8 business hours");
 

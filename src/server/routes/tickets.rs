@@ -732,3 +732,24 @@ pub async fn bulk(
     }
     Ok(Json(result))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_priority_or_status_that_is_none_of_ours_is_refused_naming_the_field() {
+        let body = json!({ "version": 1, "priority": 5, "status": " open " });
+        let patch: TicketPatch = serde_json::from_value(body).unwrap();
+        let e = priority(patch.priority).unwrap_err();
+        assert_eq!(
+            (e.message.as_str(), e.detail),
+            ("priority 5 is not one of P1, P2, P3, P4.", Some(json!({ "field": "priority" })))
+        );
+        assert_eq!(status("status", patch.status).unwrap(), Some(Status::Open), "blanks around are forgiven");
+        let bulk: BulkChanges = serde_json::from_value(json!({ "status": "done", "priority": "p1" })).unwrap();
+        let e = status("changes.status", bulk.status).unwrap_err();
+        assert_eq!(e.message, "changes.status \"done\" is not one of new, open, pending, resolved, closed.");
+        assert_eq!(priority(bulk.priority).unwrap(), Some(Priority::P1));
+    }
+}
