@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 
 use rusqlite::params;
 use steward::db::tickets::{self, AssigneeFilter, TicketFilter};
-use steward::tickets::sla::{Priority, Status};
+use steward::tickets::{Priority, Status};
 
 const STEWARD: &str = env!("CARGO_BIN_EXE_steward");
 const CLIENTS: i64 = 50;

@@ -24,13 +24,14 @@ use serde_json::json;
 
 use crate::cli::DemoArgs;
 use crate::config::Config;
-use crate::db::tickets::{self, NewTicket, NewTime, Refusal, Source, TicketChanges};
 use crate::db::users::{self, NewUser, Role};
 use crate::db::{DbError, clients, enroll_tokens, notifications};
 use crate::rules::condition::{Condition, Op};
 use crate::rules::scope::Scope;
 use crate::rules::{Rule, Severity, TicketPolicy};
-use crate::tickets::sla::{CalendarSpec, Priority, SlaPolicy, Status, Targets};
+use crate::services::tickets;
+use crate::tickets::sla::{CalendarSpec, SlaPolicy, Targets};
+use crate::tickets::{Author, NewTicket, NewTime, Priority, Refusal, Source, Status, TicketChanges};
 
 /// The file that marks a data folder as made by `steward demo`; it lists the demo's logins.
 pub const MARKER: &str = "demo.json";
@@ -876,14 +877,15 @@ pub fn seed(conn: &Connection, hashes: &[String; 5], now: i64) -> Result<Seeded,
             let at = (created + minutes * 60).min(now - 1);
             match step {
                 Reply(text) => {
-                    tickets::add_comment(conn, id, Some(tech), true, text, true, at)?;
+                    tickets::comment(conn, id, Author::Staff(tech), text, true, at)?;
                 }
                 Note(text) => {
-                    tickets::add_comment(conn, id, Some(tech), true, text, false, at)?;
+                    tickets::comment(conn, id, Author::Staff(tech), text, false, at)?;
                 }
                 ClientReply(text) => {
-                    let author = Some(portal_user).filter(|_| s.client == NORTHWIND);
-                    tickets::add_comment(conn, id, author, false, text, true, at)?;
+                    // Only Northwind has a portal user; the others' replies came by mail.
+                    let author = if s.client == NORTHWIND { Author::Client(portal_user) } else { Author::System };
+                    tickets::comment(conn, id, author, text, true, at)?;
                 }
                 Set(status) => {
                     let changes = TicketChanges { status: Some(status), ..Default::default() };
@@ -892,7 +894,7 @@ pub fn seed(conn: &Connection, hashes: &[String; 5], now: i64) -> Result<Seeded,
                 Time(minutes, billable, note) => {
                     let date = day_of(at);
                     let entry = NewTime { ticket_id: id, user_id: tech, minutes, billable, note, date: &date };
-                    tickets::add_time(conn, &entry, at)?;
+                    tickets::log_time(conn, &entry, at)?;
                 }
             }
         }

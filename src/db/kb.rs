@@ -20,7 +20,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::Serialize;
 
 use super::{DbError, rfc3339};
-use crate::tickets::markdown;
+use crate::tickets::{EventKind, EventRecord, Priority, Status, markdown};
 
 /// Marks the start of a matched word in a search snippet (a private-use character, never HTML).
 pub const MARK_START: char = '\u{E000}';
@@ -328,7 +328,7 @@ pub fn tags(conn: &Connection, client_only: bool) -> Result<Vec<TagCount>, DbErr
 pub struct LinkedTicket {
     pub id: i64,
     pub subject: String,
-    pub status: String,
+    pub status: Status,
 }
 
 /// The tickets an article is linked from, newest link first.
@@ -404,7 +404,8 @@ pub fn link(
         )?
         .execute(params![ticket_id, article_id, by, now])?;
     if added == 1 {
-        super::tickets::event(conn, ticket_id, now, Some(by), "article", None, Some(&article.title))?;
+        let linked = EventRecord::new(EventKind::Article, None, Some(article.title.clone()));
+        super::ticket_events::record(conn, ticket_id, now, Some(by), &linked)?;
         conn.prepare_cached("UPDATE tickets SET updated_at = ?2 WHERE id = ?1")?.execute(params![ticket_id, now])?;
     }
     let linked = conn
@@ -432,7 +433,13 @@ pub fn unlink(
     let Some(title) = title else { return Ok(Err(Refusal::NotLinked { ticket_id, article_id })) };
     conn.prepare_cached("DELETE FROM ticket_articles WHERE ticket_id = ?1 AND article_id = ?2")?
         .execute(params![ticket_id, article_id])?;
-    super::tickets::event(conn, ticket_id, now, Some(by), "article", Some(&title), None)?;
+    super::ticket_events::record(
+        conn,
+        ticket_id,
+        now,
+        Some(by),
+        &EventRecord::new(EventKind::Article, Some(title), None),
+    )?;
     conn.prepare_cached("UPDATE tickets SET updated_at = ?2 WHERE id = ?1")?.execute(params![ticket_id, now])?;
     Ok(Ok(()))
 }
@@ -523,8 +530,8 @@ pub fn suggestions(conn: &Connection, ticket_id: i64, client_only: bool) -> Resu
 pub struct TicketHit {
     pub id: i64,
     pub subject: String,
-    pub status: String,
-    pub priority: String,
+    pub status: Status,
+    pub priority: Priority,
     /// The client's name.
     pub client: String,
     /// Text around the match, from the description or a comment when the match is there, else

@@ -26,7 +26,10 @@ pub mod routing;
 pub mod rules;
 pub mod sessions;
 pub mod sla;
+pub mod ticket_comments;
+pub mod ticket_events;
 pub mod tickets;
+pub mod time_entries;
 pub mod users;
 
 use std::panic::AssertUnwindSafe;

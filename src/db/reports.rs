@@ -2,8 +2,8 @@
 //! where the technicians' time went (per technician, per client, billable or not).
 //!
 //! Both read what is already stored: the SLA flags each ticket carries (kept current by
-//! `tickets::recompute_sla`) and the time entries logged on tickets. The adding-up is done by
-//! pure functions (`clock_counts`, `percent_met`, `summarize_time`) so the arithmetic is tested
+//! `services::tickets::recompute_sla`) and the time entries logged on tickets. The adding-up is
+//! done by pure functions (`clock_counts`, `percent_met`, `summarize_time`) so the arithmetic is tested
 //! apart from SQL.
 
 use std::collections::BTreeMap;
@@ -12,6 +12,7 @@ use rusqlite::{Connection, params};
 use serde::Serialize;
 
 use super::{DbError, rfc3339};
+use crate::tickets::{Priority, Status};
 
 /// One SLA clock (first response or resolution) over a set of tickets.
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
@@ -66,9 +67,9 @@ impl Clock {
 pub struct SlaBreach {
     pub ticket_id: i64,
     pub subject: String,
-    pub priority: String,
+    pub priority: Priority,
     /// The ticket's status now.
-    pub status: String,
+    pub status: Status,
     pub clock: Clock,
     /// When the clock ran out (the due time it missed).
     pub due: Option<String>,
@@ -365,8 +366,8 @@ mod tests {
     use jiff::Timestamp;
 
     use super::*;
-    use crate::db::tickets::{self, NewTicket, NewTime, Source, TicketChanges};
-    use crate::tickets::sla::{Priority, Status};
+    use crate::services::tickets;
+    use crate::tickets::{Author, NewTicket, NewTime, Source, TicketChanges};
 
     fn db() -> (tempfile::TempDir, Connection) {
         let (dir, conn) = crate::db::test_database();
@@ -413,7 +414,7 @@ mod tests {
     }
 
     fn set_status(conn: &Connection, id: i64, status: Status, at: &str) {
-        let version = tickets::get(conn, id).unwrap().unwrap().version;
+        let version = crate::db::tickets::get(conn, id).unwrap().unwrap().version;
         let c = TicketChanges { status: Some(status), ..Default::default() };
         tickets::update(conn, id, version, &c, None, ts(at)).unwrap().unwrap();
     }
@@ -435,7 +436,7 @@ mod tests {
         // November 2026 on the default business calendar (Mon-Fri 08-17 UTC, P2: 1 h / 8 h).
         // Acme: answered and resolved in time.
         let met = open(&conn, ACME, "Printer jams", Priority::P2, "2026-11-02T09:00:00Z");
-        tickets::add_comment(&conn, met, Some(TESS), true, "On it", true, ts("2026-11-02T09:10:00Z")).unwrap();
+        tickets::comment(&conn, met, Author::Staff(TESS), "On it", true, ts("2026-11-02T09:10:00Z")).unwrap();
         set_status(&conn, met, Status::Resolved, "2026-11-02T10:00:00Z");
         // Acme: nobody answered for a day: both clocks breached (recorded at the next change).
         let late = open(&conn, ACME, "=HYPERLINK(\"x\")", Priority::P2, "2026-11-03T09:00:00Z");
@@ -458,7 +459,7 @@ mod tests {
         let fr = &acme.breaches[0];
         assert_eq!(fr.due.as_deref(), Some("2026-11-03T10:00:00Z"), "the hour it had");
         assert_eq!(fr.breached_at.as_deref(), Some("2026-11-04T12:00:00Z"), "when Steward recorded it");
-        assert_eq!((fr.subject.as_str(), fr.priority.as_str()), ("=HYPERLINK(\"x\")", "P2"));
+        assert_eq!((fr.subject.as_str(), fr.priority), ("=HYPERLINK(\"x\")", Priority::P2));
         assert_eq!(fr.assignee.as_deref(), Some("Tess"));
         assert_eq!(acme.breaches[1].due.as_deref(), Some("2026-11-03T17:00:00Z"), "8 business hours");
 
@@ -494,7 +495,7 @@ mod tests {
             (acme, TESS, 99, true, "2026-12-01"),
         ] {
             let e = NewTime { ticket_id: ticket, user_id: user, minutes, billable, note: "", date };
-            tickets::add_time(&conn, &e, 0).unwrap();
+            tickets::log_time(&conn, &e, 0).unwrap();
         }
         let r = time_report(&conn, "2026-11-01", "2026-11-30", None).unwrap();
         let m = |b, n| Minutes { billable_minutes: b, non_billable_minutes: n };

@@ -7,17 +7,8 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::Serialize;
 
 use super::DbError;
-use crate::tickets::routing::{self, Assignment, Member, RoutingRule, TicketFacts};
+use crate::tickets::routing::{self, Assignment, Member, Routed, RoutingRule, TicketFacts};
 use crate::tickets::sla::{Calendar, CalendarSpec};
-
-/// Where routing sent a new ticket, and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Routed {
-    pub queue_id: Option<i64>,
-    pub assignee_id: Option<i64>,
-    /// The routing rule that matched, by name; `None` when the queue was given.
-    pub rule: Option<String>,
-}
 
 /// Decides the queue and assignee of a ticket about to be opened. A given assignee stands; a
 /// given queue skips the rules; otherwise the first matching rule picks a queue or a person.
@@ -502,7 +493,7 @@ mod tests {
     }
 
     fn facts() -> TicketFacts<'static> {
-        TicketFacts { client_id: 1, category: "", source: "alert", device_tags: &[] }
+        TicketFacts { client_id: 1, category: "", source: crate::tickets::Source::Alert, device_tags: &[] }
     }
 
     // 2026-11-30 is a Monday; 10:00 UTC.

@@ -7,7 +7,8 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::{Deserialize, Serialize};
 
 use super::{DbError, rfc3339};
-use crate::tickets::sla::{CalendarSpec, SlaPolicy};
+use crate::tickets::Status;
+use crate::tickets::sla::{Calendar, CalendarSpec, SlaPolicy};
 
 /// A business calendar as pages show it.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -216,12 +217,46 @@ pub fn set_client_policy(conn: &Connection, client_id: i64, policy_id: Option<i6
         == 1)
 }
 
-/// Tickets whose clocks may still change under the given policy: to recompute after it changed.
+/// Tickets whose clocks may still change under the given policy (those not resolved or closed):
+/// to recompute after it changed.
 pub fn running_tickets_of_policy(conn: &Connection, policy_id: i64) -> Result<Vec<i64>, DbError> {
+    let [a, b, c] = Status::ACTIVE;
     Ok(conn
-        .prepare_cached("SELECT id FROM tickets WHERE sla_policy_id = ?1 AND status IN ('new', 'open', 'pending')")?
-        .query_map([policy_id], |r| r.get(0))?
+        .prepare_cached("SELECT id FROM tickets WHERE sla_policy_id = ?1 AND status IN (?2, ?3, ?4)")?
+        .query_map(params![policy_id, a, b, c], |r| r.get(0))?
         .collect::<Result<_, _>>()?)
+}
+
+/// The SLA policy for a new ticket of `client_id`: the client's own, else the default.
+pub fn policy_for_client(conn: &Connection, client_id: i64) -> Result<Option<i64>, DbError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT coalesce(
+                 (SELECT p.id FROM clients c JOIN sla_policies p ON p.id = c.sla_policy_id WHERE c.id = ?1),
+                 (SELECT id FROM sla_policies WHERE is_default = 1))",
+        )?
+        .query_row([client_id], |r| r.get(0))?)
+}
+
+/// The calendar and policy a ticket's clocks are measured with; `None` (logged) when either no
+/// longer reads as valid, so the ticket keeps its last figures rather than wrong ones.
+pub fn policy_of(conn: &Connection, policy_id: i64) -> Result<Option<(Calendar, SlaPolicy)>, DbError> {
+    let row: Option<(String, String)> = conn
+        .prepare_cached(
+            "SELECT c.spec, p.targets FROM sla_policies p JOIN sla_calendars c ON c.id = p.calendar_id WHERE p.id = ?1",
+        )?
+        .query_row([policy_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let Some((spec, targets)) = row else { return Ok(None) };
+    let calendar = serde_json::from_str::<CalendarSpec>(&spec).ok().and_then(|s| Calendar::new(s).ok());
+    let policy = serde_json::from_str::<SlaPolicy>(&targets).ok().filter(|p| p.validate().is_ok());
+    match (calendar, policy) {
+        (Some(c), Some(p)) => Ok(Some((c, p))),
+        _ => {
+            tracing::warn!(policy_id, "SLA policy or its calendar cannot be read; SLA figures not updated");
+            Ok(None)
+        }
+    }
 }
 
 #[cfg(test)]
@@ -253,8 +288,19 @@ mod tests {
         let gold = create_policy(&conn, &f, 0).unwrap();
         assert!(set_client_policy(&conn, 1, Some(gold), 0).unwrap());
         assert_eq!(policy(&conn, gold).unwrap().unwrap().clients, vec![ClientRef { id: 1, name: "Acme".into() }]);
-        assert_eq!(super::super::tickets::policy_for_client(&conn, 1).unwrap(), Some(gold));
+        assert_eq!(policy_for_client(&conn, 1).unwrap(), Some(gold));
         assert!(set_client_policy(&conn, 1, None, 0).unwrap());
-        assert_eq!(super::super::tickets::policy_for_client(&conn, 1).unwrap(), Some(1));
+        assert_eq!(policy_for_client(&conn, 1).unwrap(), Some(1));
+    }
+
+    #[test]
+    fn the_seeded_calendar_and_policy_are_the_documented_defaults() {
+        let (_dir, conn) = db();
+        let (calendar, policy) = policy_of(&conn, policy_for_client(&conn, 1).unwrap().unwrap()).unwrap().unwrap();
+        assert_eq!(policy, SlaPolicy::default());
+        assert_eq!(
+            calendar.spec(),
+            Calendar::new(CalendarSpec::weekdays("UTC", &[("08:00", "17:00")])).unwrap().spec()
+        );
     }
 }

@@ -133,13 +133,7 @@ impl SlaClock {
 
 /// The notice of a ticket's SLA warning (`breached` false) or breach, for the channels and for
 /// the people who must act. `base` is the server's public URL; `at` is RFC 3339.
-pub fn sla_message(
-    ticket: &crate::db::tickets::Ticket,
-    clock: SlaClock,
-    breached: bool,
-    base: &str,
-    at: &str,
-) -> Message {
+pub fn sla_message(ticket: &crate::tickets::Ticket, clock: SlaClock, breached: bool, base: &str, at: &str) -> Message {
     let (event, severity, what) = if breached {
         (Event::SlaBreach, Severity::Critical, "missed its SLA target")
     } else {
@@ -172,7 +166,7 @@ pub fn sla_message(
 
 /// The e-mail a ticket's contact gets when the MSP answers in public: the ticket in the subject
 /// line (so replies thread), who wrote, and what.
-pub fn reply_message(ticket: &crate::db::tickets::Ticket, author: &str, body: &str, link: &str, at: &str) -> Message {
+pub fn reply_message(ticket: &crate::tickets::Ticket, author: &str, body: &str, link: &str, at: &str) -> Message {
     Message {
         event: Event::TicketComment,
         severity: Severity::Warning,
@@ -222,13 +216,13 @@ pub fn test_message(channel_name: &str, client: Option<(i64, &str)>, by: &str, p
 mod tests {
     use super::*;
 
-    fn ticket() -> crate::db::tickets::Ticket {
-        crate::db::tickets::Ticket {
+    fn ticket() -> crate::tickets::Ticket {
+        crate::tickets::Ticket {
             id: 42,
             subject: "Printer offline".into(),
             client_id: 3,
             client: "Acme".into(),
-            priority: "P2".into(),
+            priority: crate::tickets::Priority::P2,
             assignee: Some("Tina".into()),
             ..Default::default()
         }
@@ -247,7 +241,7 @@ mod tests {
         assert!(!m.body.contains("\\n"), "real line breaks, not a backslash and an n");
         assert_eq!((m.client_id, m.link.as_str()), (Some(3), "https://rmm.example.com/#/tickets/42"));
 
-        let unassigned = crate::db::tickets::Ticket { assignee: None, ..ticket() };
+        let unassigned = crate::tickets::Ticket { assignee: None, ..ticket() };
         let w = sla_message(&unassigned, SlaClock::FirstResponse, false, "https://rmm.example.com", "x");
         assert_eq!((w.event, w.severity), (Event::SlaWarning, Severity::Warning));
         assert_eq!(w.title, "Ticket #42 is close to its SLA target for first response (Acme): Printer offline");

@@ -1,11 +1,12 @@
 //! Background work of the fleet: marks devices offline when their check-ins stop (and evaluates
 //! the offline rules in the same transaction), finishes timer holds, re-notifies unacknowledged
-//! alerts, and prunes metric history past its retention.
+//! alerts, prunes metric history past its retention, and runs the ticket timers (auto-close, SLA
+//! warnings and breaches) through `services::tickets`.
 
 use std::time::Duration;
 
 use crate::db::{devices, metrics, now, rules as stored_rules};
-use crate::services::engine;
+use crate::services::{engine, tickets};
 
 use super::live::LiveEvent;
 use super::state::AppState;
@@ -112,13 +113,11 @@ pub async fn ticket_closer(state: AppState) {
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     loop {
         tick.tick().await;
-        let t = now();
-        match state.db.write(move |c| crate::db::tickets::close_resolved(c, t - after, t)).await {
+        match state.db.write(move |c| tickets::close_resolved(c, after, now())).await {
             Ok(closed) if !closed.is_empty() => {
-                tracing::info!(?closed, "resolved tickets closed");
-                // Staff pages refresh; a contact sees the change on their next look.
-                for ticket_id in closed {
-                    state.live.send(LiveEvent::TicketChanged { ticket_id, client_id: 0 });
+                tracing::info!(closed = ?closed.iter().map(|t| t.id).collect::<Vec<_>>(), "resolved tickets closed");
+                for t in closed {
+                    state.live.send(LiveEvent::TicketChanged { ticket_id: t.id, client_id: t.client_id });
                 }
             }
             Ok(_) => {}
@@ -131,85 +130,29 @@ pub async fn ticket_closer(state: AppState) {
 const SLA_TICK: Duration = Duration::from_secs(5);
 
 /// Fires each SLA warning and breach once, when it happens: records it on the ticket and tells
-/// the notification channels that take the ticket's client.
+/// the notification channels that take the ticket's client and the people who must act.
 pub async fn sla_timer(state: AppState) {
     let mut tick = tokio::time::interval(SLA_TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     loop {
         tick.tick().await;
         let t = now();
+        // Look first on a read connection; take the write lock only when a clock is due.
         let due = state.db.read(move |c| crate::db::tickets::sla_due(c, t)).await;
         if !matches!(&due, Ok(ids) if !ids.is_empty()) {
             continue;
         }
         let base = state.public_url.trim_end_matches('/').to_owned();
-        match state.db.write(move |c| sla_notices(c, &base, t)).await {
-            Ok((0, _)) => {}
-            Ok((_, changed)) => {
-                state.notifications.wake.notify_one();
-                for (ticket_id, client_id) in changed {
+        match state.db.write(move |c| tickets::sla_notices(c, &base, t)).await {
+            Ok(done) => {
+                if done.queued > 0 {
+                    state.notifications.wake.notify_one();
+                }
+                for (ticket_id, client_id) in done.changed {
                     state.live.send(LiveEvent::TicketChanged { ticket_id, client_id });
                 }
             }
             Err(e) => tracing::warn!(error = %e, "SLA timer failed"),
         }
     }
-}
-
-/// Recomputes the SLA figures of tickets due for a change and queues a notice for each warning
-/// or breach that newly happened. Returns the number of deliveries queued and the tickets that
-/// warned or breached (ticket, client).
-fn sla_notices(c: &rusqlite::Connection, base: &str, t: i64) -> Result<(usize, Vec<(i64, i64)>), crate::db::DbError> {
-    use crate::notify::SlaClock;
-    let mut queued = 0;
-    let mut changed = Vec::new();
-    for id in crate::db::tickets::sla_due(c, t)? {
-        let news = crate::db::tickets::recompute_sla(c, id, t)?;
-        let Some(ticket) = crate::db::tickets::get(c, id)? else { continue };
-        if news.first_response_warned
-            || news.first_response_breached
-            || news.resolution_warned
-            || news.resolution_breached
-        {
-            changed.push((id, ticket.client_id));
-        }
-        let happened = [
-            (news.first_response_warned, SlaClock::FirstResponse, false),
-            (news.first_response_breached, SlaClock::FirstResponse, true),
-            (news.resolution_warned, SlaClock::Resolution, false),
-            (news.resolution_breached, SlaClock::Resolution, true),
-        ];
-        let recipients = if happened.iter().any(|(yes, _, _)| *yes) { sla_recipients(c, id)? } else { Vec::new() };
-        for (yes, clock, breached) in happened {
-            if !yes {
-                continue;
-            }
-            let message = crate::notify::sla_message(&ticket, clock, breached, base, &crate::db::rfc3339(t));
-            queued += crate::db::notifications::enqueue(c, &message, t)?;
-            // And to the people who must act: the assignee and the queue's escalation contact.
-            for address in &recipients {
-                queued += usize::from(crate::db::notifications::enqueue_to(c, address, &message, t)?);
-            }
-        }
-    }
-    Ok((queued, changed))
-}
-
-/// The e-mail addresses that hear of a ticket's SLA warnings and breaches beside the channels:
-/// its assignee's and its queue's escalation contact, each once.
-fn sla_recipients(c: &rusqlite::Connection, ticket_id: i64) -> Result<Vec<String>, crate::db::DbError> {
-    let (assignee, escalation): (Option<String>, Option<String>) = c
-        .prepare_cached(
-            "SELECT nullif(u.email, ''), nullif(q.escalation_email, '') FROM tickets t
-             LEFT JOIN users u ON u.id = t.assignee_id AND u.disabled = 0
-             LEFT JOIN queues q ON q.id = t.queue_id WHERE t.id = ?1",
-        )?
-        .query_row([ticket_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    let mut out: Vec<String> = Vec::new();
-    for a in [assignee, escalation].into_iter().flatten() {
-        if !out.iter().any(|o| o.eq_ignore_ascii_case(&a)) {
-            out.push(a);
-        }
-    }
-    Ok(out)
 }

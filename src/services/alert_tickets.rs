@@ -1,23 +1,17 @@
 //! Alerts into tickets: one ticket per alert (when the rule's policy says so), kept in step with
 //! it inside the same transaction. A re-fire or a change of severity adds a comment, not a
 //! ticket; recovery resolves the ticket with a system comment if nobody has worked it, otherwise
-//! it only says the condition cleared. Severity maps to priority: critical P2, warning P3 (P1 is
-//! for a person to declare: a whole business down, not one disk).
+//! it only says the condition cleared. What the ticket does is decided by `tickets::lifecycle`
+//! (severity to priority, following the alert, the recovery); the ticket service writes it.
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension};
 
-use crate::db::tickets::{self, NewTicket, Source, TicketChanges};
-use crate::db::{DbError, rules as stored};
+use super::tickets;
+use crate::db::{self, DbError, rules as stored};
 use crate::rules::scope::DeviceView;
 use crate::rules::{Rule, Severity, TicketPolicy};
-use crate::tickets::sla::{Priority, Status};
-
-pub fn priority_of(severity: Severity) -> Priority {
-    match severity {
-        Severity::Critical => Priority::P2,
-        Severity::Warning => Priority::P3,
-    }
-}
+use crate::tickets::lifecycle;
+use crate::tickets::{Author, NewTicket, Source};
 
 fn wanted(conn: &Connection, rule: &Rule) -> Result<bool, DbError> {
     Ok(match rule.tickets {
@@ -86,7 +80,7 @@ pub fn alert_opened(
         contact_id: None,
         source: Source::Alert,
         category: "monitoring".into(),
-        priority: priority_of(severity),
+        priority: lifecycle::priority_of(severity),
         queue_id: None,
         assignee_id: None,
         alert_id: Some(alert_id),
@@ -95,7 +89,7 @@ pub fn alert_opened(
     };
     match tickets::create(conn, &new, now)? {
         Ok(t) => {
-            conn.execute("UPDATE alerts SET ticket_id = ?2 WHERE id = ?1", params![alert_id, t.id])?;
+            db::tickets::set_alert_ticket(conn, alert_id, t.id)?;
             Ok(Some(t.id))
         }
         Err(refusal) => {
@@ -107,22 +101,12 @@ pub fn alert_opened(
 }
 
 fn system_comment(conn: &Connection, ticket_id: i64, body: &str, now: i64) -> Result<(), DbError> {
-    tickets::add_comment(conn, ticket_id, None, false, body, false, now)?;
+    tickets::comment(conn, ticket_id, Author::System, body, false, now)?;
     Ok(())
 }
 
-/// The alert's ticket, open or not.
-fn ticket_of(conn: &Connection, alert_id: i64) -> Result<Option<tickets::Ticket>, DbError> {
-    let id: Option<i64> =
-        conn.query_row("SELECT ticket_id FROM alerts WHERE id = ?1", [alert_id], |r| r.get(0)).optional()?.flatten();
-    match id {
-        Some(id) => tickets::get(conn, id),
-        None => Ok(None),
-    }
-}
-
 /// The alert opened again (flapping) or changed severity: a comment, and the ticket back in the
-/// queue (reopened, or raised in priority) if it needs to be.
+/// queue (reopened, or raised in priority) if it needs to be. A closed ticket is left alone.
 pub fn alert_changed(
     conn: &Connection,
     alert_id: i64,
@@ -130,41 +114,25 @@ pub fn alert_changed(
     what: &str,
     now: i64,
 ) -> Result<(), DbError> {
-    let Some(t) = ticket_of(conn, alert_id)? else { return Ok(()) };
-    if t.status == "closed" {
-        return Ok(());
-    }
+    let Some(t) = db::tickets::of_alert(conn, alert_id)? else { return Ok(()) };
+    let Some(changes) = lifecycle::alert_changed(&t, severity) else { return Ok(()) };
     system_comment(conn, t.id, what, now)?;
-    let wanted = priority_of(severity);
-    let raise = Priority::parse(&t.priority).is_some_and(|p| wanted < p);
-    let reopen = t.status == "resolved";
-    if raise || reopen {
-        let changes = TicketChanges {
-            priority: raise.then_some(wanted),
-            status: reopen.then_some(Status::Open),
-            ..Default::default()
-        };
-        if let Err(refusal) = tickets::update(conn, t.id, t.version, &changes, None, now)? {
-            tracing::warn!(ticket = t.id, ?refusal, "the alert's ticket could not follow it");
-        }
+    if !changes.is_empty()
+        && let Err(refusal) = tickets::update(conn, t.id, t.version, &changes, None, now)?
+    {
+        tracing::warn!(ticket = t.id, ?refusal, "the alert's ticket could not follow it");
     }
     Ok(())
 }
 
 /// The alert resolved: the ticket resolves with it unless someone has worked it.
 pub fn alert_resolved(conn: &Connection, alert_id: i64, summary: &str, now: i64) -> Result<(), DbError> {
-    let Some(t) = tickets::open_for_alert(conn, alert_id)? else { return Ok(()) };
-    if tickets::worked_by_someone(conn, t.id)? {
-        return system_comment(
-            conn,
-            t.id,
-            &format!("The condition cleared ({summary}). Resolve the ticket when the work is done."),
-            now,
-        );
-    }
-    system_comment(conn, t.id, &format!("Resolved automatically: the condition cleared ({summary})."), now)?;
-    let changes = TicketChanges { status: Some(Status::Resolved), ..Default::default() };
-    if let Err(refusal) = tickets::update(conn, t.id, t.version, &changes, None, now)? {
+    let Some(t) = db::tickets::open_for_alert(conn, alert_id)? else { return Ok(()) };
+    let cleared = lifecycle::alert_cleared(db::tickets::worked_by_someone(conn, t.id)?, summary);
+    system_comment(conn, t.id, &cleared.comment, now)?;
+    if let Some(changes) = cleared.changes
+        && let Err(refusal) = tickets::update(conn, t.id, t.version, &changes, None, now)?
+    {
         tracing::warn!(ticket = t.id, ?refusal, "the alert's ticket could not be resolved");
     }
     Ok(())

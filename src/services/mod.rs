@@ -8,3 +8,4 @@ pub mod delivery;
 pub mod engine;
 pub mod enrollment;
 pub mod live;
+pub mod tickets;

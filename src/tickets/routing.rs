@@ -4,6 +4,8 @@
 //! the members on shift at that moment. Everything here is pure; `db::routing` reads the rules,
 //! members and schedules and applies the answer.
 
+use super::Source;
+
 /// One routing rule as the router sees it. Empty texts and `None` match anything.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RoutingRule {
@@ -21,8 +23,7 @@ pub struct RoutingRule {
 pub struct TicketFacts<'a> {
     pub client_id: i64,
     pub category: &'a str,
-    /// "alert", "manual", "api" or "portal".
-    pub source: &'a str,
+    pub source: Source,
     /// Tags of the ticket's linked devices.
     pub device_tags: &'a [String],
 }
@@ -33,7 +34,7 @@ impl RoutingRule {
     pub fn matches(&self, t: &TicketFacts) -> bool {
         self.client_id.is_none_or(|c| c == t.client_id)
             && (self.category.is_empty() || self.category.eq_ignore_ascii_case(t.category.trim()))
-            && (self.source.is_empty() || self.source == t.source)
+            && (self.source.is_empty() || self.source == t.source.as_str())
             && (self.device_tag.is_empty()
                 || t.device_tags.iter().any(|tag| tag.eq_ignore_ascii_case(&self.device_tag)))
     }
@@ -42,6 +43,15 @@ impl RoutingRule {
 /// The first rule, in the order given, that matches the ticket.
 pub fn first_match<'a>(rules: &'a [RoutingRule], t: &TicketFacts) -> Option<&'a RoutingRule> {
     rules.iter().find(|r| r.matches(t))
+}
+
+/// Where routing sent a new ticket, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Routed {
+    pub queue_id: Option<i64>,
+    pub assignee_id: Option<i64>,
+    /// The routing rule that matched, by name; `None` when the queue was given.
+    pub rule: Option<String>,
 }
 
 /// How a queue hands out its tickets.
@@ -115,8 +125,8 @@ mod tests {
         }
     }
 
-    fn facts<'a>(client_id: i64, category: &'a str, source: &'a str, tags: &'a [String]) -> TicketFacts<'a> {
-        TicketFacts { client_id, category, source, device_tags: tags }
+    fn facts<'a>(client_id: i64, category: &'a str, source: &str, tags: &'a [String]) -> TicketFacts<'a> {
+        TicketFacts { client_id, category, source: Source::parse(source).unwrap(), device_tags: tags }
     }
 
     fn member(user_id: i64, on_shift: bool, open_tickets: i64) -> Member {

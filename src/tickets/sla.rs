@@ -50,12 +50,13 @@
 //! was recorded and notified stays recorded in storage even if an admin later edits the policy.
 
 use std::collections::BTreeSet;
-use std::fmt;
 
 use jiff::Timestamp;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
+
+use super::{Priority, Status};
 
 /// Seconds in a day of civil (wall-clock) time.
 const DAY: i64 = 86_400;
@@ -529,79 +530,6 @@ fn instant(seconds: i64) -> Timestamp {
 // ----------------------------------------------------------------------------------------------
 // Policies
 // ----------------------------------------------------------------------------------------------
-
-/// How urgent a ticket is; P1 is the most urgent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub enum Priority {
-    P1,
-    P2,
-    P3,
-    P4,
-}
-
-impl Priority {
-    pub const ALL: [Priority; 4] = [Priority::P1, Priority::P2, Priority::P3, Priority::P4];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Priority::P1 => "P1",
-            Priority::P2 => "P2",
-            Priority::P3 => "P3",
-            Priority::P4 => "P4",
-        }
-    }
-
-    /// "P1" to "P4" (either case).
-    pub fn parse(s: &str) -> Option<Priority> {
-        Priority::ALL.into_iter().find(|p| p.as_str().eq_ignore_ascii_case(s.trim()))
-    }
-}
-
-impl fmt::Display for Priority {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// A ticket's status, as far as the clocks care.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    New,
-    Open,
-    /// Waiting on the client or a third party: both clocks pause.
-    Pending,
-    Resolved,
-    Closed,
-}
-
-impl Status {
-    pub const ALL: [Status; 5] = [Status::New, Status::Open, Status::Pending, Status::Resolved, Status::Closed];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::New => "new",
-            Status::Open => "open",
-            Status::Pending => "pending",
-            Status::Resolved => "resolved",
-            Status::Closed => "closed",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Status> {
-        Status::ALL.into_iter().find(|st| st.as_str() == s)
-    }
-
-    /// Whether the clocks count in this status.
-    fn counts(self) -> bool {
-        matches!(self, Status::New | Status::Open)
-    }
-
-    /// Whether the work is done (the resolution clock stops).
-    fn done(self) -> bool {
-        matches!(self, Status::Resolved | Status::Closed)
-    }
-}
 
 /// The two budgets of one priority, in business minutes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

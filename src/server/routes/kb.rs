@@ -25,7 +25,7 @@ use crate::server::auth::Caller;
 use crate::server::error::{ApiError, ApiResult, Json, Path, Query};
 use crate::server::live::LiveEvent;
 use crate::server::state::AppState;
-use crate::tickets::markdown;
+use crate::tickets::{Priority, Status, markdown};
 
 pub const API: ApiDoc = ApiDoc {
     operations: &[
@@ -119,12 +119,14 @@ fn schemas() -> Value {
         "author_id": { "type": ["integer", "null"] }, "author": { "type": ["string", "null"] },
         "version": { "type": "integer", "description": "Send back with a change" },
         "created_at": ts, "updated_at": ts } });
+    let status = json!({ "type": "string", "enum": Status::ALL.map(Status::as_str) });
+    let priority = json!({ "type": "string", "enum": Priority::ALL.map(Priority::as_str) });
     json!({
         "Article": article,
         "ArticleDetail": { "allOf": [ { "$ref": "#/components/schemas/Article" }, { "type": "object", "properties": {
             "html": { "type": "string", "description": "The body rendered: raw HTML escaped, only http, https, mailto and relative addresses" },
             "linked_tickets": { "type": "array", "description": "Staff only", "items": { "type": "object", "properties": {
-                "id": { "type": "integer" }, "subject": { "type": "string" }, "status": { "type": "string" } } } } } } ] },
+                "id": { "type": "integer" }, "subject": { "type": "string" }, "status": status } } } } } ] },
         "ArticleSummary": { "type": "object", "properties": {
             "id": { "type": "integer" }, "title": { "type": "string" }, "visibility": visibility, "tags": tags,
             "excerpt": { "type": "string", "description": "The start of the body as plain text" },
@@ -154,8 +156,8 @@ fn schemas() -> Value {
             "article_id": { "type": "integer" } } },
         "SearchResults": { "type": "object", "properties": {
             "tickets": { "type": "array", "items": { "type": "object", "properties": {
-                "id": { "type": "integer" }, "subject": { "type": "string" }, "status": { "type": "string" },
-                "priority": { "type": "string" }, "client": { "type": "string" }, "snippet": snippet } } },
+                "id": { "type": "integer" }, "subject": { "type": "string" }, "status": status,
+                "priority": priority, "client": { "type": "string" }, "snippet": snippet } } },
             "articles": { "type": "array", "items": { "type": "object", "properties": {
                 "id": { "type": "integer" }, "title": { "type": "string" }, "visibility": visibility,
                 "snippet": snippet } } } } },

@@ -518,7 +518,7 @@ fn rule_fields(b: RuleBody) -> ApiResult<RuleFields> {
         t => super::devices::tag("device_tag", t)?,
     };
     let source = b.source.trim().to_owned();
-    if !["", "alert", "manual", "api", "portal"].contains(&source.as_str()) {
+    if !source.is_empty() && crate::tickets::Source::parse(&source).is_none() {
         return Err(ApiError::bad_field(
             "source",
             format!("source {source:?} is not one of alert, manual, api, portal (or empty for any)."),
@@ -653,7 +653,7 @@ pub struct CalendarBody {
 fn recount(c: &rusqlite::Connection, policy_ids: &[i64], t: i64) -> Result<(), DbError> {
     for &p in policy_ids {
         for ticket in store::running_tickets_of_policy(c, p)? {
-            crate::db::tickets::recompute_sla(c, ticket, t)?;
+            crate::services::tickets::recompute_sla(c, ticket, t)?;
         }
     }
     Ok(())

@@ -13,15 +13,16 @@ use serde_json::{Value, json};
 
 use super::openapi::{ApiDoc, page_of};
 use super::{Page, PageParams, optional_line, optional_text, page, present, required_multiline, required_text, yes};
-use crate::db::tickets::{
-    self, AssigneeFilter, Comment, NewTicket, NewTime, Refusal, Source, Ticket, TicketChanges, TicketFilter, TimeEntry,
-};
-use crate::db::{audit, now};
+use crate::db::tickets::{self, AssigneeFilter, TicketFilter};
+use crate::db::{audit, now, ticket_comments, ticket_events, time_entries};
 use crate::server::auth::{Caller, Via};
 use crate::server::error::{ApiError, ApiResult, Json, Path, Query};
 use crate::server::live::LiveEvent;
 use crate::server::state::AppState;
-use crate::tickets::sla::{Priority, Status};
+use crate::services::tickets as service;
+use crate::tickets::{
+    Author, Comment, EventKind, NewTicket, NewTime, Priority, Refusal, Source, Status, Ticket, TicketChanges, TimeEntry,
+};
 
 pub const API: ApiDoc = ApiDoc {
     operations: &[
@@ -102,8 +103,8 @@ pub const API: ApiDoc = ApiDoc {
 fn schemas() -> Value {
     let ts = json!({ "type": ["string", "null"], "format": "date-time" });
     let id = json!({ "type": ["integer", "null"] });
-    let priority = json!({ "type": "string", "enum": ["P1", "P2", "P3", "P4"] });
-    let status = json!({ "type": "string", "enum": ["new", "open", "pending", "resolved", "closed"] });
+    let priority = json!({ "type": "string", "enum": Priority::ALL.map(Priority::as_str) });
+    let status = json!({ "type": "string", "enum": Status::ALL.map(Status::as_str) });
     let sla = json!({ "type": "object", "properties": {
         "policy_id": id, "first_response_due": ts, "resolution_due": ts,
                 "first_response_met": { "type": "boolean" }, "first_response_breached": { "type": "boolean" },
@@ -115,7 +116,7 @@ fn schemas() -> Value {
             "subject": { "type": "string" }, "description": { "type": "string" },
             "client_id": { "type": "integer" }, "client": { "type": "string" }, "site_id": id,
             "contact_id": id, "contact": { "type": ["string", "null"] },
-            "source": { "type": "string", "enum": ["alert", "manual", "api", "portal"] },
+            "source": { "type": "string", "enum": Source::ALL.map(Source::as_str) },
             "category": { "type": "string" }, "priority": priority, "status": status,
             "queue_id": id, "queue": { "type": ["string", "null"] },
             "assignee_id": id, "assignee": { "type": ["string", "null"], "description": "The assignee's name" },
@@ -193,15 +194,31 @@ fn refused(r: Refusal) -> ApiError {
     }
 }
 
-fn priority(v: &str) -> Result<Priority, ApiError> {
-    Priority::parse(v)
-        .ok_or_else(|| ApiError::bad_field("priority", format!("priority {v:?} is not one of P1, P2, P3, P4.")))
+/// A request field that must be one of an enum's values (`Priority`, `Status`). It reads any JSON
+/// value, so that a wrong one is refused by `check` with a 400 naming the field, like every other
+/// field's refusal; serde's own error would refuse the body without saying which field.
+#[derive(Deserialize)]
+#[serde(untagged)]
+pub enum OneOf<T> {
+    Valid(T),
+    Invalid(Value),
 }
 
-fn status(field: &str, v: &str) -> Result<Status, ApiError> {
-    Status::parse(v.trim()).ok_or_else(|| {
-        ApiError::bad_field(field, format!("{field} {v:?} is not one of new, open, pending, resolved, closed."))
-    })
+impl<T> OneOf<T> {
+    fn check(self, field: &str, choices: &str) -> ApiResult<T> {
+        match self {
+            OneOf::Valid(v) => Ok(v),
+            OneOf::Invalid(v) => Err(ApiError::bad_field(field, format!("{field} {v} is not one of {choices}."))),
+        }
+    }
+}
+
+fn priority(v: Option<OneOf<Priority>>) -> ApiResult<Option<Priority>> {
+    v.map(|p| p.check("priority", Priority::NAMES)).transpose()
+}
+
+fn status(field: &str, v: Option<OneOf<Status>>) -> ApiResult<Option<Status>> {
+    v.map(|s| s.check(field, Status::NAMES)).transpose()
 }
 
 fn device_ids(ids: &[i64]) -> Result<(), ApiError> {
@@ -243,10 +260,18 @@ pub async fn list(
     // "active" is every status whose clocks may still run: the usual queue.
     let statuses = match p.status.as_deref().map(str::trim) {
         None | Some("") | Some("all") => Vec::new(),
-        Some("active") => vec![Status::New, Status::Open, Status::Pending],
-        Some(list) => list.split(',').map(|s| status("status", s)).collect::<Result<_, _>>()?,
+        Some("active") => Status::ACTIVE.to_vec(),
+        Some(list) => list
+            .split(',')
+            .map(|s| s.parse::<Status>().map_err(|e| ApiError::bad_field("status", format!("status {e}"))))
+            .collect::<Result<_, _>>()?,
     };
-    let priority = p.priority.as_deref().filter(|s| !s.is_empty()).map(priority).transpose()?;
+    let priority = p
+        .priority
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse::<Priority>().map_err(|e| ApiError::bad_field("priority", format!("priority {e}"))))
+        .transpose()?;
     let assignee = match p.assignee.as_deref().map(str::trim) {
         None | Some("") => None,
         Some("me") => Some(AssigneeFilter::User(caller.user.id)),
@@ -288,7 +313,7 @@ pub struct NewTicketRequest {
     contact_id: Option<i64>,
     #[serde(default)]
     category: String,
-    priority: Option<String>,
+    priority: Option<OneOf<Priority>>,
     queue_id: Option<i64>,
     assignee_id: Option<i64>,
     #[serde(default)]
@@ -303,11 +328,8 @@ pub async fn create(
     let subject = required_text("subject", req.subject.as_deref().unwrap_or(""), 300)?;
     let description = optional_text("description", &req.description, 20_000)?;
     let category = optional_line("category", &req.category, 100)?;
-    let priority = priority(
-        req.priority
-            .as_deref()
-            .ok_or_else(|| ApiError::bad_field("priority", "priority is required: one of P1, P2, P3, P4."))?,
-    )?;
+    let priority = priority(req.priority)?
+        .ok_or_else(|| ApiError::bad_field("priority", format!("priority is required: one of {}.", Priority::NAMES)))?;
     device_ids(&req.device_ids)?;
     let portal = caller.client_scope();
     let client_id = match (portal, req.client_id) {
@@ -364,7 +386,7 @@ pub async fn create(
                 device_ids: req.device_ids,
                 created_by: Some(user.id),
             };
-            let created = tickets::create(c, &new, t)?;
+            let created = service::create(c, &new, t)?;
             if let Ok(ticket) = &created {
                 audit::record(c, t, &who, "ticket.created", &ticket.id.to_string(), &ticket.subject)?;
             }
@@ -385,7 +407,7 @@ async fn visible(state: &AppState, caller: &Caller, id: i64) -> ApiResult<Ticket
 }
 
 /// Events a client contact sees: the ticket's opening and its status changes.
-const CLIENT_EVENTS: &[&str] = &["created", "status"];
+const CLIENT_EVENTS: &[EventKind] = &[EventKind::Created, EventKind::Status];
 
 pub async fn one(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
     let ticket = visible(&state, &caller, id).await?;
@@ -393,13 +415,13 @@ pub async fn one(State(state): State<AppState>, caller: Caller, Path(id): Path<i
     let (comments, events, time) = state
         .db
         .read(move |c| {
-            let events = tickets::events(c, id)?;
-            let time = if staff { tickets::time_entries(c, id)? } else { Vec::new() };
-            Ok((tickets::comments(c, id, staff)?, events, time))
+            let events = ticket_events::list(c, id)?;
+            let time = if staff { time_entries::list(c, id)? } else { Vec::new() };
+            Ok((ticket_comments::list(c, id, staff)?, events, time))
         })
         .await?;
     let mut timeline: Vec<(String, u8, i64, Value)> = Vec::new();
-    for e in events.into_iter().filter(|e| staff || CLIENT_EVENTS.contains(&e.kind.as_str())) {
+    for e in events.into_iter().filter(|e| staff || CLIENT_EVENTS.contains(&e.kind)) {
         let mut v = serde_json::to_value(&e).map_err(ApiError::internal)?;
         v["type"] = json!("event");
         timeline.push((e.at, 0, e.id, v));
@@ -424,8 +446,8 @@ pub struct TicketPatch {
     version: Option<i64>,
     subject: Option<String>,
     description: Option<String>,
-    priority: Option<String>,
-    status: Option<String>,
+    priority: Option<OneOf<Priority>>,
+    status: Option<OneOf<Status>>,
     #[serde(default, deserialize_with = "present")]
     queue_id: Option<Option<i64>>,
     #[serde(default, deserialize_with = "present")]
@@ -452,8 +474,8 @@ pub async fn update(
     let changes = TicketChanges {
         subject: req.subject.as_deref().map(|s| required_text("subject", s, 300)).transpose()?,
         description: req.description.as_deref().map(|s| optional_text("description", s, 20_000)).transpose()?,
-        priority: req.priority.as_deref().map(priority).transpose()?,
-        status: req.status.as_deref().map(|s| status("status", s)).transpose()?,
+        priority: priority(req.priority)?,
+        status: status("status", req.status)?,
         queue_id: req.queue_id,
         assignee_id: req.assignee_id,
         category: req.category.as_deref().map(|s| optional_line("category", s, 100)).transpose()?,
@@ -467,7 +489,7 @@ pub async fn update(
         .write(move |c| {
             let t = now();
             let before = tickets::get(c, id)?;
-            let updated = tickets::update(c, id, version, &changes, Some(by), t)?;
+            let updated = service::update(c, id, version, &changes, Some(by), t)?;
             if let (Ok(ticket), Some(before)) = (&updated, &before)
                 && ticket.version != version
             {
@@ -501,31 +523,18 @@ pub async fn comment(
     // What a client contact writes is what the client says: always public.
     let public = req.public || !staff;
     let (by, who) = (caller.user.id, caller.who());
-    let author = if caller.user.name.is_empty() { caller.user.login.clone() } else { caller.user.name.clone() };
+    let author = if staff { Author::Staff(by) } else { Author::Client(by) };
+    let name = if caller.user.name.is_empty() { caller.user.login.clone() } else { caller.user.name.clone() };
     let link = format!("{}/#/tickets/{id}", state.public_url.trim_end_matches('/'));
     let client_id = ticket.client_id;
     let (comment, mailed) = state
         .db
         .write(move |c| {
             let t = now();
-            let comment = tickets::add_comment(c, id, Some(by), staff, &body, public, t)?;
+            let reply = service::Reply { author, name: &name, body: &body, public, link: &link };
+            let (comment, mailed) = service::reply(c, &ticket, &reply, t)?;
             let kind = if public { "public" } else { "internal" };
             audit::record(c, t, &who, "ticket.commented", &id.to_string(), &format!("{kind} comment {}", comment.id))?;
-            // The client answering a resolved ticket means it is not done: back into the queue.
-            if !staff {
-                tickets::reopen_on_client_reply(c, id, by, t)?;
-            }
-            // A public reply by the MSP goes to the ticket's contact by e-mail, from the outbox,
-            // so it is sent (and retried) once SMTP is set up, and never lost with a restart.
-            let mut mailed = false;
-            if staff
-                && public
-                && let Some(address) = crate::db::contacts::email_of_ticket(c, id)?
-            {
-                let message =
-                    crate::notify::reply_message(&ticket, &author, &comment.body, &link, &crate::db::rfc3339(t));
-                mailed = crate::db::notifications::enqueue_to(c, &address, &message, t)?;
-            }
             Ok((comment, mailed))
         })
         .await?;
@@ -575,7 +584,7 @@ pub async fn log_time(
             let billable = req.billable;
             let entry = NewTime { ticket_id: id, user_id: by, minutes, billable, note: &note, date: &date };
             let t = now();
-            let made = tickets::add_time(c, &entry, t)?;
+            let made = service::log_time(c, &entry, t)?;
             let detail = format!("{minutes} minutes on {date}{}", if billable { ", billable" } else { "" });
             audit::record(c, t, &who, "ticket.time_logged", &id.to_string(), &detail)?;
             Ok(made)
@@ -591,8 +600,8 @@ fn what_changed(before: &Ticket, after: &Ticket) -> String {
     let name = |v: &Option<String>| v.clone().unwrap_or_else(|| "none".into());
     let mut parts = Vec::new();
     for (what, a, b) in [
-        ("status", before.status.clone(), after.status.clone()),
-        ("priority", before.priority.clone(), after.priority.clone()),
+        ("status", before.status.to_string(), after.status.to_string()),
+        ("priority", before.priority.to_string(), after.priority.to_string()),
         ("assignee", name(&before.assignee), name(&after.assignee)),
         ("queue", name(&before.queue), name(&after.queue)),
         ("subject", before.subject.clone(), after.subject.clone()),
@@ -631,8 +640,8 @@ pub struct BulkChanges {
     assignee_id: Option<Option<i64>>,
     #[serde(default, deserialize_with = "present")]
     queue_id: Option<Option<i64>>,
-    status: Option<String>,
-    priority: Option<String>,
+    status: Option<OneOf<Status>>,
+    priority: Option<OneOf<Priority>>,
 }
 
 /// One ticket a bulk change did not apply to, and why.
@@ -675,8 +684,8 @@ pub async fn bulk(
         ApiError::bad_field("changes", "changes is required: assignee_id, queue_id, status or priority to set.")
     })?;
     let changes = TicketChanges {
-        priority: c.priority.as_deref().map(priority).transpose()?,
-        status: c.status.as_deref().map(|s| status("changes.status", s)).transpose()?,
+        priority: priority(c.priority)?,
+        status: status("changes.status", c.status)?,
         queue_id: c.queue_id,
         assignee_id: c.assignee_id,
         ..Default::default()
@@ -699,7 +708,7 @@ pub async fn bulk(
             let t = now();
             let mut out = BulkResult { updated: Vec::new(), refused: Vec::new() };
             for item in &items {
-                match tickets::update(conn, item.id, item.version, &changes, Some(by), t)? {
+                match service::update(conn, item.id, item.version, &changes, Some(by), t)? {
                     Ok(ticket) => out.updated.push(ticket),
                     Err(r) => {
                         let e = refused(r.clone());
@@ -722,4 +731,25 @@ pub async fn bulk(
         changed(&state, t);
     }
     Ok(Json(result))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_priority_or_status_that_is_none_of_ours_is_refused_naming_the_field() {
+        let body = json!({ "version": 1, "priority": 5, "status": " open " });
+        let patch: TicketPatch = serde_json::from_value(body).unwrap();
+        let e = priority(patch.priority).unwrap_err();
+        assert_eq!(
+            (e.message.as_str(), e.detail),
+            ("priority 5 is not one of P1, P2, P3, P4.", Some(json!({ "field": "priority" })))
+        );
+        assert_eq!(status("status", patch.status).unwrap(), Some(Status::Open), "blanks around are forgiven");
+        let bulk: BulkChanges = serde_json::from_value(json!({ "status": "done", "priority": "p1" })).unwrap();
+        let e = status("changes.status", bulk.status).unwrap_err();
+        assert_eq!(e.message, "changes.status \"done\" is not one of new, open, pending, resolved, closed.");
+        assert_eq!(priority(bulk.priority).unwrap(), Some(Priority::P1));
+    }
 }
