@@ -135,6 +135,8 @@ trait WriteJob: Send {
     fn run(&mut self, conn: &Connection) -> bool;
     /// Answers the caller: its own result if the batch committed, else the commit's error.
     fn finish(self: Box<Self>, commit: Result<(), Fault>);
+    /// The fault its work ended with, if it failed (after `run`).
+    fn fault(&self) -> Option<Fault>;
 }
 
 struct TypedJob<R, F> {
@@ -154,6 +156,14 @@ where
         let ok = result.is_ok();
         self.result = Some(result);
         ok
+    }
+
+    fn fault(&self) -> Option<Fault> {
+        match &self.result {
+            Some(Err(DbError::DiskFull(m))) => Some(Fault::DiskFull(m.clone())),
+            Some(Err(e)) => Some(Fault::Other(e.to_string())),
+            _ => None,
+        }
     }
 
     fn finish(self: Box<Self>, commit: Result<(), Fault>) {
@@ -358,15 +368,35 @@ fn run_batch(conn: &Connection, mut batch: Vec<Job>) {
     }
     let mut failures: Vec<Option<Fault>> = Vec::with_capacity(batch.len());
     for job in batch.iter_mut() {
+        // A fault below may have ended the transaction; the rest of the batch starts a new one.
+        if conn.is_autocommit()
+            && let Err(e) = conn.execute_batch("BEGIN IMMEDIATE")
+        {
+            failures.push(Some(Fault::of(&e)));
+            continue;
+        }
         if let Err(e) = conn.execute_batch("SAVEPOINT job") {
             failures.push(Some(Fault::of(&e)));
             continue;
         }
         let ok = job.run(conn);
+        if conn.is_autocommit() {
+            // SQLite rolled the whole transaction back (a full disk, an I/O error): this job's
+            // work and that of every job before it in the batch are gone, so none of them may be
+            // acknowledged.
+            let fault = job.fault().unwrap_or_else(|| Fault::Other("the transaction was rolled back".into()));
+            tracing::error!(?fault, "a write transaction was rolled back by SQLite; its writes are refused");
+            for earlier in failures.iter_mut().filter(|f| f.is_none()) {
+                *earlier = Some(fault.clone());
+            }
+            failures.push(Some(fault));
+            continue;
+        }
         let end = if ok { "RELEASE job" } else { "ROLLBACK TO job; RELEASE job" };
         failures.push(conn.execute_batch(end).err().map(|e| Fault::of(&e)));
     }
-    let commit = conn.execute_batch("COMMIT").map_err(|e| Fault::of(&e));
+    // After a rollback by SQLite as the batch's last act there is nothing left to commit.
+    let commit = if conn.is_autocommit() { Ok(()) } else { conn.execute_batch("COMMIT").map_err(|e| Fault::of(&e)) };
     if let Err(fault) = &commit {
         tracing::error!(?fault, "a write transaction could not be committed; its writes were rolled back");
         let _ = conn.execute_batch("ROLLBACK");
@@ -465,6 +495,83 @@ mod tests {
         assert_eq!(ok, 16);
         let count: i64 = db.read(|c| Ok(c.query_row("SELECT count(*) FROM clients", [], |r| r.get(0))?)).await.unwrap();
         assert_eq!(count, 16, "the four refused writes left nothing behind");
+    }
+
+    #[tokio::test]
+    async fn a_full_disk_is_told_apart_and_nothing_half_written_remains() {
+        let (_dir, db) = temp_db();
+        // SQLite answers SQLITE_FULL when the database may not grow: here a page limit at the
+        // current size stands in for a disk with no space left.
+        db.write(|c| {
+            let pages: i64 = c.query_row("PRAGMA page_count", [], |r| r.get(0))?;
+            c.query_row(&format!("PRAGMA max_page_count = {pages}"), [], |_| Ok(()))?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+        let big = "x".repeat(64 * 1024);
+        let refused = db
+            .write(move |c| {
+                c.execute("INSERT INTO clients (name, created_at, updated_at) VALUES ('Acme', 0, 0)", [])?;
+                c.execute("UPDATE clients SET notes = ?1 WHERE name = 'Acme'", [&big])?;
+                Ok(())
+            })
+            .await;
+        assert!(matches!(refused, Err(DbError::DiskFull(_))), "{refused:?}");
+        let count: i64 = db.read(|c| Ok(c.query_row("SELECT count(*) FROM clients", [], |r| r.get(0))?)).await.unwrap();
+        assert_eq!(count, 0, "the client row of the refused write is gone too");
+        // Many writers at once, one of them too big for the space left: SQLite rolls back the
+        // whole batch it lands in. Whatever was acknowledged is stored; whatever was refused is not.
+        let mut handles = Vec::new();
+        for i in 0..40 {
+            let db = db.clone();
+            handles.push(tokio::spawn(async move {
+                let name = format!("client {i}");
+                let stored = name.clone();
+                let notes = if i == 20 { "y".repeat(256 * 1024) } else { String::new() };
+                let result = db
+                    .write(move |c| {
+                        Ok(c.execute(
+                            "INSERT INTO clients (name, notes, created_at, updated_at) VALUES (?1, ?2, 0, 0)",
+                            [&stored, &notes],
+                        )?)
+                    })
+                    .await;
+                (name, result.is_ok(), matches!(result, Err(DbError::DiskFull(_))))
+            }));
+        }
+        let mut outcomes = Vec::new();
+        for h in handles {
+            outcomes.push(h.await.unwrap());
+        }
+        assert!(outcomes.iter().any(|(_, _, full)| *full), "the big write was refused for want of space");
+        for (name, acknowledged, _) in outcomes {
+            let lookup = name.clone();
+            let stored: i64 = db
+                .read(
+                    move |c| Ok(c.query_row("SELECT count(*) FROM clients WHERE name = ?1", [&lookup], |r| r.get(0))?),
+                )
+                .await
+                .unwrap();
+            assert_eq!(stored == 1, acknowledged, "{name}: acknowledged exactly when stored");
+        }
+        // Space again: writes go through.
+        db.write(|c| Ok(c.query_row("PRAGMA max_page_count = 1000000", [], |_| Ok(()))?)).await.unwrap();
+        db.write(|c| Ok(c.execute("INSERT INTO clients (name, created_at, updated_at) VALUES ('Acme', 0, 0)", [])?))
+            .await
+            .unwrap();
+    }
+
+    #[test]
+    fn a_data_folder_that_cannot_be_written_is_named_with_the_reason() {
+        // /sys refuses new files, even to root, on every Linux machine.
+        let err = open_connection(Path::new("/sys/steward.db"), false).expect_err("no database in /sys");
+        let text = err.to_string();
+        assert!(text.contains("/sys/steward.db") && text.contains("the data folder /sys cannot be written"), "{text}");
+        assert!(text.contains("os error"), "the operating system's reason is given: {text}");
+        assert!(!text.contains("unable to open database file"), "not only SQLite's words: {text}");
+        let missing = open_connection(Path::new("/nonexistent-steward-folder/steward.db"), false).err().unwrap();
+        assert!(missing.to_string().contains("/nonexistent-steward-folder does not exist"), "{missing}");
     }
 
     #[tokio::test]

@@ -9,6 +9,9 @@
 
 pub mod payload;
 
+#[cfg(test)]
+mod every_kind;
+
 use serde::{Deserialize, Serialize};
 
 use crate::rules::Severity;
@@ -116,6 +119,68 @@ impl ChannelKind {
 }
 
 /// Which SLA clock a notice is about.
+/// What an alert notice is about: the alert, its rule, and where it fired.
+#[derive(Debug, Clone)]
+pub struct AlertNotice<'a> {
+    /// Opened, Severity (changed), Resolved or Renotify (a reminder).
+    pub event: Event,
+    pub severity: Severity,
+    pub alert_id: i64,
+    pub rule: &'a str,
+    pub client_id: i64,
+    pub client: &'a str,
+    pub device_id: i64,
+    pub device: &'a str,
+    /// A mount point, a disk, a process; may be empty.
+    pub subject: &'a str,
+    /// The alert's state in words, e.g. "disk / at 96.2 %".
+    pub summary: &'a str,
+    pub value: Option<f64>,
+    pub threshold: Option<f64>,
+    /// The public URL, for the link.
+    pub base: &'a str,
+}
+
+/// The notice for an alert opening, changing severity, resolving or still waiting (a reminder):
+/// the label says which, the body has everything needed to act without opening Steward.
+pub fn alert_message(n: &AlertNotice) -> Message {
+    let label = match n.event {
+        Event::Resolved => "RESOLVED".to_owned(),
+        Event::Renotify => format!("STILL {}", n.severity.as_str().to_uppercase()),
+        _ => n.severity.as_str().to_uppercase(),
+    };
+    let link = format!("{}/#/alerts/{}", n.base.trim_end_matches('/'), n.alert_id);
+    let mut body = format!("Rule: {}\nClient: {}\nDevice: {}\n", n.rule, n.client, n.device);
+    if !n.subject.is_empty() {
+        body.push_str(&format!("Subject: {}\n", n.subject));
+    }
+    body.push_str(&format!("Status: {}\n", n.summary));
+    if let Some(v) = n.value {
+        body.push_str(&format!("Value: {}\n", payload::number(Some(v))));
+    }
+    if let Some(t) = n.threshold {
+        body.push_str(&format!("Threshold: {}\n", payload::number(Some(t))));
+    }
+    body.push_str(&format!("Link: {link}\n"));
+    Message {
+        event: n.event,
+        severity: n.severity,
+        title: format!("[{label}] {} ({}): {}", n.device, n.client, n.summary),
+        body,
+        alert_id: Some(n.alert_id),
+        rule: n.rule.to_owned(),
+        client_id: Some(n.client_id),
+        client: n.client.to_owned(),
+        device_id: Some(n.device_id),
+        device: n.device.to_owned(),
+        subject: n.subject.to_owned(),
+        value: n.value,
+        threshold: n.threshold,
+        link,
+        at: String::new(),
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SlaClock {
     FirstResponse,

@@ -45,7 +45,7 @@ pub fn number(v: Option<f64>) -> String {
 /// (label, value) of every field a person acts on, in reading order; empty values are "—".
 pub fn facts(m: &Message) -> Vec<(&'static str, String)> {
     let text = |s: &str| if s.trim().is_empty() { "—".to_owned() } else { s.to_owned() };
-    vec![
+    let all = vec![
         ("Severity", m.severity.as_str().to_owned()),
         ("Event", event_label(m.event).to_owned()),
         ("Client", text(&m.client)),
@@ -55,7 +55,10 @@ pub fn facts(m: &Message) -> Vec<(&'static str, String)> {
         ("Value", number(m.value)),
         ("Threshold", number(m.threshold)),
         ("Time", text(&m.at)),
-    ]
+    ];
+    // An alert keeps every field, so its notices always read alike; a ticket's notice has no
+    // rule, reading or device to show, and leaves them out rather than print dashes.
+    if m.alert_id.is_some() { all } else { all.into_iter().filter(|(_, v)| v != "—").collect() }
 }
 
 /// The generic webhook body: every `Message` field, plus `delivery_id` (also sent as the

@@ -207,3 +207,57 @@ where
 fn path_rejection(r: PathRejection) -> ApiError {
     ApiError::bad_request(format!("The address is not valid: {}", inner_reason(&r.body_text())))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn answer(e: ApiError) -> (StatusCode, Value, Option<String>) {
+        let response = e.into_response();
+        let status = response.status();
+        let retry = response.headers().get(header::RETRY_AFTER).map(|v| v.to_str().unwrap().to_owned());
+        let body = axum::body::to_bytes(response.into_body(), 1 << 16).await.unwrap();
+        (status, serde_json::from_slice(&body).unwrap(), retry)
+    }
+
+    #[tokio::test]
+    async fn a_full_disk_is_507_with_a_retry_and_no_sqlite_text() {
+        let (status, body, retry) = answer(DbError::DiskFull("database or disk is full".into()).into()).await;
+        assert_eq!(status, StatusCode::INSUFFICIENT_STORAGE);
+        assert_eq!(retry.as_deref(), Some("60"), "agents and people are told to come back");
+        let text = body["error"].as_str().unwrap();
+        assert!(text.contains("disk is full") && text.contains("nothing was saved"), "{text}");
+        assert!(!text.contains("database or disk"), "SQLite's words stay in the log: {text}");
+    }
+
+    #[tokio::test]
+    async fn database_failures_are_500s_that_say_nothing_of_the_database() {
+        for e in [
+            DbError::Commit("disk I/O error".into()),
+            DbError::Sqlite(rusqlite::Error::InvalidQuery),
+            DbError::Encode("key must be a string".into()),
+            DbError::Unreadable("rule 3 has a condition this version does not read".into()),
+            DbError::WriterGone,
+        ] {
+            let (status, body, _) = answer(e.into()).await;
+            assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+            assert_eq!(body["error"], "Internal error; the server log has the details.");
+            assert!(body.get("detail").is_none());
+        }
+    }
+
+    #[tokio::test]
+    async fn refusals_name_their_field_and_keep_their_meaning() {
+        let (status, body, _) =
+            answer(DbError::conflict("name", "There is already a client named \"Acme\".").into()).await;
+        assert_eq!((status, body["detail"]["field"].as_str()), (StatusCode::CONFLICT, Some("name")));
+        assert_eq!(body["error"], "There is already a client named \"Acme\".");
+        let (status, body, _) =
+            answer(Refusal::invalid("client_id", "A user with the client role needs a client.").into()).await;
+        assert_eq!((status, body["detail"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("client_id")));
+        let (status, _, _) = answer(Refusal::NotAllowed("Only the author may do that.".into()).into()).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let (status, body, _) = answer(DbError::NotFound("There is no ticket 9.".into()).into()).await;
+        assert_eq!((status, body["error"].as_str()), (StatusCode::NOT_FOUND, Some("There is no ticket 9.")));
+    }
+}

@@ -326,44 +326,22 @@ impl<'a> Run<'a> {
             return;
         }
         let d = &self.device;
-        let label = match event {
-            Event::Resolved => "RESOLVED".to_owned(),
-            _ => severity.as_str().to_uppercase(),
-        };
-        let link = format!("{}/#/alerts/{alert_id}", self.ctx.public_url);
-        let title = format!("[{label}] {} ({}): {summary}", d.hostname, d.client);
-        let mut body = format!("Rule: {}\nClient: {}\nDevice: {}\n", rule.name, d.client, d.hostname);
-        if !subject.is_empty() {
-            body.push_str(&format!("Subject: {subject}\n"));
-        }
-        body.push_str(&format!("Status: {summary}\n"));
-        if let Some(v) = value {
-            body.push_str(&format!("Value: {v}\n"));
-        }
-        if let Some(t) = threshold {
-            body.push_str(&format!("Threshold: {t}\n"));
-        }
-        body.push_str(&format!("Link: {link}\n"));
-        self.notices.push((
+        let message = crate::notify::alert_message(&crate::notify::AlertNotice {
+            event,
+            severity,
             alert_id,
-            Message {
-                event,
-                severity,
-                title,
-                body,
-                alert_id: Some(alert_id),
-                rule: rule.name.clone(),
-                client_id: Some(d.facts.client_id),
-                client: d.client.clone(),
-                device_id: Some(d.facts.device_id),
-                device: d.hostname.clone(),
-                subject: subject.to_owned(),
-                value,
-                threshold,
-                link,
-                at: String::new(),
-            },
-        ));
+            rule: &rule.name,
+            client_id: d.facts.client_id,
+            client: &d.client,
+            device_id: d.facts.device_id,
+            device: &d.hostname,
+            subject,
+            summary,
+            value,
+            threshold,
+            base: &self.ctx.public_url,
+        });
+        self.notices.push((alert_id, message));
     }
 
     /// Saves changed states and queues the notices. An alert that opened and resolved within this
