@@ -10,8 +10,8 @@ pub struct Clock(Arc<Source>);
 
 enum Source {
     System,
-    /// Unix seconds, moved only by `advance` and `set`.
-    Manual(AtomicI64),
+    /// Unix seconds, moved only by `advance` and `set`; `moved` wakes the timers waiting on it.
+    Manual(AtomicI64, tokio::sync::Notify),
 }
 
 impl Clock {
@@ -22,28 +22,38 @@ impl Clock {
 
     /// A clock that stands at `unix_seconds` until a test moves it.
     pub fn manual(unix_seconds: i64) -> Clock {
-        Clock(Arc::new(Source::Manual(AtomicI64::new(unix_seconds))))
+        Clock(Arc::new(Source::Manual(AtomicI64::new(unix_seconds), tokio::sync::Notify::new())))
     }
 
     /// Now, in unix seconds (UTC).
     pub fn now(&self) -> i64 {
         match &*self.0 {
             Source::System => time::OffsetDateTime::now_utc().unix_timestamp(),
-            Source::Manual(t) => t.load(Ordering::SeqCst),
+            Source::Manual(t, _) => t.load(Ordering::SeqCst),
+        }
+    }
+
+    /// Completes when a manual clock is moved; never for the system clock. Timers wait on this
+    /// beside their tick, so a test that moves the clock sees them act at once.
+    pub async fn moved(&self) {
+        match &*self.0 {
+            Source::Manual(_, moved) => moved.notified().await,
+            Source::System => std::future::pending().await,
         }
     }
 
     /// True for a manual clock (timers then wake on its moves, not on the wall clock).
     pub fn is_manual(&self) -> bool {
-        matches!(&*self.0, Source::Manual(_))
+        matches!(&*self.0, Source::Manual(..))
     }
 
     /// Moves a manual clock forward by `seconds`. A system clock cannot be moved: this panics,
     /// since only tests hold a manual clock.
     pub fn advance(&self, seconds: i64) {
         match &*self.0 {
-            Source::Manual(t) => {
+            Source::Manual(t, moved) => {
                 t.fetch_add(seconds, Ordering::SeqCst);
+                moved.notify_waiters();
             }
             Source::System => panic!("the system clock cannot be moved"),
         }
@@ -52,7 +62,10 @@ impl Clock {
     /// Sets a manual clock to `unix_seconds`.
     pub fn set(&self, unix_seconds: i64) {
         match &*self.0 {
-            Source::Manual(t) => t.store(unix_seconds, Ordering::SeqCst),
+            Source::Manual(t, moved) => {
+                t.store(unix_seconds, Ordering::SeqCst);
+                moved.notify_waiters();
+            }
             Source::System => panic!("the system clock cannot be set"),
         }
     }
@@ -68,7 +81,7 @@ impl std::fmt::Debug for Clock {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match &*self.0 {
             Source::System => f.write_str("Clock::system"),
-            Source::Manual(t) => write!(f, "Clock::manual({})", t.load(Ordering::SeqCst)),
+            Source::Manual(t, _) => write!(f, "Clock::manual({})", t.load(Ordering::SeqCst)),
         }
     }
 }
@@ -87,6 +100,27 @@ mod tests {
         clock.set(5_000);
         assert_eq!(seen_by_timer.now(), 5_000);
         assert!(clock.is_manual() && !Clock::system().is_manual());
+    }
+
+    #[tokio::test]
+    async fn a_timer_waiting_on_a_manual_clock_wakes_when_it_moves() {
+        let clock = Clock::manual(0);
+        let timer = {
+            let clock = clock.clone();
+            tokio::spawn(async move {
+                clock.moved().await;
+                clock.now()
+            })
+        };
+        // Let the timer start waiting, then move the clock: it wakes and sees the new time.
+        while !timer.is_finished() {
+            tokio::task::yield_now().await;
+            clock.advance(60);
+        }
+        assert!(timer.await.unwrap() >= 60);
+        let system = Clock::system();
+        let never = tokio::time::timeout(std::time::Duration::from_millis(20), system.moved()).await;
+        assert!(never.is_err(), "the system clock is never 'moved'");
     }
 
     #[test]

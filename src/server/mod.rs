@@ -31,7 +31,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::config::{Config, TlsMode};
-use crate::db::{Db, DbError, audit, now, users};
+use crate::db::{Db, DbError, audit, users};
 
 use self::auth::require_caller;
 use self::error::ApiError;
@@ -69,10 +69,41 @@ pub fn open_store(config: &Config) -> Result<Db, ServerError> {
     Ok(Db::open(&dir.join(DB_FILE))?)
 }
 
-/// Runs the server until `shutdown` completes.
+/// How a server is run besides its config: the clock it reads, and for a server started inside
+/// another program (the tests), the first admin's password and where to say it is ready.
+#[derive(Default)]
+pub struct Options {
+    pub clock: crate::clock::Clock,
+    /// The first admin's password on a new data folder; else `STEWARD_ADMIN_PASSWORD` or a random one.
+    pub admin_password: Option<String>,
+    /// Told the address and identity once the server listens; the banner is printed when `None`.
+    pub ready: Option<tokio::sync::oneshot::Sender<Ready>>,
+}
+
+/// A started server, as `Options::ready` hears of it.
+#[derive(Debug, Clone)]
+pub struct Ready {
+    pub url: String,
+    /// Set when this start made the first admin.
+    pub admin_password: Option<String>,
+    /// The TLS certificate's SHA-256 fingerprint, when TLS is on.
+    pub fingerprint: Option<String>,
+}
+
+/// Runs the server on the system clock until `shutdown` completes.
 pub async fn run(config: Config, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), ServerError> {
+    run_with(config, Options::default(), shutdown).await
+}
+
+/// Runs the server with `options` until `shutdown` completes.
+pub async fn run_with(
+    config: Config,
+    options: Options,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServerError> {
+    let Options { clock, admin_password, ready } = options;
     let db = open_store(&config)?;
-    let first_admin = ensure_first_admin(&db).await?;
+    let first_admin = ensure_first_admin(&db, admin_password, clock.now()).await?;
 
     let listen = config.server.listen;
     let listener = TcpListener::bind(listen).map_err(|source| ServerError::Bind { addr: listen, source })?;
@@ -105,15 +136,26 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()> + Send + 'st
             .as_ref()
             .map(|c| Arc::new(TlsIdentity { fingerprint: c.fingerprint.clone(), spki_pin: c.spki_pin.clone() })),
         tls_next_pin,
+        clock: clock.clone(),
     };
-    let seeded = db.write(|c| crate::db::rules::seed_defaults(c, now())).await?;
+    let t = clock.now();
+    let seeded = db.write(move |c| crate::db::rules::seed_defaults(c, t)).await?;
     if seeded > 0 {
         tracing::info!(rules = seeded, "default alert rules added");
     }
     state.engine.reload(&db).await?;
     let app = router(state.clone());
 
-    print_banner(&public_url, bound, cert.as_ref().map(|c| c.fingerprint.as_str()), first_admin.as_deref());
+    match ready {
+        Some(tell) => {
+            let _ = tell.send(Ready {
+                url: public_url.clone(),
+                admin_password: first_admin.clone(),
+                fingerprint: cert.as_ref().map(|c| c.fingerprint.clone()),
+            });
+        }
+        None => print_banner(&public_url, bound, cert.as_ref().map(|c| c.fingerprint.as_str()), first_admin.as_deref()),
+    }
     tracing::info!(%bound, url = %public_url, "Steward is serving");
 
     let mut background = vec![
@@ -130,6 +172,7 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()> + Send + 'st
             notifications: state.notifications.clone(),
             live: state.live.clone(),
             public_url: state.public_url.clone(),
+            clock: state.clock.clone(),
         },
         &state.config,
     ));
@@ -187,11 +230,11 @@ fn limit_idle_time(builder: &mut hyper_util::server::conn::auto::Builder<hyper_u
 
 /// On the first start (no users at all), makes `admin` with `STEWARD_ADMIN_PASSWORD` or a random
 /// password, and returns the password to print when it was generated here.
-async fn ensure_first_admin(db: &Db) -> Result<Option<String>, ServerError> {
+async fn ensure_first_admin(db: &Db, preset: Option<String>, t: i64) -> Result<Option<String>, ServerError> {
     if db.read(users::count).await? > 0 {
         return Ok(None);
     }
-    let from_env = std::env::var("STEWARD_ADMIN_PASSWORD").ok().filter(|p| !p.is_empty());
+    let from_env = preset.or_else(|| std::env::var("STEWARD_ADMIN_PASSWORD").ok()).filter(|p| !p.is_empty());
     if let Some(p) = &from_env {
         crate::auth::check_new_password(p, &["admin"])
             .map_err(|m| ServerError::Admin(format!("STEWARD_ADMIN_PASSWORD: {m}")))?;
@@ -210,7 +253,6 @@ async fn ensure_first_admin(db: &Db) -> Result<Option<String>, ServerError> {
             if users::count(c)? > 0 {
                 return Ok(false);
             }
-            let t = now();
             let new = users::NewUser {
                 login: "admin",
                 email: "",
@@ -263,10 +305,10 @@ async fn housekeeping(state: AppState) {
     let mut tick = tokio::time::interval(Duration::from_secs(3600));
     loop {
         tick.tick().await;
+        let t = state.clock.now();
         let done = state
             .db
             .write(move |c| {
-                let t = now();
                 crate::db::sessions::prune_expired(c, t, idle)?;
                 crate::db::mfa::prune_challenges(c, t)?;
                 audit::prune(c, t - audit_kept)

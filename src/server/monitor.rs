@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use crate::db::{devices, metrics, now, rules as stored_rules};
+use crate::db::{devices, metrics, rules as stored_rules};
 use crate::services::{engine, tickets};
 
 use super::live::LiveEvent;
@@ -22,8 +22,8 @@ pub async fn offline_timer(state: AppState) {
     let mut tick = tokio::time::interval(OFFLINE_TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     loop {
-        tick.tick().await;
-        let t = now();
+        next_tick(&mut tick, &state.clock).await;
+        let t = state.clock.now();
         // Look first on a read connection; take the write lock only when someone went quiet or
         // a timer hold is due.
         let due = state.db.read(move |c| Ok((devices::oldest_online_seen(c)?, stored_rules::next_due(c)?))).await;
@@ -72,9 +72,10 @@ pub async fn renotifier(state: AppState) {
     let mut tick = tokio::time::interval(RENOTIFY_TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     loop {
-        tick.tick().await;
+        next_tick(&mut tick, &state.clock).await;
         let ctx = state.engine.context();
-        match state.db.write(move |c| engine::renotify(c, &ctx, now())).await {
+        let t = state.clock.now();
+        match state.db.write(move |c| engine::renotify(c, &ctx, t)).await {
             Ok(outcome) => outcome.announce(&state.live, &state.notifications),
             Err(e) => tracing::warn!(error = %e, "re-notifying alerts failed"),
         }
@@ -85,8 +86,8 @@ pub async fn pruner(state: AppState) {
     let policy = state.config.retention.policy();
     let mut tick = tokio::time::interval(PRUNE_EVERY);
     loop {
-        tick.tick().await;
-        let cut = policy.cutoffs(now());
+        next_tick(&mut tick, &state.clock).await;
+        let cut = policy.cutoffs(state.clock.now());
         // Short transactions until a pass finds nothing more, so check-ins are never held up long.
         loop {
             match state.db.write(move |c| metrics::prune(c, &cut, PRUNE_BATCH)).await {
@@ -112,8 +113,9 @@ pub async fn ticket_closer(state: AppState) {
     let mut tick = tokio::time::interval(every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     loop {
-        tick.tick().await;
-        match state.db.write(move |c| tickets::close_resolved(c, after, now())).await {
+        next_tick(&mut tick, &state.clock).await;
+        let t = state.clock.now();
+        match state.db.write(move |c| tickets::close_resolved(c, after, t)).await {
             Ok(closed) if !closed.is_empty() => {
                 tracing::info!(closed = ?closed.iter().map(|t| t.id).collect::<Vec<_>>(), "resolved tickets closed");
                 for t in closed {
@@ -135,8 +137,8 @@ pub async fn sla_timer(state: AppState) {
     let mut tick = tokio::time::interval(SLA_TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     loop {
-        tick.tick().await;
-        let t = now();
+        next_tick(&mut tick, &state.clock).await;
+        let t = state.clock.now();
         // Look first on a read connection; take the write lock only when a clock is due.
         let due = state.db.read(move |c| crate::db::tickets::sla_due(c, t)).await;
         if !matches!(&due, Ok(ids) if !ids.is_empty()) {
@@ -154,5 +156,13 @@ pub async fn sla_timer(state: AppState) {
             }
             Err(e) => tracing::warn!(error = %e, "SLA timer failed"),
         }
+    }
+}
+
+/// Waits for the timer's next tick, or for a manual clock to move (tests), whichever is first.
+async fn next_tick(tick: &mut tokio::time::Interval, clock: &crate::clock::Clock) {
+    tokio::select! {
+        _ = tick.tick() => {}
+        _ = clock.moved() => {}
     }
 }

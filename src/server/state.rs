@@ -29,4 +29,6 @@ pub struct AppState {
     pub tls_identity: Option<Arc<crate::certid::TlsIdentity>>,
     /// The SPKI pin of the next TLS key (`steward admin tls rotate`), told to agents ahead.
     pub tls_next_pin: Arc<super::tls::NextPin>,
+    /// Now, for everything that reads the time (a manual clock in tests).
+    pub clock: crate::clock::Clock,
 }

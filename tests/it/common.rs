@@ -24,6 +24,10 @@ pub struct TestServer {
     pub data_dir: PathBuf,
     pub stdout: Arc<Mutex<Vec<String>>>,
     child: Option<Child>,
+    /// A server started inside this test process: its thread and the sender that stops it.
+    in_process: Option<(std::thread::JoinHandle<()>, tokio::sync::oneshot::Sender<()>)>,
+    /// The manual clock an in-process server reads; tests move it instead of sleeping.
+    pub clock: Option<steward::clock::Clock>,
     /// Keeps the temp folder alive as long as the server; `None` when the caller owns the folder.
     _temp: Option<tempfile::TempDir>,
 }
@@ -35,6 +39,69 @@ impl TestServer {
         let mut server = TestServer::start_in(&temp.path().join("data"), &[]);
         server._temp = Some(temp);
         server
+    }
+
+    /// The real server started inside this test process, on 127.0.0.1:0 with a fresh temp data
+    /// folder and a manual clock standing at `unix_seconds`: for time-based behaviour (offline
+    /// detection, holds, SLA timers, auto-close), which the test drives with `advance`. `env`
+    /// holds config keys as `STEWARD_...` pairs, read as the binary would read its environment.
+    pub fn start_with_clock(unix_seconds: i64, env: &[(&str, &str)]) -> TestServer {
+        init_tls();
+        let temp = tempfile::tempdir().expect("temp dir");
+        let data_dir = temp.path().join("data");
+        let mut vars: Vec<(String, String)> = vec![
+            ("STEWARD_SERVER__LISTEN".into(), "127.0.0.1:0".into()),
+            ("STEWARD_SERVER__DATA_DIR".into(), data_dir.display().to_string()),
+        ];
+        vars.extend(env.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        let config = steward::config::Config::load(None, vars).expect("a valid test config");
+        let clock = steward::clock::Clock::manual(unix_seconds);
+        let password = "lantern-harbor-42".to_owned();
+        let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let options = steward::server::Options {
+            clock: clock.clone(),
+            admin_password: Some(password.clone()),
+            ready: Some(ready_tx),
+        };
+        let (started_tx, started_rx) = std::sync::mpsc::channel();
+        let thread = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+            runtime.spawn(async move {
+                let _ = started_tx.send(ready_rx.await);
+            });
+            let stopped = async move {
+                let _ = stop_rx.await;
+            };
+            if let Err(e) = runtime.block_on(steward::server::run_with(config, options, stopped)) {
+                panic!("the in-process server failed: {e}");
+            }
+        });
+        let ready = started_rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the in-process server answered")
+            .expect("the in-process server started");
+        TestServer {
+            url: ready.url,
+            admin_password: password,
+            fingerprint: ready.fingerprint.unwrap_or_default(),
+            data_dir,
+            stdout: Arc::new(Mutex::new(Vec::new())),
+            child: None,
+            in_process: Some((thread, stop_tx)),
+            clock: Some(clock),
+            _temp: Some(temp),
+        }
+    }
+
+    /// Moves the in-process server's clock forward by `seconds`; its timers act at once.
+    pub fn advance(&self, seconds: i64) {
+        self.clock.as_ref().expect("a server started with a manual clock").advance(seconds);
+    }
+
+    /// The in-process server's time, in unix seconds.
+    pub fn now(&self) -> i64 {
+        self.clock.as_ref().expect("a server started with a manual clock").now()
     }
 
     /// A server on `data_dir` (kept by the caller, so it can be restarted on the same folder).
@@ -128,6 +195,8 @@ impl TestServer {
             data_dir: data_dir.to_owned(),
             stdout: lines,
             child: Some(child),
+            in_process: None,
+            clock: None,
             _temp: None,
         })
     }
@@ -185,6 +254,10 @@ impl TestServer {
 impl Drop for TestServer {
     fn drop(&mut self) {
         self.kill();
+        if let Some((thread, stop)) = self.in_process.take() {
+            let _ = stop.send(());
+            let _ = thread.join();
+        }
     }
 }
 

@@ -338,8 +338,9 @@ async fn client_contacts_see_their_own_tickets_and_public_comments_and_staff_see
 
 #[tokio::test]
 async fn a_client_reply_reopens_a_resolved_ticket_and_an_untouched_one_closes_by_itself() {
-    let temp = tempfile::tempdir().unwrap();
-    let server = TestServer::start_in(&temp.path().join("data"), &[("STEWARD_TICKETS__AUTO_CLOSE_AFTER", "10s")]);
+    // The server's clock is a manual one: three days pass in an instant.
+    let wall = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let server = TestServer::start_with_clock(wall, &[("STEWARD_TICKETS__AUTO_CLOSE_AFTER", "3d")]);
     let admin = server.admin().await;
     let acme = add_client(&admin, "Acme").await;
     let (status, u) = admin
@@ -366,15 +367,16 @@ async fn a_client_reply_reopens_a_resolved_ticket_and_an_untouched_one_closes_by
     let version = now["version"].clone();
     let (status, body) = patch(&admin, id, json!({ "version": version, "status": "resolved" })).await;
     assert_eq!(status, 200, "{body}");
-    let closed = eventually(30, "the ticket to close by itself", || async {
+    // An open ticket, untouched as long: never closed that way.
+    let other = open_ticket(&admin, json!({ "subject": "New laptop", "priority": "P4", "client_id": acme })).await;
+    server.advance(3 * 86_400 + 60);
+    let closed = eventually(10, "the ticket to close by itself", || async {
         let (_, t) = admin.get(&format!("/api/v1/tickets/{id}")).await;
         (t["status"] == "closed").then_some(t)
     })
     .await;
-    assert!(closed["closed_at"].is_string(), "{closed}");
-    // An open ticket is never closed that way.
-    let other = open_ticket(&admin, json!({ "subject": "New laptop", "priority": "P4", "client_id": acme })).await;
-    tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+    assert_eq!(unix(closed["closed_at"].as_str().unwrap()), server.now(), "closed by the server's clock: {closed}");
+    // The pass that closed it looked at the open one too, and left it.
     let (_, still) = admin.get(&format!("/api/v1/tickets/{}", other["id"])).await;
     assert_eq!(still["status"], "new");
 }

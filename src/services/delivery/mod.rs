@@ -26,6 +26,7 @@ pub struct Delivery {
     pub notifications: Arc<Notifications>,
     pub live: Arc<Live>,
     pub public_url: Arc<str>,
+    pub clock: crate::clock::Clock,
 }
 
 /// The `[notifications]` settings in force, and the SMTP transport built from them. Swapped as

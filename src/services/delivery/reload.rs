@@ -16,7 +16,7 @@ use notify::{RecursiveMode, Watcher};
 use super::Delivery;
 use super::Settings;
 use crate::config::{Config, NotificationsConfig};
-use crate::db::{notifications as store, now};
+use crate::db::notifications as store;
 use crate::notify::ChannelKind;
 
 /// Quiet time after the last event before the file is read: editors write in several steps.
@@ -90,9 +90,10 @@ pub(super) async fn watch(state: Delivery, file: PathBuf) {
                 changed_keys(&current.config, &config.notifications)
             );
             let who = crate::db::audit::Who::system();
+            let t = state.clock.now();
             if let Err(e) = state
                 .db
-                .write(move |c| crate::db::audit::record(c, now(), &who, "settings.reloaded", "notifications", &detail))
+                .write(move |c| crate::db::audit::record(c, t, &who, "settings.reloaded", "notifications", &detail))
                 .await
             {
                 tracing::warn!(error = %e, "could not record the settings change in the audit log");
@@ -130,7 +131,7 @@ fn outside_notifications(c: &Config) -> Config {
 /// because of the settings just fixed) are tried again at once.
 async fn apply(state: &Delivery, config: &NotificationsConfig) {
     state.notifications.install(Settings::new(config, &state.public_url));
-    let t = now();
+    let t = state.clock.now();
     if let Err(e) = state.db.write(move |c| store::retry_now(c, None, Some(ChannelKind::Email), t)).await {
         tracing::warn!(error = %e, "could not reschedule waiting e-mails after the reload");
     }

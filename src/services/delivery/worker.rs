@@ -6,13 +6,13 @@
 //! in two attempts at once. It wakes at once when the rule engine (or the test button) queued
 //! something, and otherwise when the next row falls due, checking at least every few seconds.
 
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 
 use super::Delivery;
+use crate::db::DbError;
 use crate::db::notifications::{self as store, Due};
-use crate::db::{DbError, now};
 use crate::notify::{ChannelKind, Message, payload};
 use crate::services::live::LiveEvent;
 
@@ -42,12 +42,12 @@ pub(super) async fn run(state: Delivery) {
     loop {
         if last_prune.is_none_or(|t| t.elapsed() >= PRUNE_EVERY) {
             last_prune = Some(Instant::now());
-            let before = now() - KEEP;
+            let before = state.clock.now() - KEEP;
             if let Err(e) = state.db.write(move |c| store::prune(c, before)).await {
                 tracing::warn!(error = %e, "could not prune old deliveries");
             }
         }
-        let t = now();
+        let t = state.clock.now();
         let due = match state.db.read(move |c| store::due(c, t, BATCH)).await {
             Ok(rows) => rows,
             Err(e) => {
@@ -62,20 +62,20 @@ pub(super) async fn run(state: Delivery) {
             continue;
         }
         let next = state.db.read(store::next_due_at).await.unwrap_or(None);
-        let wait = next.map_or(MAX_SLEEP, |at| until(at).min(MAX_SLEEP));
+        let wait = next.map_or(MAX_SLEEP, |at| until(at, state.clock.now()).min(MAX_SLEEP));
         if !wait.is_zero() {
             tokio::select! {
                 _ = state.notifications.wake.notified() => {}
+                _ = state.clock.moved() => {}
                 _ = tokio::time::sleep(wait) => {}
             }
         }
     }
 }
 
-/// Time from now until the unix second `at` begins (zero when it has).
-fn until(at: i64) -> Duration {
-    let now_ms = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
-    Duration::from_millis((at.saturating_mul(1000) - now_ms).max(0) as u64)
+/// Time from `now` until the unix second `at` begins (zero when it has).
+fn until(at: i64, now: i64) -> Duration {
+    Duration::from_secs(at.saturating_sub(now).max(0) as u64)
 }
 
 fn http_client() -> Result<reqwest::Client, reqwest::Error> {
@@ -137,7 +137,7 @@ async fn attempt(state: &Delivery, client: &reqwest::Client, row: Due) {
     match result {
         Ok(Outcome::Recorded) => {}
         Ok(Outcome::Sent) => {
-            let t = now();
+            let t = state.clock.now();
             match state.db.write(move |c| store::mark_delivered(c, id, t)).await {
                 Ok(_) => tracing::debug!(delivery = id, channel = channel_id, "notice delivered"),
                 Err(e) => {
@@ -147,7 +147,7 @@ async fn attempt(state: &Delivery, client: &reqwest::Client, row: Due) {
         }
         Err(error) => {
             let settings = state.notifications.settings();
-            let t = now();
+            let t = state.clock.now();
             let (retry_for, max) = (settings.config.retry_for.0, settings.config.max_backoff.0);
             let retry_at = next_attempt(created_at, attempts + 1, t, retry_for, max, rand::random::<f64>());
             match retry_at {
@@ -165,7 +165,7 @@ async fn attempt(state: &Delivery, client: &reqwest::Client, row: Due) {
 
 async fn record_failure(state: &Delivery, id: i64, error: &str, retry_at: Option<i64>) {
     let error = error.chars().take(1000).collect::<String>();
-    let t = now();
+    let t = state.clock.now();
     if let Err(e) = state.db.write(move |c| store::mark_attempt_failed(c, id, &error, retry_at, t)).await {
         tracing::warn!(delivery = id, error = %e, "could not record a failed delivery attempt");
     }
@@ -182,7 +182,7 @@ async fn deliver(state: &Delivery, client: &reqwest::Client, row: &Due, m: Messa
             settings.mail.send(id, &m, &row.target).await.map(|()| Outcome::Sent)
         }
         ChannelKind::InApp => {
-            let (t, channel_id) = (now(), row.channel_id);
+            let (t, channel_id) = (state.clock.now(), row.channel_id);
             let client_id = m.client_id.unwrap_or(0);
             let stored = state
                 .db
