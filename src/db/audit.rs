@@ -110,10 +110,10 @@ pub fn actions(conn: &Connection) -> Result<Vec<String>, DbError> {
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// Removes entries older than `before` (retention). Entries younger than 30 days stay whatever
-/// `before` says: the schema refuses to delete them.
-pub fn prune(conn: &Connection, before: i64) -> Result<usize, DbError> {
-    let floor = before.min(super::now() - 30 * 86_400);
+/// Removes entries older than `before` (retention). Entries younger than 30 days (at `now`) stay
+/// whatever `before` says: the schema refuses to delete them.
+pub fn prune(conn: &Connection, before: i64, now: i64) -> Result<usize, DbError> {
+    let floor = before.min(now - 30 * 86_400);
     Ok(conn.execute("DELETE FROM audit_log WHERE at < ?1", [floor])?)
 }
 
@@ -138,7 +138,7 @@ mod tests {
         let err = c.execute("DELETE FROM audit_log WHERE action = 'login.failed'", []).unwrap_err();
         assert!(err.to_string().contains("younger than 30 days"), "{err}");
         // Retention takes only what is old enough, even when asked for more.
-        assert_eq!(prune(&c, now + 10).unwrap(), 1);
+        assert_eq!(prune(&c, now + 10, now).unwrap(), 1);
         let left = list(&c, &Filter::default(), 10).unwrap();
         assert_eq!(left.len(), 1);
         assert_eq!((left[0].actor.as_str(), left[0].source.as_str()), ("mallory", "203.0.113.9"));

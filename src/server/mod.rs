@@ -311,7 +311,7 @@ async fn housekeeping(state: AppState) {
             .write(move |c| {
                 crate::db::sessions::prune_expired(c, t, idle)?;
                 crate::db::mfa::prune_challenges(c, t)?;
-                audit::prune(c, t - audit_kept)
+                audit::prune(c, t - audit_kept, t)
             })
             .await;
         match done {
