@@ -9,8 +9,8 @@ use serde_json::{Value, json};
 use super::{all, calendar_spec, list_of, recount, schedule, timestamp};
 use crate::db::sla::{self as store, CalendarView};
 use crate::db::{audit, now};
-use crate::server::auth::Caller;
 use crate::server::error::{ApiError, ApiResult, Json, Path};
+use crate::server::roles::{Admin, Staff};
 use crate::server::routes::openapi::ApiDoc;
 use crate::server::routes::{Page, required_text};
 use crate::server::state::AppState;
@@ -66,17 +66,15 @@ pub struct CalendarBody {
     holidays: Vec<Holiday>,
 }
 
-pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Page<CalendarView>>> {
-    caller.require_staff()?;
+pub async fn list(State(state): State<AppState>, _: Staff) -> ApiResult<Json<Page<CalendarView>>> {
     Ok(all(state.db.read(store::calendars).await?))
 }
 
 pub async fn create(
     State(state): State<AppState>,
-    caller: Caller,
+    Admin(caller): Admin,
     Json(b): Json<CalendarBody>,
 ) -> ApiResult<(StatusCode, Json<CalendarView>)> {
-    caller.require_admin()?;
     let name = required_text("name", b.name.as_deref().unwrap_or(""), 100)?;
     let spec = calendar_spec(b.timezone, b.hours, b.holidays)?;
     let who = caller.who();
@@ -98,11 +96,10 @@ pub async fn create(
 
 pub async fn update(
     State(state): State<AppState>,
-    caller: Caller,
+    Admin(caller): Admin,
     Path(id): Path<i64>,
     Json(b): Json<CalendarBody>,
 ) -> ApiResult<Json<CalendarView>> {
-    caller.require_admin()?;
     let name = required_text("name", b.name.as_deref().unwrap_or(""), 100)?;
     let spec = calendar_spec(b.timezone, b.hours, b.holidays)?;
     let who = caller.who();
@@ -126,8 +123,7 @@ pub async fn update(
     cal.map(Json).ok_or_else(|| ApiError::not_found(format!("There is no calendar with id {id}.")))
 }
 
-pub async fn delete(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<StatusCode> {
-    caller.require_admin()?;
+pub async fn delete(State(state): State<AppState>, Admin(caller): Admin, Path(id): Path<i64>) -> ApiResult<StatusCode> {
     let who = caller.who();
     let outcome = state
         .db

@@ -9,8 +9,8 @@ use serde_json::{Value, json};
 use super::{delete_audited, exists, nullable_id, timestamp};
 use crate::db::contacts::{self, Contact, ContactFields};
 use crate::db::{audit, now};
-use crate::server::auth::Caller;
 use crate::server::error::{ApiError, ApiResult, Json, Path, Query};
+use crate::server::roles::Staff;
 use crate::server::routes::openapi::{ApiDoc, page_of};
 use crate::server::routes::{Page, PageParams, email, id_page, optional_line, required_text};
 use crate::server::state::AppState;
@@ -79,10 +79,9 @@ fn contact_fields(b: &ContactBody) -> ApiResult<ContactFields> {
 
 pub async fn list(
     State(state): State<AppState>,
-    caller: Caller,
+    _: Staff,
     Query(p): Query<ContactParams>,
 ) -> ApiResult<Json<Page<Contact>>> {
-    caller.require_staff()?;
     let paging = PageParams { limit: p.limit, cursor: p.cursor };
     let (limit, after) = (paging.limit()?, paging.after_id()?);
     let rows = state.db.read(move |c| contacts::list(c, p.client_id, after, limit)).await?;
@@ -91,10 +90,9 @@ pub async fn list(
 
 pub async fn create(
     State(state): State<AppState>,
-    caller: Caller,
+    Staff(caller): Staff,
     Json(b): Json<ContactBody>,
 ) -> ApiResult<(StatusCode, Json<Contact>)> {
-    caller.require_staff()?;
     let f = contact_fields(&b)?;
     let client_id =
         b.client_id.ok_or_else(|| ApiError::bad_field("client_id", "client_id is required: whose contact this is."))?;
@@ -117,11 +115,10 @@ pub async fn create(
 
 pub async fn update(
     State(state): State<AppState>,
-    caller: Caller,
+    Staff(caller): Staff,
     Path(id): Path<i64>,
     Json(b): Json<ContactBody>,
 ) -> ApiResult<Json<Contact>> {
-    caller.require_staff()?;
     if b.client_id.is_some() {
         return Err(ApiError::bad_field("client_id", "A contact stays with their client; add a new contact instead."));
     }
@@ -141,8 +138,7 @@ pub async fn update(
     contact.map(Json).ok_or_else(|| ApiError::not_found(format!("There is no contact with id {id}.")))
 }
 
-pub async fn delete(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<StatusCode> {
-    caller.require_staff()?;
+pub async fn delete(State(state): State<AppState>, Staff(caller): Staff, Path(id): Path<i64>) -> ApiResult<StatusCode> {
     delete_audited(
         &state,
         &caller,

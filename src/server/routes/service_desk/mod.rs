@@ -13,9 +13,7 @@ pub mod routing_rules;
 pub mod sla_policies;
 pub mod technicians;
 
-use axum::Router;
 use axum::http::StatusCode;
-use axum::routing::{get, put};
 use serde_json::{Value, json};
 
 use super::Page;
@@ -31,23 +29,6 @@ use crate::tickets::sla::{Calendar, CalendarSpec, Holiday, WeeklyHours};
 /// listed in a single file (the document does not depend on it).
 pub const API: [&ApiDoc; 6] =
     [&queues::API, &technicians::API, &routing_rules::API, &calendars::API, &sla_policies::API, &contacts::API];
-
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/queues", get(queues::list).post(queues::create))
-        .route("/queues/{id}", get(queues::one).put(queues::update).delete(queues::delete))
-        .route("/technicians", get(technicians::list))
-        .route("/technicians/{id}/schedule", put(technicians::set_schedule).delete(technicians::clear_schedule))
-        .route("/routing-rules", get(routing_rules::list).post(routing_rules::create))
-        .route("/routing-rules/{id}", put(routing_rules::update).delete(routing_rules::delete))
-        .route("/sla/calendars", get(calendars::list).post(calendars::create))
-        .route("/sla/calendars/{id}", put(calendars::update).delete(calendars::delete))
-        .route("/sla/policies", get(sla_policies::list).post(sla_policies::create))
-        .route("/sla/policies/{id}", put(sla_policies::update).delete(sla_policies::delete))
-        .route("/clients/{id}/sla-policy", put(sla_policies::set_client_policy))
-        .route("/contacts", get(contacts::list).post(contacts::create))
-        .route("/contacts/{id}", put(contacts::update).delete(contacts::delete))
-}
 
 /// A whole list in one answer (these lists are short: a few dozen rows at most).
 fn all<T>(items: Vec<T>) -> Json<Page<T>> {

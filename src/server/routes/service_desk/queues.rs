@@ -9,8 +9,8 @@ use serde_json::{Value, json};
 use super::{all, delete_audited, list_of};
 use crate::db::routing::{self, Queue, QueueFields};
 use crate::db::{DbError, audit, now};
-use crate::server::auth::Caller;
 use crate::server::error::{ApiError, ApiResult, Json, Path};
+use crate::server::roles::{Admin, Staff};
 use crate::server::routes::openapi::ApiDoc;
 use crate::server::routes::{Page, email, required_text};
 use crate::server::state::AppState;
@@ -109,14 +109,12 @@ fn check_queue(
     Ok(Ok(()))
 }
 
-pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Page<Queue>>> {
-    caller.require_staff()?;
+pub async fn list(State(state): State<AppState>, _: Staff) -> ApiResult<Json<Page<Queue>>> {
     let t = now();
     Ok(all(state.db.read(move |c| routing::queues(c, t)).await?))
 }
 
-pub async fn one(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<Json<Queue>> {
-    caller.require_staff()?;
+pub async fn one(State(state): State<AppState>, _: Staff, Path(id): Path<i64>) -> ApiResult<Json<Queue>> {
     let t = now();
     let q = state.db.read(move |c| routing::queue(c, id, t)).await?;
     q.map(Json).ok_or_else(|| ApiError::not_found(format!("There is no queue with id {id}.")))
@@ -124,10 +122,9 @@ pub async fn one(State(state): State<AppState>, caller: Caller, Path(id): Path<i
 
 pub async fn create(
     State(state): State<AppState>,
-    caller: Caller,
+    Admin(caller): Admin,
     Json(body): Json<QueueBody>,
 ) -> ApiResult<(StatusCode, Json<Queue>)> {
-    caller.require_admin()?;
     let f = queue_fields(body)?;
     let who = caller.who();
     let q = state
@@ -148,11 +145,10 @@ pub async fn create(
 
 pub async fn update(
     State(state): State<AppState>,
-    caller: Caller,
+    Admin(caller): Admin,
     Path(id): Path<i64>,
     Json(body): Json<QueueBody>,
 ) -> ApiResult<Json<Queue>> {
-    caller.require_admin()?;
     let f = queue_fields(body)?;
     let who = caller.who();
     let q = state
@@ -172,8 +168,7 @@ pub async fn update(
     q.map(Json).ok_or_else(|| ApiError::not_found(format!("There is no queue with id {id}.")))
 }
 
-pub async fn delete(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<StatusCode> {
-    caller.require_admin()?;
+pub async fn delete(State(state): State<AppState>, Admin(caller): Admin, Path(id): Path<i64>) -> ApiResult<StatusCode> {
     delete_audited(
         &state,
         &caller,

@@ -9,8 +9,8 @@ use serde_json::{Value, json};
 use super::{STAFF_USER, all, delete_audited, exists, list_of, nullable_id, timestamp};
 use crate::db::routing::{self, RuleFields, RuleView};
 use crate::db::{DbError, audit, now};
-use crate::server::auth::Caller;
 use crate::server::error::{ApiError, ApiResult, Json, Path};
+use crate::server::roles::{Admin, Staff};
 use crate::server::routes::openapi::ApiDoc;
 use crate::server::routes::{Page, optional_line, required_text, yes};
 use crate::server::state::AppState;
@@ -141,17 +141,15 @@ fn check_rule(c: &rusqlite::Connection, f: &RuleFields) -> Result<Result<(), Api
     Ok(Ok(()))
 }
 
-pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Page<RuleView>>> {
-    caller.require_staff()?;
+pub async fn list(State(state): State<AppState>, _: Staff) -> ApiResult<Json<Page<RuleView>>> {
     Ok(all(state.db.read(routing::rules).await?))
 }
 
 pub async fn create(
     State(state): State<AppState>,
-    caller: Caller,
+    Admin(caller): Admin,
     Json(body): Json<RuleBody>,
 ) -> ApiResult<(StatusCode, Json<RuleView>)> {
-    caller.require_admin()?;
     let f = rule_fields(body)?;
     let who = caller.who();
     let rule = state
@@ -172,11 +170,10 @@ pub async fn create(
 
 pub async fn update(
     State(state): State<AppState>,
-    caller: Caller,
+    Admin(caller): Admin,
     Path(id): Path<i64>,
     Json(body): Json<RuleBody>,
 ) -> ApiResult<Json<RuleView>> {
-    caller.require_admin()?;
     let f = rule_fields(body)?;
     let who = caller.who();
     let rule = state
@@ -196,8 +193,7 @@ pub async fn update(
     rule.map(Json).ok_or_else(|| ApiError::not_found(format!("There is no routing rule with id {id}.")))
 }
 
-pub async fn delete(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<StatusCode> {
-    caller.require_admin()?;
+pub async fn delete(State(state): State<AppState>, Admin(caller): Admin, Path(id): Path<i64>) -> ApiResult<StatusCode> {
     delete_audited(
         &state,
         &caller,

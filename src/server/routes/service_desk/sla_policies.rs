@@ -10,8 +10,8 @@ use serde_json::{Value, json};
 use super::{all, exists, list_of, nullable_id, recount, timestamp};
 use crate::db::sla::{self as store, KeepPolicy, PolicyFields, PolicyView};
 use crate::db::{DbError, audit, now};
-use crate::server::auth::Caller;
 use crate::server::error::{ApiError, ApiResult, Json, Path};
+use crate::server::roles::{Admin, Staff};
 use crate::server::routes::openapi::ApiDoc;
 use crate::server::routes::{Page, present, required_text};
 use crate::server::state::AppState;
@@ -110,17 +110,15 @@ fn check_policy(
     Ok(Ok(()))
 }
 
-pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Page<PolicyView>>> {
-    caller.require_staff()?;
+pub async fn list(State(state): State<AppState>, _: Staff) -> ApiResult<Json<Page<PolicyView>>> {
     Ok(all(state.db.read(store::policies).await?))
 }
 
 pub async fn create(
     State(state): State<AppState>,
-    caller: Caller,
+    Admin(caller): Admin,
     Json(b): Json<PolicyBody>,
 ) -> ApiResult<(StatusCode, Json<PolicyView>)> {
-    caller.require_admin()?;
     let f = policy_fields(b)?;
     let who = caller.who();
     let p = state
@@ -141,11 +139,10 @@ pub async fn create(
 
 pub async fn update(
     State(state): State<AppState>,
-    caller: Caller,
+    Admin(caller): Admin,
     Path(id): Path<i64>,
     Json(b): Json<PolicyBody>,
 ) -> ApiResult<Json<PolicyView>> {
-    caller.require_admin()?;
     let f = policy_fields(b)?;
     let who = caller.who();
     let p = state
@@ -166,8 +163,7 @@ pub async fn update(
     p.map(Json).ok_or_else(|| ApiError::not_found(format!("There is no SLA policy with id {id}.")))
 }
 
-pub async fn delete(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<StatusCode> {
-    caller.require_admin()?;
+pub async fn delete(State(state): State<AppState>, Admin(caller): Admin, Path(id): Path<i64>) -> ApiResult<StatusCode> {
     let who = caller.who();
     let outcome = state
         .db
@@ -198,11 +194,10 @@ pub struct ClientPolicyBody {
 
 pub async fn set_client_policy(
     State(state): State<AppState>,
-    caller: Caller,
+    Admin(caller): Admin,
     Path(client_id): Path<i64>,
     Json(b): Json<ClientPolicyBody>,
 ) -> ApiResult<Json<Value>> {
-    caller.require_admin()?;
     let policy_id = b.policy_id.ok_or_else(|| {
         ApiError::bad_field("policy_id", "policy_id is required: a policy's id, or null for the default.")
     })?;

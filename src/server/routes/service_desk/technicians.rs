@@ -12,6 +12,7 @@ use crate::db::routing::{self, Technician};
 use crate::db::{audit, now};
 use crate::server::auth::Caller;
 use crate::server::error::{ApiError, ApiResult, Json, Path};
+use crate::server::roles::Staff;
 use crate::server::routes::Page;
 use crate::server::routes::openapi::ApiDoc;
 use crate::server::state::AppState;
@@ -61,8 +62,7 @@ fn schemas() -> Value {
     })
 }
 
-pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Page<Technician>>> {
-    caller.require_staff()?;
+pub async fn list(State(state): State<AppState>, _: Staff) -> ApiResult<Json<Page<Technician>>> {
     let t = now();
     Ok(all(state.db.read(move |c| routing::technicians(c, t)).await?))
 }
@@ -76,8 +76,9 @@ pub struct ScheduleBody {
     holidays: Vec<Holiday>,
 }
 
+/// Staff may read schedules; an admin, or the technician themselves, changes one.
 fn may_set_schedule(caller: &Caller, user_id: i64) -> ApiResult<()> {
-    if caller.is_admin() || (caller.is_staff() && caller.user.id == user_id) {
+    if caller.is_admin() || caller.user.id == user_id {
         Ok(())
     } else {
         Err(ApiError::forbidden("Only an admin, or the technician themselves, may change a schedule."))
@@ -86,7 +87,7 @@ fn may_set_schedule(caller: &Caller, user_id: i64) -> ApiResult<()> {
 
 pub async fn set_schedule(
     State(state): State<AppState>,
-    caller: Caller,
+    Staff(caller): Staff,
     Path(id): Path<i64>,
     Json(body): Json<ScheduleBody>,
 ) -> ApiResult<Json<Technician>> {
@@ -110,7 +111,7 @@ pub async fn set_schedule(
 
 pub async fn clear_schedule(
     State(state): State<AppState>,
-    caller: Caller,
+    Staff(caller): Staff,
     Path(id): Path<i64>,
 ) -> ApiResult<StatusCode> {
     may_set_schedule(&caller, id)?;
