@@ -1,6 +1,7 @@
-//! Who is calling. `Caller` is an extractor: a handler that takes one cannot run for an
-//! unauthenticated request. On top of that, every `/api/v1` route sits behind `require_caller`,
-//! so a handler that forgets to ask is still protected.
+//! Who is calling. `Caller` is an extractor: whoever takes one cannot run for an unauthenticated
+//! request. Handlers take it through a role (`roles::Person`, `Staff`, `Admin`), which also
+//! decides whether this kind of person may call them. On top of that, every `/api/v1` route
+//! sits behind `require_caller`, so even an unknown path needs credentials.
 //!
 //! Two ways in: an API key as `Authorization: Bearer stw_...`, or the UI's session cookie. Cookie
 //! requests that change something must also carry the session's CSRF token in `X-CSRF-Token`
@@ -62,14 +63,6 @@ impl Caller {
     /// Admins and technicians: the MSP's own staff.
     pub fn is_staff(&self) -> bool {
         matches!(self.user.role, Role::Admin | Role::Technician)
-    }
-
-    pub fn require_admin(&self) -> Result<(), ApiError> {
-        if self.is_admin() { Ok(()) } else { Err(ApiError::forbidden("Only an admin may do this.")) }
-    }
-
-    pub fn require_staff(&self) -> Result<(), ApiError> {
-        if self.is_staff() { Ok(()) } else { Err(ApiError::forbidden("Only the MSP's staff may do this.")) }
     }
 
     /// For a client-role user, the one client they may see; `None` means all clients.

@@ -7,6 +7,8 @@ pub mod error;
 pub mod framing;
 pub use crate::services::live;
 pub mod monitor;
+pub mod roles;
+pub mod route_table;
 pub mod routes;
 pub mod state;
 pub mod tls;
@@ -23,7 +25,6 @@ use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, patch, post};
 use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -36,8 +37,7 @@ use crate::db::{Db, DbError, audit, users};
 use self::auth::require_caller;
 use self::error::ApiError;
 use self::live::Live;
-use self::routes::{agent, devices, downloads, enroll_tokens, live as live_routes, prometheus};
-use self::routes::{api_keys, clients, health, openapi, session, users as user_routes};
+pub use self::route_table::route_table;
 use self::state::AppState;
 use crate::certid::TlsIdentity;
 
@@ -335,86 +335,30 @@ fn hsts(config: &Config) -> Option<HeaderValue> {
     (config.tls.mode != TlsMode::Off).then(|| HeaderValue::from_static("max-age=31536000"))
 }
 
-/// The whole HTTP surface. Public so tests can drive it without a socket.
+/// The whole HTTP surface, built from `route_table`. Public so tests can drive it without a socket.
 pub fn router(state: AppState) -> Router {
-    let api = Router::new()
-        .route("/me", get(session::me))
-        .route("/me/password", post(session::change_password))
-        .route("/me/sessions", get(session::my_sessions))
-        .route("/me/sessions/{id}", axum::routing::delete(session::end_my_session))
-        .route("/me/sessions/end-others", post(session::end_my_other_sessions))
-        .route("/me/mfa", get(routes::mfa::status))
-        .route("/me/mfa/totp", post(routes::mfa::begin))
-        .route("/me/mfa/totp/confirm", post(routes::mfa::confirm))
-        .route("/me/mfa/totp/disable", post(routes::mfa::disable))
-        .route("/me/mfa/recovery-codes", post(routes::mfa::new_recovery_codes))
-        .route("/me/mfa/passkeys", get(routes::mfa::passkeys))
-        .route("/me/mfa/passkeys/register/start", post(routes::mfa::passkey_register_start))
-        .route("/me/mfa/passkeys/register/finish", post(routes::mfa::passkey_register_finish))
-        .route("/me/mfa/passkeys/{id}", axum::routing::delete(routes::mfa::remove_passkey))
-        .route("/clients", get(clients::list).post(clients::create))
-        .route("/clients/{id}", get(clients::get).patch(clients::update))
-        .route("/clients/{id}/sites", get(clients::list_sites).post(clients::create_site))
-        .route("/sites/{id}", patch(clients::update_site))
-        .route("/users", get(user_routes::list).post(user_routes::create))
-        .route("/users/{id}", get(user_routes::get).patch(user_routes::update))
-        .route("/users/{id}/sessions", axum::routing::delete(user_routes::end_sessions))
-        .route("/users/{id}/mfa", axum::routing::delete(user_routes::reset_mfa))
-        .route("/api-keys", get(api_keys::list).post(api_keys::create))
-        .route("/api-keys/{id}", axum::routing::delete(api_keys::revoke))
-        .route("/devices", get(devices::list))
-        .route("/devices/{id}", get(devices::get))
-        .route("/devices/{id}/series", get(devices::series))
-        .route("/devices/{id}/software", get(devices::software))
-        .route("/devices/{id}/events", get(devices::events))
-        .route("/devices/{id}/tags", axum::routing::put(devices::set_tags))
-        .route("/devices/{id}/revoke", post(devices::revoke))
-        .route("/devices/{id}/allow-reenroll", post(devices::allow_reenroll))
-        .route("/devices/{id}/merge", post(devices::merge))
-        .route("/devices/{id}/keep", post(devices::keep))
-        .route("/tags", get(devices::tags))
-        .route("/metrics", get(devices::metric_catalog))
-        .route("/dashboard", get(devices::dashboard))
-        .route("/enroll-tokens", get(enroll_tokens::list).post(enroll_tokens::create))
-        .route("/enroll-tokens/{id}", axum::routing::delete(enroll_tokens::revoke))
-        .route("/events", get(live_routes::events))
-        .route("/openapi.json", get(openapi::openapi))
-        .merge(routes::rules::routes())
-        .merge(routes::alerts::routes())
-        .merge(routes::maintenance::routes())
-        .merge(routes::channels::routes())
-        .merge(routes::tickets::routes())
-        .merge(routes::kb::routes())
-        .merge(routes::reports::routes())
-        .merge(routes::audit::routes())
-        .merge(routes::service_desk::routes())
+    let mut api = Router::new();
+    let mut top = Router::new();
+    for route in route_table() {
+        if let Some(path) = route.path.strip_prefix(route_table::API_PREFIX) {
+            api = api.route(path, route.handler);
+        } else if route.path.starts_with("/agent/") {
+            // Check-ins carry inventories with thousands of packages: a larger body limit than
+            // people's requests.
+            let handler = route.handler.layer(DefaultBodyLimit::max(crate::protocol::limits::BODY_BYTES));
+            top = top.route(route.path, handler);
+        } else {
+            top = top.route(route.path, route.handler);
+        }
+    }
+    let api = api
         .fallback(api_not_found)
         // `layer`, not `route_layer`: unknown paths under /api/v1 also need a caller, so the
-        // API's shape is not visible to strangers.
+        // API's shape is not visible to strangers. Every route's own guard asks again.
         .layer(middleware::from_fn_with_state(state.clone(), require_caller));
 
-    // Check-ins carry inventories with thousands of packages: a larger body limit than people's requests.
-    let agents = Router::new()
-        .route("/agent/v1/enroll", post(agent::enroll))
-        .route("/agent/v1/checkin", post(agent::check_in))
-        .route("/agent/v1/ping", get(agent::ping))
-        .layer(DefaultBodyLimit::max(crate::protocol::limits::BODY_BYTES));
-
     let limits = &state.config.http;
-    Router::new()
-        .route("/healthz", get(health::healthz))
-        .route("/metrics", get(prometheus::metrics))
-        .route("/install.sh", get(downloads::install_script))
-        .route("/download/{name}", get(downloads::binary))
-        .merge(agents)
-        .route("/auth/login", post(session::login))
-        .route("/auth/login/mfa", post(session::login_mfa))
-        .route("/auth/login/passkey/start", post(session::login_passkey_start))
-        .route("/auth/login/passkey/finish", post(session::login_passkey_finish))
-        .route("/auth/logout", post(session::logout))
-        .nest("/api/v1", api)
-        .route("/", get(assets::index))
-        .route("/assets/{*path}", get(assets::asset))
+    top.nest(route_table::API_PREFIX, api)
         .fallback(page_not_found)
         .layer(middleware::from_fn(json_errors))
         .layer(middleware::from_fn(framing::refuse_ambiguous_framing))

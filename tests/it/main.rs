@@ -17,6 +17,7 @@ mod kb;
 mod maintenance;
 mod notify;
 mod reports;
+mod roles;
 mod rules;
 mod security;
 mod service_desk;

@@ -681,9 +681,9 @@ async fn staff_keep_clients_contacts_and_client_contacts_are_refused_the_set_up(
     }
 }
 
-/// Expected behaviour; fails until the API stores what it validated: `calendar_spec` in
-/// `src/server/routes/service_desk.rs` checks `Calendar::new(spec.clone())` but stores the raw
-/// `spec`, so untrimmed times, intervals out of order and repeated holidays come back as sent.
+/// The API stores what it validated: `calendar_spec` in `src/server/routes/service_desk/mod.rs`
+/// once checked `Calendar::new(spec.clone())` but stored the raw `spec`, so untrimmed times,
+/// intervals out of order and repeated holidays came back as sent.
 #[tokio::test]
 async fn calendars_and_schedules_are_stored_as_validated_in_order_trimmed_and_each_holiday_once() {
     let server = TestServer::start();

@@ -5,17 +5,18 @@ use std::net::SocketAddr;
 use std::time::Instant;
 
 use axum::extract::{ConnectInfo, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use serde_json::json;
 
 use crate::auth::{random_token, sha256};
 use crate::db::audit::{self, Who};
-use crate::db::devices::{self, Credential};
+use crate::db::devices;
 use crate::db::{enroll_tokens, now};
 use crate::monitoring::validate;
 use crate::protocol::{CheckIn, CheckInResponse, EnrollRequest, EnrollResponse};
 use crate::server::error::{ApiError, ApiResult, Json};
 use crate::server::live::{Live, LiveEvent};
+use crate::server::roles::{CheckingIn, Device, parse_credential};
 use crate::server::state::AppState;
 use crate::services::engine;
 
@@ -23,12 +24,6 @@ use crate::services::engine;
 fn source(state: &AppState, peer: SocketAddr, headers: &HeaderMap) -> String {
     let forwarded = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
     crate::netaddr::client_addr(peer.ip(), forwarded, &state.trusted_proxies).to_string()
-}
-
-/// `<id>:<secret>` as (id, SHA-256 of the secret), when it has that shape.
-fn parse_credential(credential: &str) -> Option<(i64, [u8; 32])> {
-    let (id, secret) = credential.trim().split_once(':')?;
-    Some((id.parse().ok()?, sha256(secret.as_bytes())))
 }
 
 /// Enrolls a machine with a token. Whether an existing device is updated or a new one made (and
@@ -111,30 +106,10 @@ pub async fn enroll(
     }))
 }
 
-/// Reads `Authorization: Bearer <device id>:<secret>` and checks it. A revoked device is told so
-/// (403, `"revoked": true`, with staff's reason) so its agent can stop instead of retrying.
-async fn device_from(state: &AppState, headers: &HeaderMap) -> ApiResult<i64> {
-    let refused = || ApiError::unauthorized("The device credentials are not valid; enroll this machine again.");
-    let value = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).ok_or_else(refused)?;
-    let credential = value.strip_prefix("Bearer ").ok_or_else(refused)?;
-    let (id, hash) = parse_credential(credential).ok_or_else(refused)?;
-    match state.db.read(move |c| devices::authenticate(c, id, &hash)).await? {
-        Credential::Valid(id) => Ok(id),
-        Credential::Revoked { device_id, reason } => {
-            let mut e = ApiError::forbidden(format!(
-                "Device {device_id} was revoked by the MSP's staff: {reason}. The agent stops reporting; \
-                 enroll this machine again with a new token to bring it back."
-            ));
-            e.detail = Some(json!({ "revoked": true, "reason": reason }));
-            Err(e)
-        }
-        Credential::Invalid => Err(refused()),
-    }
-}
-
+/// Stores a check-in's reports and evaluates them; a refusal (credentials or body) is counted.
 pub async fn check_in(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    CheckingIn(device_id): CheckingIn,
     body: Result<Json<CheckIn>, ApiError>,
 ) -> ApiResult<(StatusCode, Json<CheckInResponse>)> {
     let started = Instant::now();
@@ -143,7 +118,6 @@ pub async fn check_in(
         Live::add(&live.checkins_refused, 1);
         e
     };
-    let device_id = device_from(&state, &headers).await.map_err(refuse)?;
     let Json(checkin) = body.map_err(refuse)?;
     validate::check_in(&checkin, now()).map_err(|reason| {
         let field = reason.split_once(": ").map_or("reports", |(field, _)| field);
@@ -187,7 +161,6 @@ pub async fn check_in(
 }
 
 /// Answers `GET /agent/v1/ping` for an agent checking its credentials and the pinned certificate.
-pub async fn ping(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<Json<serde_json::Value>> {
-    let id = device_from(&state, &headers).await?;
+pub async fn ping(Device(id): Device) -> ApiResult<Json<serde_json::Value>> {
     Ok(Json(json!({ "device_id": id, "version": crate::VERSION })))
 }

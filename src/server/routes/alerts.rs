@@ -1,9 +1,7 @@
 //! `/api/v1/alerts`: what the rule engine found. Staff see and acknowledge every alert; a client
 //! contact sees their own company's. Alerts resolve by themselves when the condition clears.
 
-use axum::Router;
 use axum::extract::State;
-use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -15,6 +13,7 @@ use crate::rules::Severity;
 use crate::server::auth::Caller;
 use crate::server::error::{ApiError, ApiResult, Json, Path, Query};
 use crate::server::live::LiveEvent;
+use crate::server::roles::{Person, Staff};
 use crate::server::state::AppState;
 
 pub const API: ApiDoc = ApiDoc {
@@ -85,16 +84,6 @@ fn schemas() -> Value {
     })
 }
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/alerts", get(list))
-        .route("/alerts/counts", get(counts))
-        .route("/alerts/acknowledge", post(acknowledge_many))
-        .route("/alerts/{id}", get(one))
-        .route("/alerts/{id}/acknowledge", post(acknowledge))
-        .route("/alerts/{id}/unacknowledge", post(unacknowledge))
-}
-
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ListParams {
@@ -110,7 +99,7 @@ pub struct ListParams {
 
 pub async fn list(
     State(state): State<AppState>,
-    caller: Caller,
+    Person(caller): Person,
     Query(p): Query<ListParams>,
 ) -> ApiResult<Json<Page<Alert>>> {
     let paging = PageParams { limit: p.limit, cursor: p.cursor };
@@ -153,7 +142,7 @@ pub struct CountParams {
 
 pub async fn counts(
     State(state): State<AppState>,
-    caller: Caller,
+    Person(caller): Person,
     Query(p): Query<CountParams>,
 ) -> ApiResult<Json<alerts::OpenCounts>> {
     let client = caller.client_scope().or(p.client_id);
@@ -168,7 +157,7 @@ async fn visible(state: &AppState, caller: &Caller, id: i64) -> ApiResult<Alert>
         .ok_or_else(|| ApiError::not_found(format!("There is no alert with id {id}.")))
 }
 
-pub async fn one(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
+pub async fn one(State(state): State<AppState>, Person(caller): Person, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
     let alert = visible(&state, &caller, id).await?;
     let events = state.db.read(move |c| alerts::events(c, id)).await?;
     let mut body = serde_json::to_value(alert).map_err(ApiError::internal)?;
@@ -178,14 +167,14 @@ pub async fn one(State(state): State<AppState>, caller: Caller, Path(id): Path<i
 
 type Change = fn(&rusqlite::Connection, &[i64], i64, i64) -> Result<Vec<(i64, i64, i64)>, crate::db::DbError>;
 
+/// Applies `f` to the alerts `ids` for a member of staff, with an audit entry per changed alert.
 async fn change(
     state: &AppState,
-    caller: &Caller,
+    caller: &Staff,
     ids: Vec<i64>,
     f: Change,
     action: &'static str,
 ) -> ApiResult<Vec<i64>> {
-    caller.require_staff()?;
     let (by, who) = (caller.user.id, caller.who());
     let changed = state
         .db
@@ -204,7 +193,7 @@ async fn change(
     Ok(changed.into_iter().map(|(a, _, _)| a).collect())
 }
 
-pub async fn acknowledge(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<Json<Alert>> {
+pub async fn acknowledge(State(state): State<AppState>, caller: Staff, Path(id): Path<i64>) -> ApiResult<Json<Alert>> {
     let alert = visible(&state, &caller, id).await?;
     if alert.state != "open" {
         return Err(ApiError::conflict(format!("Alert {id} is {}, not open.", alert.state)));
@@ -215,7 +204,7 @@ pub async fn acknowledge(State(state): State<AppState>, caller: Caller, Path(id)
 
 pub async fn unacknowledge(
     State(state): State<AppState>,
-    caller: Caller,
+    caller: Staff,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Alert>> {
     let alert = visible(&state, &caller, id).await?;
@@ -234,7 +223,7 @@ pub struct AlertIds {
 
 pub async fn acknowledge_many(
     State(state): State<AppState>,
-    caller: Caller,
+    caller: Staff,
     Json(req): Json<AlertIds>,
 ) -> ApiResult<Json<Value>> {
     if req.ids.is_empty() || req.ids.len() > 500 {

@@ -9,8 +9,8 @@ use serde_json::{Value, json};
 use crate::auth;
 use crate::db::api_keys::{self, ApiKey, NewKey};
 use crate::db::{audit, now};
-use crate::server::auth::Caller;
 use crate::server::error::{ApiError, ApiResult, Json, Path, Query};
+use crate::server::roles::Person;
 use crate::server::state::AppState;
 
 use super::{Page, id_page, required_text, timestamp};
@@ -26,7 +26,7 @@ pub struct ListParams {
 
 pub async fn list(
     State(state): State<AppState>,
-    caller: Caller,
+    Person(caller): Person,
     Query(p): Query<ListParams>,
 ) -> ApiResult<Json<Page<ApiKey>>> {
     let paging = super::PageParams { limit: p.limit, cursor: p.cursor };
@@ -56,7 +56,7 @@ const MAX_LIFETIME_SECS: i64 = 5 * 366 * 86_400;
 
 pub async fn create(
     State(state): State<AppState>,
-    caller: Caller,
+    Person(caller): Person,
     Json(req): Json<NewKeyRequest>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let name = required_text("name", &req.name, 100)?;
@@ -95,7 +95,11 @@ pub async fn create(
 }
 
 /// The owner revokes their own key; an admin revokes anyone's.
-pub async fn revoke(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+pub async fn revoke(
+    State(state): State<AppState>,
+    Person(caller): Person,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
     let owner = if caller.is_admin() { None } else { Some(caller.user.id) };
     let (by, who) = (caller.user.id, caller.who());
     let revoked = state

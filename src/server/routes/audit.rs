@@ -2,10 +2,8 @@
 //! words; `GET /api/v1/audit.csv` the same as a spreadsheet; `GET /api/v1/audit/actions` the
 //! actions recorded so far, for the page's filter.
 
-use axum::Router;
 use axum::extract::State;
 use axum::response::Response;
-use axum::routing::get;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -13,8 +11,8 @@ use super::openapi::ApiDoc;
 use super::reports::{Csv, csv_response};
 use super::{Page, PageParams, id_page, timestamp};
 use crate::db::audit::{self, Entry, Filter};
-use crate::server::auth::Caller;
 use crate::server::error::{ApiError, ApiResult, Json, Query};
+use crate::server::roles::Admin;
 use crate::server::state::AppState;
 
 const FILTERS: &[(&str, &str)] =
@@ -59,10 +57,6 @@ fn schemas() -> Value {
     })
 }
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/audit", get(list)).route("/audit.csv", get(csv)).route("/audit/actions", get(actions))
-}
-
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AuditParams {
@@ -100,10 +94,9 @@ fn filter(p: &AuditParams) -> ApiResult<Filter> {
 
 pub async fn list(
     State(state): State<AppState>,
-    caller: Caller,
+    _: Admin,
     Query(p): Query<AuditParams>,
 ) -> ApiResult<Json<Page<Entry>>> {
-    caller.require_admin()?;
     let paging = PageParams { limit: p.limit, cursor: p.cursor.clone() };
     let (limit, before) = (paging.limit()?, paging.after_id()?);
     let f = Filter { before_id: before, ..filter(&p)? };
@@ -114,8 +107,7 @@ pub async fn list(
 /// Most rows one export carries.
 const CSV_ROWS: usize = 100_000;
 
-pub async fn csv(State(state): State<AppState>, caller: Caller, Query(p): Query<AuditParams>) -> ApiResult<Response> {
-    caller.require_admin()?;
+pub async fn csv(State(state): State<AppState>, _: Admin, Query(p): Query<AuditParams>) -> ApiResult<Response> {
     if p.limit.is_some() || p.cursor.is_some() {
         return Err(ApiError::bad_request("audit.csv takes the filters only, not limit or cursor."));
     }
@@ -136,8 +128,7 @@ pub async fn csv(State(state): State<AppState>, caller: Caller, Query(p): Query<
     Ok(csv_response("audit.csv", out.finish()))
 }
 
-pub async fn actions(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
-    caller.require_admin()?;
+pub async fn actions(State(state): State<AppState>, _: Admin) -> ApiResult<Json<Value>> {
     let items = state.db.read(audit::actions).await?;
     Ok(Json(json!({ "items": items })))
 }

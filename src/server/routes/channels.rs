@@ -8,10 +8,8 @@
 //! Webhook URLs usually carry a secret token (Slack's and Teams' do), so only admins see them
 //! whole; technicians see the scheme and host.
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Value, json};
 
@@ -23,6 +21,7 @@ use crate::notify::{self, ChannelKind};
 use crate::rules::Severity;
 use crate::server::auth::Caller;
 use crate::server::error::{ApiError, ApiResult, Json, Path, Query};
+use crate::server::roles::{Admin, Person, Staff};
 use crate::server::state::AppState;
 
 const NAME_MAX: usize = 100;
@@ -122,16 +121,6 @@ fn schemas() -> Value {
         "AppNoticePage": { "allOf": [ page_of("AppNotice"), { "type": "object", "properties": {
             "unread": { "type": "integer", "description": "The caller's unread notices, all pages" } } } ] },
     })
-}
-
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/channels", get(list).post(create))
-        .route("/channels/{id}", get(get_one).patch(update).delete(remove))
-        .route("/channels/{id}/test", post(send_test))
-        .route("/channels/{id}/deliveries", get(deliveries))
-        .route("/notifications", get(notices))
-        .route("/notifications/read", post(mark_read))
 }
 
 /// Requests to add or change a channel share one shape; every field is checked by `check`.
@@ -289,12 +278,11 @@ async fn channel_or_404(state: &AppState, id: i64) -> ApiResult<Channel> {
         .ok_or_else(|| ApiError::not_found(format!("There is no notification channel with id {id}.")))
 }
 
-async fn list(
+pub async fn list(
     State(state): State<AppState>,
-    caller: Caller,
+    Staff(caller): Staff,
     Query(p): Query<PageParams>,
 ) -> ApiResult<Json<Page<Channel>>> {
-    caller.require_staff()?;
     let limit = p.limit()?;
     let after = p.after_id()?;
     let rows = state.db.read(move |c| store::list_channels(c, after, limit + 1)).await?;
@@ -303,17 +291,19 @@ async fn list(
     Ok(Json(paged))
 }
 
-async fn get_one(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<Json<Channel>> {
-    caller.require_staff()?;
+pub async fn get_one(
+    State(state): State<AppState>,
+    Staff(caller): Staff,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Channel>> {
     Ok(Json(for_caller(&caller, channel_or_404(&state, id).await?)))
 }
 
-async fn create(
+pub async fn create(
     State(state): State<AppState>,
-    caller: Caller,
+    Admin(caller): Admin,
     Json(req): Json<ChannelRequest>,
 ) -> ApiResult<(StatusCode, Json<Channel>)> {
-    caller.require_admin()?;
     if req.name.is_none() {
         return Err(ApiError::bad_field("name", "name must not be empty."));
     }
@@ -348,13 +338,12 @@ async fn create(
     Ok((StatusCode::CREATED, Json(channel)))
 }
 
-async fn update(
+pub async fn update(
     State(state): State<AppState>,
-    caller: Caller,
+    Admin(caller): Admin,
     Path(id): Path<i64>,
     Json(req): Json<ChannelRequest>,
 ) -> ApiResult<Json<Channel>> {
-    caller.require_admin()?;
     let current = channel_or_404(&state, id).await?;
     let c = check(req, Some(&current))?;
     let who = caller.who();
@@ -382,8 +371,7 @@ async fn update(
     Ok(Json(channel))
 }
 
-async fn remove(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<StatusCode> {
-    caller.require_admin()?;
+pub async fn remove(State(state): State<AppState>, Admin(caller): Admin, Path(id): Path<i64>) -> ApiResult<StatusCode> {
     let who = caller.who();
     let deleted = state
         .db
@@ -404,12 +392,11 @@ async fn remove(State(state): State<AppState>, caller: Caller, Path(id): Path<i6
 
 /// Queues a test notice for this channel only, through the outbox like a real one, so what it
 /// shows (delivered, or the error and the next attempt) is what a real notice would meet.
-async fn send_test(
+pub async fn send_test(
     State(state): State<AppState>,
-    caller: Caller,
+    Staff(caller): Staff,
     Path(id): Path<i64>,
 ) -> ApiResult<(StatusCode, Json<Delivery>)> {
-    caller.require_staff()?;
     let channel = channel_or_404(&state, id).await?;
     let (who, login, public_url) = (caller.who(), caller.user.login.clone(), state.public_url.clone());
     let delivery = state
@@ -427,13 +414,12 @@ async fn send_test(
     Ok((StatusCode::ACCEPTED, Json(delivery)))
 }
 
-async fn deliveries(
+pub async fn deliveries(
     State(state): State<AppState>,
-    caller: Caller,
+    _: Staff,
     Path(id): Path<i64>,
     Query(p): Query<PageParams>,
 ) -> ApiResult<Json<Page<Delivery>>> {
-    caller.require_staff()?;
     let limit = p.limit()?;
     let before = p.after_id()?;
     channel_or_404(&state, id).await?;
@@ -448,9 +434,9 @@ pub struct NoticePage {
     unread: i64,
 }
 
-async fn notices(
+pub async fn notices(
     State(state): State<AppState>,
-    caller: Caller,
+    Person(caller): Person,
     Query(p): Query<PageParams>,
 ) -> ApiResult<Json<NoticePage>> {
     let limit = p.limit()?;
@@ -473,7 +459,11 @@ pub struct ReadMark {
     up_to: i64,
 }
 
-async fn mark_read(State(state): State<AppState>, caller: Caller, Json(req): Json<ReadMark>) -> ApiResult<Json<Value>> {
+pub async fn mark_read(
+    State(state): State<AppState>,
+    Person(caller): Person,
+    Json(req): Json<ReadMark>,
+) -> ApiResult<Json<Value>> {
     if req.up_to < 0 {
         return Err(ApiError::bad_field("up_to", format!("up_to must be a notice id (0 or more), not {}.", req.up_to)));
     }

@@ -11,6 +11,7 @@ use crate::db::clients::{self, Client, Site, SiteFields};
 use crate::db::{audit, now};
 use crate::server::auth::Caller;
 use crate::server::error::{ApiError, ApiResult, Json, Path, Query};
+use crate::server::roles::{Admin, Person};
 use crate::server::state::AppState;
 
 use super::{Page, PageParams, optional_text, page, required_text, timezone};
@@ -29,7 +30,7 @@ pub struct ListParams {
 
 pub async fn list(
     State(state): State<AppState>,
-    caller: Caller,
+    Person(caller): Person,
     Query(p): Query<ListParams>,
 ) -> ApiResult<Json<Page<Client>>> {
     let paging = PageParams { limit: p.limit, cursor: p.cursor };
@@ -53,10 +54,9 @@ pub struct NewClient {
 
 pub async fn create(
     State(state): State<AppState>,
-    caller: Caller,
+    Admin(caller): Admin,
     Json(req): Json<NewClient>,
 ) -> ApiResult<(StatusCode, Json<Client>)> {
-    caller.require_admin()?;
     let name = required_text("name", &req.name, NAME_MAX)?;
     let notes = optional_text("notes", &req.notes, NOTES_MAX)?;
     let zone = req.timezone.map(|z| timezone("timezone", &z)).transpose()?;
@@ -86,7 +86,7 @@ async fn visible_client(state: &AppState, caller: &Caller, id: i64) -> ApiResult
     state.db.read(move |c| clients::get(c, id)).await?.ok_or_else(not_found)
 }
 
-pub async fn get(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
+pub async fn get(State(state): State<AppState>, Person(caller): Person, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
     let client = visible_client(&state, &caller, id).await?;
     let sites = state.db.read(move |c| clients::sites(c, id)).await?;
     let mut body = serde_json::to_value(client).map_err(ApiError::internal)?;
@@ -104,11 +104,10 @@ pub struct ClientChanges {
 
 pub async fn update(
     State(state): State<AppState>,
-    caller: Caller,
+    Admin(caller): Admin,
     Path(id): Path<i64>,
     Json(req): Json<ClientChanges>,
 ) -> ApiResult<Json<Client>> {
-    caller.require_admin()?;
     let name = req.name.map(|n| required_text("name", &n, NAME_MAX)).transpose()?;
     let notes = req.notes.map(|n| optional_text("notes", &n, NOTES_MAX)).transpose()?;
     let zone = req.timezone.map(|z| timezone("timezone", &z)).transpose()?;
@@ -130,7 +129,7 @@ pub async fn update(
 
 pub async fn list_sites(
     State(state): State<AppState>,
-    caller: Caller,
+    Person(caller): Person,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Page<Site>>> {
     visible_client(&state, &caller, id).await?;
@@ -168,11 +167,10 @@ impl CheckedSite {
 
 pub async fn create_site(
     State(state): State<AppState>,
-    caller: Caller,
+    Admin(caller): Admin,
     Path(client_id): Path<i64>,
     Json(req): Json<SiteRequest>,
 ) -> ApiResult<(StatusCode, Json<Site>)> {
-    caller.require_admin()?;
     if req.name.is_none() {
         return Err(ApiError::bad_field("name", "name must not be empty."));
     }
@@ -193,11 +191,10 @@ pub async fn create_site(
 
 pub async fn update_site(
     State(state): State<AppState>,
-    caller: Caller,
+    Admin(caller): Admin,
     Path(id): Path<i64>,
     Json(req): Json<SiteRequest>,
 ) -> ApiResult<Json<Site>> {
-    caller.require_admin()?;
     let site = check_site(req)?;
     let who = caller.who();
     let site = state

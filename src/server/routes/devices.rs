@@ -14,6 +14,7 @@ use crate::monitoring::series::METRICS;
 use crate::server::auth::Caller;
 use crate::server::error::{ApiError, ApiResult, Json, Path, Query};
 use crate::server::live::LiveEvent;
+use crate::server::roles::{Person, Staff};
 use crate::server::state::AppState;
 
 use super::{Page, PageParams};
@@ -33,7 +34,7 @@ pub struct ListParams {
 
 pub async fn list(
     State(state): State<AppState>,
-    caller: Caller,
+    Person(caller): Person,
     Query(p): Query<ListParams>,
 ) -> ApiResult<Json<Page<DeviceSummary>>> {
     let paging = PageParams { limit: p.limit, cursor: p.cursor };
@@ -93,7 +94,7 @@ fn for_client_contact(d: &mut DeviceSummary) {
     d.machine_id.clear();
 }
 
-pub async fn get(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
+pub async fn get(State(state): State<AppState>, Person(caller): Person, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
     let summary = visible(&state, &caller, id).await?;
     let (detail, series) = state
         .db
@@ -133,7 +134,7 @@ const MAX_POINTS: i64 = 2000;
 
 pub async fn series(
     State(state): State<AppState>,
-    caller: Caller,
+    Person(caller): Person,
     Path(id): Path<i64>,
     Query(p): Query<SeriesParams>,
 ) -> ApiResult<Json<Value>> {
@@ -202,7 +203,7 @@ pub struct SoftwareParams {
 
 pub async fn software(
     State(state): State<AppState>,
-    caller: Caller,
+    Person(caller): Person,
     Path(id): Path<i64>,
     Query(p): Query<SoftwareParams>,
 ) -> ApiResult<Json<Page<devices::Software>>> {
@@ -214,7 +215,7 @@ pub async fn software(
 
 pub async fn events(
     State(state): State<AppState>,
-    caller: Caller,
+    Person(caller): Person,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Page<devices::DeviceEvent>>> {
     visible(&state, &caller, id).await?;
@@ -231,11 +232,10 @@ pub struct Tags {
 /// Replaces the device's tags. Tags are short words: letters, digits, `-`, `_`, `.`, `:`.
 pub async fn set_tags(
     State(state): State<AppState>,
-    caller: Caller,
+    Staff(caller): Staff,
     Path(id): Path<i64>,
     Json(req): Json<Tags>,
 ) -> ApiResult<Json<DeviceSummary>> {
-    caller.require_staff()?;
     let device = visible(&state, &caller, id).await?;
     if req.tags.len() > 32 {
         return Err(ApiError::bad_field("tags", "A device can carry at most 32 tags."));
@@ -262,8 +262,7 @@ pub async fn set_tags(
     Ok(Json(summary))
 }
 
-pub async fn tags(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Page<Value>>> {
-    caller.require_staff()?;
+pub async fn tags(State(state): State<AppState>, _: Staff) -> ApiResult<Json<Page<Value>>> {
     let tags = state.db.read(devices::all_tags).await?;
     Ok(Json(Page {
         items: tags.into_iter().map(|(tag, n)| json!({ "tag": tag, "devices": n })).collect(),
@@ -272,8 +271,7 @@ pub async fn tags(State(state): State<AppState>, caller: Caller) -> ApiResult<Js
 }
 
 /// The fleet dashboard in one answer.
-pub async fn dashboard(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
-    caller.require_staff()?;
+pub async fn dashboard(State(state): State<AppState>, _: Staff) -> ApiResult<Json<Value>> {
     let body = state
         .db
         .read(|c| {
@@ -290,7 +288,7 @@ pub async fn dashboard(State(state): State<AppState>, caller: Caller) -> ApiResu
 }
 
 /// The metric names a chart or rule can use.
-pub async fn metric_catalog(_caller: Caller) -> Json<Value> {
+pub async fn metric_catalog(_: Person) -> Json<Value> {
     Json(
         json!({ "items": METRICS.iter().map(|(m, d)| json!({ "metric": m, "description": d })).collect::<Vec<_>>(), "next_cursor": null }),
     )
@@ -309,8 +307,7 @@ pub fn tag(field: &str, value: &str) -> Result<String, ApiError> {
 }
 
 /// A staff action on a device's trust, by id; the device must exist (staff see every client).
-async fn staff_device(state: &AppState, caller: &Caller, id: i64) -> ApiResult<DeviceSummary> {
-    caller.require_staff()?;
+async fn staff_device(state: &AppState, caller: &Staff, id: i64) -> ApiResult<DeviceSummary> {
     visible(state, caller, id).await
 }
 
@@ -330,7 +327,7 @@ pub struct RevokeRequest {
 /// agent stops reporting. The record and its history stay.
 pub async fn revoke(
     State(state): State<AppState>,
-    caller: Caller,
+    caller: Staff,
     Path(id): Path<i64>,
     Json(req): Json<RevokeRequest>,
 ) -> ApiResult<Json<DeviceSummary>> {
@@ -369,7 +366,7 @@ const REENROLL_WINDOW_SECS: i64 = 24 * 3600;
 /// its state folder).
 pub async fn allow_reenroll(
     State(state): State<AppState>,
-    caller: Caller,
+    caller: Staff,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<DeviceSummary>> {
     let device = staff_device(&state, &caller, id).await?;
@@ -394,7 +391,7 @@ pub async fn allow_reenroll(
 /// `devices::merge`); this record goes. Answers the surviving device.
 pub async fn merge(
     State(state): State<AppState>,
-    caller: Caller,
+    caller: Staff,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<DeviceSummary>> {
     let device = staff_device(&state, &caller, id).await?;
@@ -419,11 +416,7 @@ pub async fn merge(
 
 /// `POST /devices/{id}/keep`, on a device flagged as a possible clone: it is a machine of its
 /// own; the flag goes and both devices stay.
-pub async fn keep(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<i64>,
-) -> ApiResult<Json<DeviceSummary>> {
+pub async fn keep(State(state): State<AppState>, caller: Staff, Path(id): Path<i64>) -> ApiResult<Json<DeviceSummary>> {
     let device = staff_device(&state, &caller, id).await?;
     let who = caller.who();
     let was = state

@@ -9,8 +9,8 @@ use serde_json::{Value, json};
 use crate::config::HumanDuration;
 use crate::db::enroll_tokens::{self, EnrollToken};
 use crate::db::{DbError, audit, now};
-use crate::server::auth::Caller;
 use crate::server::error::{ApiError, ApiResult, Json, Path, Query};
+use crate::server::roles::Staff;
 use crate::server::state::AppState;
 
 use super::Page;
@@ -31,10 +31,9 @@ pub struct NewTokenRequest {
 
 pub async fn create(
     State(state): State<AppState>,
-    caller: Caller,
+    Staff(caller): Staff,
     Json(req): Json<NewTokenRequest>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    caller.require_staff()?;
     let ttl = match req.ttl.as_deref() {
         Some(t) => t.parse::<HumanDuration>().map_err(|e| ApiError::bad_field("ttl", e.to_string()))?,
         None => state.config.monitoring.enroll_token_ttl,
@@ -68,16 +67,14 @@ pub struct ListParams {
 
 pub async fn list(
     State(state): State<AppState>,
-    caller: Caller,
+    _: Staff,
     Query(p): Query<ListParams>,
 ) -> ApiResult<Json<Page<EnrollToken>>> {
-    caller.require_staff()?;
     let items = state.db.read(move |c| enroll_tokens::list_usable(c, p.client_id, now())).await?;
     Ok(Json(Page { items, next_cursor: None }))
 }
 
-pub async fn revoke(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<StatusCode> {
-    caller.require_staff()?;
+pub async fn revoke(State(state): State<AppState>, Staff(caller): Staff, Path(id): Path<i64>) -> ApiResult<StatusCode> {
     let who = caller.who();
     let done = state
         .db

@@ -7,10 +7,8 @@
 //! unsafe addresses neutralised) and is the one piece of HTML the UI inserts as HTML. Search
 //! snippets are plain text with the matched words between U+E000 and U+E001.
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -24,6 +22,7 @@ use crate::db::{audit, now, tickets};
 use crate::server::auth::Caller;
 use crate::server::error::{ApiError, ApiResult, Json, Path, Query};
 use crate::server::live::LiveEvent;
+use crate::server::roles::{Person, Staff};
 use crate::server::state::AppState;
 use crate::tickets::{Priority, Status, markdown};
 
@@ -164,17 +163,6 @@ fn schemas() -> Value {
     })
 }
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/kb/articles", get(list).post(create))
-        .route("/kb/articles/{id}", get(one).patch(update).delete(remove))
-        .route("/kb/preview", post(preview))
-        .route("/kb/tags", get(tag_list))
-        .route("/tickets/{id}/articles", get(ticket_articles).post(link))
-        .route("/tickets/{id}/articles/{article_id}", axum::routing::delete(unlink))
-        .route("/search", get(search))
-}
-
 const TITLE_MAX: usize = 200;
 const BODY_MAX: usize = 100_000;
 const TAGS_MAX: usize = 20;
@@ -257,7 +245,7 @@ fn bad_cursor() -> ApiError {
 
 pub async fn list(
     State(state): State<AppState>,
-    caller: Caller,
+    Person(caller): Person,
     Query(p): Query<ListParams>,
 ) -> ApiResult<Json<Page<ArticleSummary>>> {
     let paging = PageParams { limit: p.limit, cursor: p.cursor };
@@ -331,10 +319,9 @@ pub struct ArticleDetail {
 
 pub async fn create(
     State(state): State<AppState>,
-    caller: Caller,
+    Staff(caller): Staff,
     Json(req): Json<NewArticleRequest>,
 ) -> ApiResult<(StatusCode, Json<ArticleDetail>)> {
-    caller.require_staff()?;
     let new = NewArticle {
         title: required_text("title", req.title.as_deref().unwrap_or(""), TITLE_MAX)?,
         body: body_text(&req.body)?,
@@ -363,7 +350,11 @@ fn readable(caller: &Caller, article: Option<Article>, id: i64) -> ApiResult<Art
         .ok_or_else(|| no_article(id))
 }
 
-pub async fn one(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<Json<ArticleDetail>> {
+pub async fn one(
+    State(state): State<AppState>,
+    Person(caller): Person,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<ArticleDetail>> {
     let staff = caller.client_scope().is_none();
     let (article, linked) = state
         .db
@@ -390,11 +381,10 @@ pub struct ArticlePatch {
 
 pub async fn update(
     State(state): State<AppState>,
-    caller: Caller,
+    Staff(caller): Staff,
     Path(id): Path<i64>,
     Json(req): Json<ArticlePatch>,
 ) -> ApiResult<Json<ArticleDetail>> {
-    caller.require_staff()?;
     let version = req.version.ok_or_else(|| {
         ApiError::bad_field("version", "version is required: the version of the article this change is based on.")
     })?;
@@ -426,8 +416,7 @@ pub async fn update(
     Ok(Json(ArticleDetail { article, html, linked_tickets: Some(linked) }))
 }
 
-pub async fn remove(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<StatusCode> {
-    caller.require_staff()?;
+pub async fn remove(State(state): State<AppState>, Staff(caller): Staff, Path(id): Path<i64>) -> ApiResult<StatusCode> {
     let who = caller.who();
     let deleted = state
         .db
@@ -450,15 +439,14 @@ pub struct PreviewRequest {
     body: String,
 }
 
-pub async fn preview(caller: Caller, Json(req): Json<PreviewRequest>) -> ApiResult<Json<Value>> {
-    caller.require_staff()?;
+pub async fn preview(_: Staff, Json(req): Json<PreviewRequest>) -> ApiResult<Json<Value>> {
     if req.body.chars().count() > BODY_MAX {
         return Err(ApiError::bad_field("body", format!("body must be at most {BODY_MAX} characters long.")));
     }
     Ok(Json(json!({ "html": markdown::render(&req.body) })))
 }
 
-pub async fn tag_list(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Page<TagCount>>> {
+pub async fn tag_list(State(state): State<AppState>, Person(caller): Person) -> ApiResult<Json<Page<TagCount>>> {
     let client_only = caller.client_scope().is_some();
     let items = state.db.read(move |c| kb::tags(c, client_only)).await?;
     Ok(Json(Page { items, next_cursor: None }))
@@ -481,7 +469,7 @@ pub struct TicketArticles {
 
 pub async fn ticket_articles(
     State(state): State<AppState>,
-    caller: Caller,
+    Person(caller): Person,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<TicketArticles>> {
     visible_ticket(&state, &caller, id).await?;
@@ -501,11 +489,10 @@ pub struct LinkRequest {
 
 pub async fn link(
     State(state): State<AppState>,
-    caller: Caller,
+    Staff(caller): Staff,
     Path(id): Path<i64>,
     Json(req): Json<LinkRequest>,
 ) -> ApiResult<(StatusCode, Json<LinkedArticle>)> {
-    caller.require_staff()?;
     let article_id = req
         .article_id
         .ok_or_else(|| ApiError::bad_field("article_id", "article_id is required: the article to link."))?;
@@ -521,10 +508,9 @@ pub async fn link(
 
 pub async fn unlink(
     State(state): State<AppState>,
-    caller: Caller,
+    Staff(caller): Staff,
     Path((id, article_id)): Path<(i64, i64)>,
 ) -> ApiResult<StatusCode> {
-    caller.require_staff()?;
     let client_id = visible_ticket(&state, &caller, id).await?;
     let by = caller.user.id;
     state.db.write(move |c| kb::unlink(c, id, article_id, by, now())).await?.map_err(refused)?;
@@ -547,7 +533,7 @@ pub struct SearchResults {
 
 pub async fn search(
     State(state): State<AppState>,
-    caller: Caller,
+    Person(caller): Person,
     Query(p): Query<SearchParams>,
 ) -> ApiResult<Json<SearchResults>> {
     let limit = match p.limit.unwrap_or(10) {

@@ -15,8 +15,9 @@ use futures_util::Stream;
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::db::{api_keys, now, sessions};
-use crate::server::auth::{Caller, Via};
+use crate::server::auth::Via;
 use crate::server::live::Revoked;
+use crate::server::roles::Person;
 use crate::server::state::AppState;
 
 /// How often a stream re-reads its credential from the database.
@@ -24,7 +25,7 @@ const RECHECK: Duration = Duration::from_secs(5);
 
 pub async fn events(
     State(state): State<AppState>,
-    caller: Caller,
+    Person(caller): Person,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let scope = caller.client_scope();
     let rx = state.live.events.subscribe();

@@ -7,10 +7,8 @@
 //! `"scope": "site", "site_id": 4`. Every answer also says whether the window is `active` now and
 //! when its current or `next` occurrence runs, computed from the schedule at answer time.
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::get;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
@@ -24,6 +22,7 @@ use crate::rules::maintenance::{Schedule, check};
 use crate::rules::scope::Scope;
 use crate::server::auth::Caller;
 use crate::server::error::{ApiError, ApiResult, Json, Path, Query};
+use crate::server::roles::{Person, Staff};
 use crate::server::state::AppState;
 
 const NAME_MAX: usize = 200;
@@ -124,12 +123,6 @@ fn schemas() -> Value {
     })
 }
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/maintenance-windows", get(list).post(create))
-        .route("/maintenance-windows/{id}", get(get_one).patch(update).delete(remove))
-}
-
 /// A window as the API answers it.
 #[derive(Debug, Serialize)]
 pub struct WindowAnswer {
@@ -206,7 +199,7 @@ pub struct ListParams {
 
 pub async fn list(
     State(state): State<AppState>,
-    caller: Caller,
+    Person(caller): Person,
     Query(p): Query<ListParams>,
 ) -> ApiResult<Json<Page<WindowAnswer>>> {
     let paging = PageParams { limit: p.limit, cursor: p.cursor };
@@ -244,7 +237,7 @@ async fn visible(state: &AppState, caller: &Caller, id: i64) -> ApiResult<Mainte
 
 pub async fn get_one(
     State(state): State<AppState>,
-    caller: Caller,
+    Person(caller): Person,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<WindowAnswer>> {
     let w = visible(&state, &caller, id).await?;
@@ -368,10 +361,9 @@ async fn reload_engine(state: &AppState) {
 
 pub async fn create(
     State(state): State<AppState>,
-    caller: Caller,
+    Staff(caller): Staff,
     Json(req): Json<WindowRequest>,
 ) -> ApiResult<(StatusCode, Json<WindowAnswer>)> {
-    caller.require_staff()?;
     let checked = check_request(req)?;
     let name = checked.name.ok_or_else(|| ApiError::bad_field("name", "name must not be empty."))?;
     let scope = checked.scope.ok_or_else(|| {
@@ -405,11 +397,10 @@ pub async fn create(
 
 pub async fn update(
     State(state): State<AppState>,
-    caller: Caller,
+    Staff(caller): Staff,
     Path(id): Path<i64>,
     Json(req): Json<WindowRequest>,
 ) -> ApiResult<Json<WindowAnswer>> {
-    caller.require_staff()?;
     let checked = check_request(req)?;
     let who = caller.who();
     let updated = state
@@ -439,8 +430,7 @@ pub async fn update(
     Ok(Json(answer(updated, now())))
 }
 
-pub async fn remove(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<StatusCode> {
-    caller.require_staff()?;
+pub async fn remove(State(state): State<AppState>, Staff(caller): Staff, Path(id): Path<i64>) -> ApiResult<StatusCode> {
     let who = caller.who();
     state
         .db

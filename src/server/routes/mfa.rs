@@ -14,6 +14,7 @@ use crate::db::passkeys::PasskeyInfo;
 use crate::db::{DbError, audit, now, passkeys as db_passkeys, users};
 use crate::server::auth::Caller;
 use crate::server::error::{ApiError, ApiResult, Json, Path};
+use crate::server::roles::Person;
 use crate::server::state::AppState;
 
 use super::openapi::ApiDoc;
@@ -117,7 +118,7 @@ fn schemas() -> Value {
 }
 
 /// Whether the caller has a second factor, must have one, and how many recovery codes are left.
-pub async fn status(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
+pub async fn status(State(state): State<AppState>, Person(caller): Person) -> ApiResult<Json<Value>> {
     let id = caller.user.id;
     let (secret, left, passkeys) = state
         .db
@@ -152,7 +153,7 @@ async fn prove_password(state: &AppState, caller: &Caller, password: String) -> 
 /// It is in force only after `confirm` with a first code.
 pub async fn begin(
     State(state): State<AppState>,
-    caller: Caller,
+    Person(caller): Person,
     Json(req): Json<PasswordProof>,
 ) -> ApiResult<Json<Value>> {
     prove_password(&state, &caller, req.current_password).await?;
@@ -189,7 +190,7 @@ fn fresh_recovery_codes(c: &rusqlite::Connection, id: i64) -> Result<Vec<String>
 /// Finishes setting up TOTP with a first code from the app; answers the recovery codes, once.
 pub async fn confirm(
     State(state): State<AppState>,
-    caller: Caller,
+    Person(caller): Person,
     Json(req): Json<CodeProof>,
 ) -> ApiResult<Json<Value>> {
     let (id, who) = (caller.user.id, caller.who());
@@ -217,7 +218,7 @@ pub async fn confirm(
 /// Turns the second factor off (with the password), unless the caller's role must have one.
 pub async fn disable(
     State(state): State<AppState>,
-    caller: Caller,
+    Person(caller): Person,
     Json(req): Json<PasswordProof>,
 ) -> ApiResult<StatusCode> {
     let (id, who) = (caller.user.id, caller.who());
@@ -241,7 +242,7 @@ pub async fn disable(
 /// New recovery codes (the old ones stop working), with a current authenticator code.
 pub async fn new_recovery_codes(
     State(state): State<AppState>,
-    caller: Caller,
+    Person(caller): Person,
     Json(req): Json<CodeProof>,
 ) -> ApiResult<Json<Value>> {
     let (id, who) = (caller.user.id, caller.who());
@@ -285,7 +286,7 @@ fn passkey_error(e: PasskeyError) -> ApiError {
 }
 
 /// The caller's passkeys, oldest first.
-pub async fn passkeys(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Page<PasskeyInfo>>> {
+pub async fn passkeys(State(state): State<AppState>, Person(caller): Person) -> ApiResult<Json<Page<PasskeyInfo>>> {
     let id = caller.user.id;
     let items = state.db.read(move |c| db_passkeys::list(c, id)).await?;
     Ok(Json(Page { items, next_cursor: None }))
@@ -302,7 +303,7 @@ pub struct NewPasskey {
 /// `navigator.credentials.create`, with the caller's passkeys excluded so none is added twice.
 pub async fn passkey_register_start(
     State(state): State<AppState>,
-    caller: Caller,
+    Person(caller): Person,
     Json(req): Json<NewPasskey>,
 ) -> ApiResult<Json<Value>> {
     let name = required_text("name", &req.name, 60)?;
@@ -324,7 +325,7 @@ pub struct PasskeyCredential {
 /// Finishes adding a passkey with the browser's answer; it is in force from now on.
 pub async fn passkey_register_finish(
     State(state): State<AppState>,
-    caller: Caller,
+    Person(caller): Person,
     Json(req): Json<PasskeyCredential>,
 ) -> ApiResult<(StatusCode, Json<PasskeyInfo>)> {
     let credential: RegisterPublicKeyCredential = serde_json::from_value(req.credential).map_err(|e| {
@@ -351,7 +352,7 @@ pub async fn passkey_register_finish(
 /// role must have one.
 pub async fn remove_passkey(
     State(state): State<AppState>,
-    caller: Caller,
+    Person(caller): Person,
     Path(id): Path<i64>,
 ) -> ApiResult<StatusCode> {
     let required = state.config.auth.require_mfa_for.applies_to(caller.user.role);

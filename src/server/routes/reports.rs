@@ -9,11 +9,9 @@
 //! (`=`, `+`, `-`, `@`, tab, carriage return first) gets a leading apostrophe, because ticket
 //! subjects and notes come from people outside the MSP too.
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
@@ -22,8 +20,8 @@ use serde_json::{Value, json};
 use super::openapi::ApiDoc;
 use crate::db::reports::{self, ClientSla, ClientTime, Minutes, SlaCompliance, TechnicianTime, TimeReport};
 use crate::db::{clients, rfc3339};
-use crate::server::auth::Caller;
 use crate::server::error::{ApiError, ApiResult, Json, Query};
+use crate::server::roles::Staff;
 use crate::server::state::AppState;
 
 /// The reports' part of the API description.
@@ -127,15 +125,6 @@ fn schemas() -> Value {
                 "user_id": user, "technician": { "type": "string" }, "client_id": int, "client": { "type": "string" } })) },
             "totals": minutes(json!({})) } },
     })
-}
-
-/// The report routes, under `/api/v1`.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/reports/sla", get(sla))
-        .route("/reports/sla.csv", get(sla_csv))
-        .route("/reports/time", get(time))
-        .route("/reports/time.csv", get(time_csv))
 }
 
 // ---------- parameters ----------
@@ -307,8 +296,7 @@ async fn sla_report(state: &AppState, p: &SlaParams) -> ApiResult<(Month, SlaCom
 }
 
 /// `GET /api/v1/reports/sla`: the month's SLA compliance per client, with the breaches.
-pub async fn sla(State(state): State<AppState>, caller: Caller, Query(p): Query<SlaParams>) -> ApiResult<Json<Value>> {
-    caller.require_staff()?;
+pub async fn sla(State(state): State<AppState>, _: Staff, Query(p): Query<SlaParams>) -> ApiResult<Json<Value>> {
     if given(&p.detail).is_some() {
         return Err(ApiError::bad_field("detail", "detail is for sla.csv; the JSON answer always lists the breaches."));
     }
@@ -319,8 +307,7 @@ pub async fn sla(State(state): State<AppState>, caller: Caller, Query(p): Query<
 }
 
 /// `GET /api/v1/reports/sla.csv`: the same as a CSV file, per client or per breach.
-pub async fn sla_csv(State(state): State<AppState>, caller: Caller, Query(p): Query<SlaParams>) -> ApiResult<Response> {
-    caller.require_staff()?;
+pub async fn sla_csv(State(state): State<AppState>, _: Staff, Query(p): Query<SlaParams>) -> ApiResult<Response> {
     let breaches = match given(&p.detail) {
         None => false,
         Some("breaches") => true,
@@ -446,12 +433,7 @@ async fn time_report(state: &AppState, p: &TimeParams) -> ApiResult<(Date, Date,
 }
 
 /// `GET /api/v1/reports/time`: time per technician, per client and per both.
-pub async fn time(
-    State(state): State<AppState>,
-    caller: Caller,
-    Query(p): Query<TimeParams>,
-) -> ApiResult<Json<Value>> {
-    caller.require_staff()?;
+pub async fn time(State(state): State<AppState>, _: Staff, Query(p): Query<TimeParams>) -> ApiResult<Json<Value>> {
     if given(&p.by).is_some() {
         return Err(ApiError::bad_field("by", "by is for time.csv; the JSON answer has every grouping."));
     }
@@ -497,12 +479,7 @@ impl TimeBy {
 }
 
 /// `GET /api/v1/reports/time.csv`: the same as a CSV file, per technician, per client or per entry.
-pub async fn time_csv(
-    State(state): State<AppState>,
-    caller: Caller,
-    Query(p): Query<TimeParams>,
-) -> ApiResult<Response> {
-    caller.require_staff()?;
+pub async fn time_csv(State(state): State<AppState>, _: Staff, Query(p): Query<TimeParams>) -> ApiResult<Response> {
     let by = TimeBy::parse(given(&p.by))?;
     let (first, last, report) = time_report(&state, &p).await?;
     let body = match by {

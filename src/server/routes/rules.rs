@@ -1,10 +1,8 @@
 //! `/api/v1/rules`: alert rules. Staff read them; admins write them. A preview shows, before
 //! saving, which devices a rule would apply to (after overrides) and which would alert right now.
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -15,8 +13,8 @@ use crate::db::{DbError, audit, now, rfc3339, rules as stored};
 use crate::rules::condition::Condition;
 use crate::rules::scope::{DeviceFacts, Scope};
 use crate::rules::{Rule, Severity, TicketPolicy};
-use crate::server::auth::Caller;
 use crate::server::error::{ApiError, ApiResult, Json, Path, Query};
+use crate::server::roles::{Admin, Staff};
 use crate::server::state::AppState;
 use crate::services::engine::{self, Book};
 
@@ -85,13 +83,6 @@ fn schemas() -> Value {
                     "subject": { "type": "string" }, "level": { "type": ["string", "null"] }, "summary": { "type": "string" } } } } } } } } },
         "RulePage": page_of("Rule"),
     })
-}
-
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/rules", get(list).post(create))
-        .route("/rules/preview", post(preview))
-        .route("/rules/{id}", get(one).patch(update).delete(remove))
 }
 
 /// A rule as the API shows it.
@@ -180,10 +171,9 @@ pub struct ListParams {
 
 pub async fn list(
     State(state): State<AppState>,
-    caller: Caller,
+    _: Staff,
     Query(p): Query<ListParams>,
 ) -> ApiResult<Json<Page<RuleView>>> {
-    caller.require_staff()?;
     let paging = PageParams { limit: p.limit, cursor: p.cursor };
     let limit = paging.limit()?;
     let after = paging.after_id()?;
@@ -301,10 +291,9 @@ async fn rule_from(state: &AppState, f: RuleFields, id: i64, builtin: Option<Str
 
 pub async fn create(
     State(state): State<AppState>,
-    caller: Caller,
+    Admin(caller): Admin,
     Json(f): Json<RuleFields>,
 ) -> ApiResult<(StatusCode, Json<RuleView>)> {
-    caller.require_admin()?;
     if f.id.is_some() {
         return Err(ApiError::bad_field("id", "id is chosen by the server; leave it out."));
     }
@@ -324,8 +313,7 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(view)))
 }
 
-pub async fn one(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<Json<RuleView>> {
-    caller.require_staff()?;
+pub async fn one(State(state): State<AppState>, _: Staff, Path(id): Path<i64>) -> ApiResult<Json<RuleView>> {
     let found = state.db.read(move |c| stored::get(c, id)?.map(|r| view(c, r)).transpose()).await?;
     found.map(Json).ok_or_else(|| ApiError::not_found(format!("There is no rule with id {id}.")))
 }
@@ -345,11 +333,10 @@ pub struct RuleChanges {
 
 pub async fn update(
     State(state): State<AppState>,
-    caller: Caller,
+    Admin(caller): Admin,
     Path(id): Path<i64>,
     Json(ch): Json<RuleChanges>,
 ) -> ApiResult<Json<RuleView>> {
-    caller.require_admin()?;
     let mut rule = state
         .db
         .read(move |c| stored::get(c, id))
@@ -389,8 +376,7 @@ pub async fn update(
     Ok(Json(view))
 }
 
-pub async fn remove(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<StatusCode> {
-    caller.require_admin()?;
+pub async fn remove(State(state): State<AppState>, Admin(caller): Admin, Path(id): Path<i64>) -> ApiResult<StatusCode> {
     let who = caller.who();
     let gone = state
         .db
@@ -438,12 +424,7 @@ async fn after_change(state: &AppState, rule_id: i64) -> ApiResult<()> {
 /// How far a preview looks.
 const PREVIEW_DEVICES: usize = 1000;
 
-pub async fn preview(
-    State(state): State<AppState>,
-    caller: Caller,
-    Json(f): Json<RuleFields>,
-) -> ApiResult<Json<Value>> {
-    caller.require_staff()?;
+pub async fn preview(State(state): State<AppState>, _: Staff, Json(f): Json<RuleFields>) -> ApiResult<Json<Value>> {
     let id = f.id.unwrap_or(-1);
     let draft = rule_from(&state, RuleFields { enabled: true, ..f }, id, None).await?;
     let book = state.engine.book();

@@ -20,8 +20,9 @@ use crate::db::audit::Who;
 use crate::db::sessions::SessionInfo;
 use crate::db::users::User;
 use crate::db::{audit, mfa, now, passkeys, sessions, users};
-use crate::server::auth::{Caller, SESSION_COOKIE, Via, too_many};
+use crate::server::auth::{SESSION_COOKIE, Via, too_many};
 use crate::server::error::{ApiError, ApiResult, Json, Path};
+use crate::server::roles::Person;
 use crate::server::state::AppState;
 
 use super::Page;
@@ -332,7 +333,7 @@ async fn start_session(
 }
 
 /// Ends the session (and its open event streams). Needs the CSRF token, like every other change.
-pub async fn logout(State(state): State<AppState>, caller: Caller) -> ApiResult<Response> {
+pub async fn logout(State(state): State<AppState>, Person(caller): Person) -> ApiResult<Response> {
     if let Via::Session { id, .. } = caller.via {
         let who = caller.who();
         state
@@ -349,7 +350,7 @@ pub async fn logout(State(state): State<AppState>, caller: Caller) -> ApiResult<
 }
 
 /// The caller, their second-factor state and, for a browser session, its CSRF token.
-pub async fn me(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
+pub async fn me(State(state): State<AppState>, Person(caller): Person) -> ApiResult<Json<Value>> {
     let csrf = match &caller.via {
         Via::Session { csrf_token, .. } => Some(csrf_token.clone()),
         Via::ApiKey { .. } => None,
@@ -374,7 +375,7 @@ pub struct PasswordChange {
 /// the caller's API keys are revoked (whoever knew the old password may have made one).
 pub async fn change_password(
     State(state): State<AppState>,
-    caller: Caller,
+    Person(caller): Person,
     Json(req): Json<PasswordChange>,
 ) -> ApiResult<StatusCode> {
     auth::check_new_password(&req.new_password, &[&caller.user.login, &caller.user.email])
@@ -413,7 +414,7 @@ pub async fn change_password(
 }
 
 /// The caller's sessions in force.
-pub async fn my_sessions(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Page<SessionInfo>>> {
+pub async fn my_sessions(State(state): State<AppState>, Person(caller): Person) -> ApiResult<Json<Page<SessionInfo>>> {
     let current = match caller.via {
         Via::Session { id, .. } => Some(id),
         Via::ApiKey { .. } => None,
@@ -426,7 +427,7 @@ pub async fn my_sessions(State(state): State<AppState>, caller: Caller) -> ApiRe
 /// Ends one of the caller's sessions.
 pub async fn end_my_session(
     State(state): State<AppState>,
-    caller: Caller,
+    Person(caller): Person,
     Path(id): Path<i64>,
 ) -> ApiResult<StatusCode> {
     let (user_id, who) = (caller.user.id, caller.who());
@@ -448,7 +449,7 @@ pub async fn end_my_session(
 }
 
 /// "Log out everywhere": ends every session of the caller but the one making this request.
-pub async fn end_my_other_sessions(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
+pub async fn end_my_other_sessions(State(state): State<AppState>, Person(caller): Person) -> ApiResult<Json<Value>> {
     let keep = match caller.via {
         Via::Session { id, .. } => Some(id),
         Via::ApiKey { .. } => None,

@@ -4,10 +4,8 @@
 //! Changes are versioned: a PATCH names the `version` it read, and a change made meanwhile by
 //! someone else refuses it with 409 and the ticket as it is now, so no update is lost silently.
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -18,6 +16,7 @@ use crate::db::{audit, now, ticket_comments, ticket_events, time_entries};
 use crate::server::auth::{Caller, Via};
 use crate::server::error::{ApiError, ApiResult, Json, Path, Query};
 use crate::server::live::LiveEvent;
+use crate::server::roles::{Person, Staff};
 use crate::server::state::AppState;
 use crate::services::tickets as service;
 use crate::tickets::{
@@ -168,15 +167,6 @@ fn schemas() -> Value {
     })
 }
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/tickets", get(list).post(create))
-        .route("/tickets/bulk", post(bulk))
-        .route("/tickets/{id}", get(one).patch(update))
-        .route("/tickets/{id}/comments", post(comment))
-        .route("/tickets/{id}/time", post(log_time))
-}
-
 /// Turns a refusal decided in the write transaction into the API's answer.
 fn refused(r: Refusal) -> ApiError {
     match r {
@@ -244,7 +234,7 @@ pub struct ListParams {
 
 pub async fn list(
     State(state): State<AppState>,
-    caller: Caller,
+    Person(caller): Person,
     Query(p): Query<ListParams>,
 ) -> ApiResult<Json<Page<Ticket>>> {
     let paging = PageParams { limit: p.limit, cursor: p.cursor };
@@ -322,7 +312,7 @@ pub struct NewTicketRequest {
 
 pub async fn create(
     State(state): State<AppState>,
-    caller: Caller,
+    Person(caller): Person,
     Json(req): Json<NewTicketRequest>,
 ) -> ApiResult<(StatusCode, Json<Ticket>)> {
     let subject = required_text("subject", req.subject.as_deref().unwrap_or(""), 300)?;
@@ -409,7 +399,7 @@ async fn visible(state: &AppState, caller: &Caller, id: i64) -> ApiResult<Ticket
 /// Events a client contact sees: the ticket's opening and its status changes.
 const CLIENT_EVENTS: &[EventKind] = &[EventKind::Created, EventKind::Status];
 
-pub async fn one(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
+pub async fn one(State(state): State<AppState>, Person(caller): Person, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
     let ticket = visible(&state, &caller, id).await?;
     let staff = caller.client_scope().is_none();
     let (comments, events, time) = state
@@ -460,11 +450,10 @@ pub struct TicketPatch {
 
 pub async fn update(
     State(state): State<AppState>,
-    caller: Caller,
+    Staff(caller): Staff,
     Path(id): Path<i64>,
     Json(req): Json<TicketPatch>,
 ) -> ApiResult<Json<Ticket>> {
-    caller.require_staff()?;
     let version = req.version.ok_or_else(|| {
         ApiError::bad_field("version", "version is required: the version of the ticket this change is based on.")
     })?;
@@ -513,7 +502,7 @@ pub struct NewComment {
 
 pub async fn comment(
     State(state): State<AppState>,
-    caller: Caller,
+    Person(caller): Person,
     Path(id): Path<i64>,
     Json(req): Json<NewComment>,
 ) -> ApiResult<(StatusCode, Json<Comment>)> {
@@ -558,11 +547,10 @@ pub struct NewTimeEntry {
 
 pub async fn log_time(
     State(state): State<AppState>,
-    caller: Caller,
+    Staff(caller): Staff,
     Path(id): Path<i64>,
     Json(req): Json<NewTimeEntry>,
 ) -> ApiResult<(StatusCode, Json<TimeEntry>)> {
-    caller.require_staff()?;
     let minutes = match req.minutes {
         Some(m @ 1..=1440) => m,
         Some(m) => return Err(ApiError::bad_field("minutes", format!("minutes must be from 1 to 1440, not {m}."))),
@@ -666,10 +654,9 @@ const BULK_MAX: usize = 500;
 /// technician saw: one changed meanwhile is refused with its current state, like a single PATCH.
 pub async fn bulk(
     State(state): State<AppState>,
-    caller: Caller,
+    Staff(caller): Staff,
     Json(req): Json<BulkRequest>,
 ) -> ApiResult<Json<BulkResult>> {
-    caller.require_staff()?;
     let items = req.tickets.unwrap_or_default();
     if items.is_empty() || items.len() > BULK_MAX {
         return Err(ApiError::bad_field(

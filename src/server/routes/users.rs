@@ -7,28 +7,23 @@ use serde::{Deserialize, Deserializer};
 use crate::auth;
 use crate::db::users::{self, NewUser, Role, User, UserChanges};
 use crate::db::{DbError, audit, clients, now, sessions};
-use crate::server::auth::Caller;
 use crate::server::error::{ApiError, ApiResult, Json, Path, Query};
 use crate::server::live::Revoked;
+use crate::server::roles::{Admin, Person};
 use crate::server::state::AppState;
 
 use super::{Page, PageParams, email, optional_line, page};
 
-pub async fn list(
-    State(state): State<AppState>,
-    caller: Caller,
-    Query(p): Query<PageParams>,
-) -> ApiResult<Json<Page<User>>> {
-    caller.require_admin()?;
+pub async fn list(State(state): State<AppState>, _: Admin, Query(p): Query<PageParams>) -> ApiResult<Json<Page<User>>> {
     let limit = p.limit()?;
     let after = p.after()?;
     let rows = state.db.read(move |c| users::list(c, after.as_deref(), limit + 1)).await?;
     Ok(Json(page(rows, limit, |u| &u.login)))
 }
 
-pub async fn get(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<Json<User>> {
-    if caller.user.id != id {
-        caller.require_admin()?;
+pub async fn get(State(state): State<AppState>, Person(caller): Person, Path(id): Path<i64>) -> ApiResult<Json<User>> {
+    if caller.user.id != id && !caller.is_admin() {
+        return Err(ApiError::forbidden("Only an admin may do this."));
     }
     let user = state.db.read(move |c| users::get(c, id)).await?;
     user.map(Json).ok_or_else(|| ApiError::not_found(format!("There is no user with id {id}.")))
@@ -47,10 +42,9 @@ pub struct NewUserRequest {
 
 pub async fn create(
     State(state): State<AppState>,
-    caller: Caller,
+    Admin(caller): Admin,
     Json(req): Json<NewUserRequest>,
 ) -> ApiResult<(StatusCode, Json<User>)> {
-    caller.require_admin()?;
     let email = email("email", &req.email)?;
     let name = optional_line("name", &req.name, 200)?;
     auth::check_new_password(&req.password, &[&email]).map_err(|m| ApiError::bad_field("password", m))?;
@@ -111,11 +105,10 @@ pub struct UserChangeRequest {
 
 pub async fn update(
     State(state): State<AppState>,
-    caller: Caller,
+    Admin(caller): Admin,
     Path(id): Path<i64>,
     Json(req): Json<UserChangeRequest>,
 ) -> ApiResult<Json<User>> {
-    caller.require_admin()?;
     let changes = UserChanges {
         name: req.name.map(|n| optional_line("name", &n, 200)).transpose()?,
         role: req.role,
@@ -181,8 +174,11 @@ fn changed(before: &User, after: &User) -> String {
 }
 
 /// An admin ends every session of a user (a lost laptop), and their open event streams.
-pub async fn end_sessions(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<StatusCode> {
-    caller.require_admin()?;
+pub async fn end_sessions(
+    State(state): State<AppState>,
+    Admin(caller): Admin,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
     end_all_sessions(
         &state,
         caller.who(),
@@ -196,8 +192,11 @@ pub async fn end_sessions(State(state): State<AppState>, caller: Caller, Path(id
 
 /// An admin turns a user's second factor off (a lost phone without recovery codes); the user
 /// sets up a new one at the next login when the policy asks for it.
-pub async fn reset_mfa(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<StatusCode> {
-    caller.require_admin()?;
+pub async fn reset_mfa(
+    State(state): State<AppState>,
+    Admin(caller): Admin,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
     if id == caller.user.id {
         return Err(ApiError::conflict("Turn your own second factor off on your Account page."));
     }

@@ -1,0 +1,151 @@
+//! Clients' contacts: the people at a client who raise tickets (some of them also log in to the
+//! portal). Staff keep them.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::{delete_audited, exists, nullable_id, timestamp};
+use crate::db::contacts::{self, Contact, ContactFields};
+use crate::db::{audit, now};
+use crate::server::error::{ApiError, ApiResult, Json, Path, Query};
+use crate::server::roles::Staff;
+use crate::server::routes::openapi::{ApiDoc, page_of};
+use crate::server::routes::{Page, PageParams, email, id_page, optional_line, required_text};
+use crate::server::state::AppState;
+
+pub const API: ApiDoc = ApiDoc {
+    operations: &[
+        ("get", "/api/v1/contacts", "Clients' contacts (staff)", None, 200, Some("ContactPage")),
+        ("post", "/api/v1/contacts", "Add a contact to a client (staff)", Some("NewContact"), 201, Some("Contact")),
+        ("put", "/api/v1/contacts/{id}", "Change a contact (staff)", Some("ContactFields"), 200, Some("Contact")),
+        ("delete", "/api/v1/contacts/{id}", "Delete a contact; their tickets stay (staff)", None, 204, None),
+    ],
+    query: &[(("get", "/api/v1/contacts"), &[("client_id", "integer")])],
+    paged: &["/api/v1/contacts"],
+    schemas,
+};
+
+fn schemas() -> Value {
+    let (id, ts) = (nullable_id(), timestamp());
+    json!({
+        "ContactFields": { "type": "object", "required": ["name"], "additionalProperties": false, "properties": {
+            "name": { "type": "string" }, "email": { "type": "string", "format": "email" }, "phone": { "type": "string" } } },
+        // Spelled out rather than `allOf` with ContactFields, whose `additionalProperties: false`
+        // would refuse client_id: no body could match.
+        "NewContact": { "type": "object", "required": ["client_id", "name"], "additionalProperties": false, "properties": {
+            "client_id": { "type": "integer" }, "name": { "type": "string" },
+            "email": { "type": "string", "format": "email" }, "phone": { "type": "string" } } },
+        "Contact": { "type": "object", "properties": {
+            "id": { "type": "integer" }, "client_id": { "type": "integer" }, "client": { "type": "string" },
+            "name": { "type": "string" }, "email": { "type": "string" }, "phone": { "type": "string" },
+            "user_id": id, "open_tickets": { "type": "integer" }, "updated_at": ts } },
+        "ContactPage": page_of("Contact"),
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContactParams {
+    limit: Option<u32>,
+    cursor: Option<String>,
+    client_id: Option<i64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContactBody {
+    client_id: Option<i64>,
+    name: Option<String>,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    phone: String,
+}
+
+fn contact_fields(b: &ContactBody) -> ApiResult<ContactFields> {
+    let name = required_text("name", b.name.as_deref().unwrap_or(""), 200)?;
+    let email = match b.email.trim() {
+        "" => String::new(),
+        e => email("email", e)?,
+    };
+    let phone = optional_line("phone", &b.phone, 50)?;
+    if phone.contains('\n') {
+        return Err(ApiError::bad_field("phone", "phone must be one line."));
+    }
+    Ok(ContactFields { name, email, phone })
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    _: Staff,
+    Query(p): Query<ContactParams>,
+) -> ApiResult<Json<Page<Contact>>> {
+    let paging = PageParams { limit: p.limit, cursor: p.cursor };
+    let (limit, after) = (paging.limit()?, paging.after_id()?);
+    let rows = state.db.read(move |c| contacts::list(c, p.client_id, after, limit)).await?;
+    Ok(Json(id_page(rows, limit, |c| c.id)))
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    Staff(caller): Staff,
+    Json(b): Json<ContactBody>,
+) -> ApiResult<(StatusCode, Json<Contact>)> {
+    let f = contact_fields(&b)?;
+    let client_id =
+        b.client_id.ok_or_else(|| ApiError::bad_field("client_id", "client_id is required: whose contact this is."))?;
+    let who = caller.who();
+    let contact = state
+        .db
+        .write(move |c| {
+            if !exists(c, "SELECT 1 FROM clients WHERE id = ?1", client_id)? {
+                return Ok(Err(ApiError::bad_field("client_id", format!("client_id {client_id} is not a client."))));
+            }
+            let t = now();
+            let id = contacts::create(c, client_id, &f, t)?;
+            audit::record(c, t, &who, "contact.created", &id.to_string(), &f.name)?;
+            Ok(Ok(contacts::get(c, id)?))
+        })
+        .await??;
+    let contact = contact.ok_or_else(|| ApiError::internal("a contact vanished as it was made"))?;
+    Ok((StatusCode::CREATED, Json(contact)))
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    Staff(caller): Staff,
+    Path(id): Path<i64>,
+    Json(b): Json<ContactBody>,
+) -> ApiResult<Json<Contact>> {
+    if b.client_id.is_some() {
+        return Err(ApiError::bad_field("client_id", "A contact stays with their client; add a new contact instead."));
+    }
+    let f = contact_fields(&b)?;
+    let who = caller.who();
+    let contact = state
+        .db
+        .write(move |c| {
+            let t = now();
+            if !contacts::update(c, id, &f, t)? {
+                return Ok(None);
+            }
+            audit::record(c, t, &who, "contact.changed", &id.to_string(), &f.name)?;
+            contacts::get(c, id)
+        })
+        .await?;
+    contact.map(Json).ok_or_else(|| ApiError::not_found(format!("There is no contact with id {id}.")))
+}
+
+pub async fn delete(State(state): State<AppState>, Staff(caller): Staff, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+    delete_audited(
+        &state,
+        &caller,
+        "contact.deleted",
+        id,
+        contacts::delete,
+        format!("There is no contact with id {id}."),
+    )
+    .await
+}
