@@ -58,8 +58,13 @@ pub async fn run(
                     Ok((found.id, site_id))
                 })
                 .await?;
-            let (token, made) =
-                enroll_tokens::create_token(db, client_id, site_id, ttl, uses, None, audit::Who::cli()).await?;
+            let (token, made) = enroll_tokens::create_token(
+                db,
+                enroll_tokens::TokenRequest { client_id, site_id, ttl, uses, by: None },
+                audit::Who::cli(),
+                now(),
+            )
+            .await?;
             let public_url = config.public_url(config.server.listen);
             let hosts: Vec<String> = crate::netaddr::url_host(&public_url).into_iter().collect();
             let identity = crate::server::tls::load_or_create(&config.tls, &config.server.data_dir, &hosts)

@@ -2,22 +2,31 @@
 
 use crate::config::HumanDuration;
 use crate::db::enroll_tokens::{self, EnrollToken, NewToken};
-use crate::db::{Db, DbError, audit, clients, now};
+use crate::db::{Db, DbError, audit, clients};
 
 /// Longest life and most uses a token may have.
 pub const MAX_TTL_SECS: u64 = 90 * 86_400;
 pub const MAX_USES: i64 = 10_000;
 
-/// Makes a token for a client (and site). Returns the token, shown once, and its record.
+/// What a new token is for: a client (and site), how long and how many machines, and who asked.
+#[derive(Debug, Clone)]
+pub struct TokenRequest {
+    pub client_id: i64,
+    pub site_id: Option<i64>,
+    pub ttl: HumanDuration,
+    pub uses: i64,
+    /// The user who made it; `None` from the command line.
+    pub by: Option<i64>,
+}
+
+/// Makes a token at `t`. Returns the token, shown once, and its record.
 pub async fn create_token(
     db: &Db,
-    client_id: i64,
-    site_id: Option<i64>,
-    ttl: HumanDuration,
-    uses: i64,
-    by: Option<i64>,
+    request: TokenRequest,
     who: crate::db::audit::Who,
+    t: i64,
 ) -> Result<(String, EnrollToken), DbError> {
+    let TokenRequest { client_id, site_id, ttl, uses, by } = request;
     let token = format!("enr_{}", crate::auth::random_token());
     let (hash, prefix) = (crate::auth::sha256(token.as_bytes()), token[..12].to_owned());
     let made = db
@@ -32,7 +41,6 @@ pub async fn create_token(
                     }
                 }
             }
-            let t = now();
             let new = NewToken {
                 token_hash: &hash,
                 prefix: &prefix,

@@ -340,7 +340,15 @@ async fn client_contacts_see_their_own_tickets_and_public_comments_and_staff_see
 async fn a_client_reply_reopens_a_resolved_ticket_and_an_untouched_one_closes_by_itself() {
     // The server's clock is a manual one: three days pass in an instant.
     let wall = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
-    let server = TestServer::start_with_clock(wall, &[("STEWARD_TICKETS__AUTO_CLOSE_AFTER", "3d")]);
+    let server = TestServer::start_with_clock(
+        wall,
+        &[
+            ("STEWARD_TICKETS__AUTO_CLOSE_AFTER", "3d"),
+            // The people here stay logged in while the clock jumps three days.
+            ("STEWARD_AUTH__SESSION_TTL", "7d"),
+            ("STEWARD_AUTH__SESSION_IDLE", "7d"),
+        ],
+    );
     let admin = server.admin().await;
     let acme = add_client(&admin, "Acme").await;
     let (status, u) = admin
@@ -385,10 +393,13 @@ async fn a_client_reply_reopens_a_resolved_ticket_and_an_untouched_one_closes_by
 async fn an_sla_warning_and_breach_each_fire_once_and_reach_the_channels_the_assignee_and_the_escalation_contact() {
     let (smtp_port, mails) = start_smtp_sink().await;
     let port = smtp_port.to_string();
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start_in(
-        dir.path(),
+    // A manual clock: the SLA's hour passes in a moment.
+    let wall = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let server = TestServer::start_with_clock(
+        wall,
         &[
+            // The people here stay logged in while the clock jumps an hour.
+            ("STEWARD_AUTH__SESSION_IDLE", "2h"),
             ("STEWARD_NOTIFICATIONS__SMTP_HOST", "127.0.0.1"),
             ("STEWARD_NOTIFICATIONS__SMTP_PORT", &port),
             ("STEWARD_NOTIFICATIONS__SMTP_SECURITY", "none"),
@@ -400,18 +411,26 @@ async fn an_sla_warning_and_breach_each_fire_once_and_reach_the_channels_the_ass
     let (status, body) =
         admin.post("/api/v1/channels", json!({ "name": "Ops hook", "kind": "webhook", "target": hook.url })).await;
     assert_eq!(status, 201, "{body}");
-    // A round-the-clock calendar and a one-minute first response for P1, so the clock runs now.
-    {
-        let conn = rusqlite::Connection::open(server.db_path()).unwrap();
-        conn.busy_timeout(std::time::Duration::from_secs(5)).unwrap();
-        let day = json!([{ "start": "00:00", "end": "24:00" }]);
-        let spec = json!({ "timezone": "UTC", "hours": { "mon": day, "tue": day, "wed": day, "thu": day, "fri": day, "sat": day, "sun": day } });
-        conn.execute("UPDATE sla_calendars SET spec = ?1", [spec.to_string()]).unwrap();
-        let t = |f: u32, r: u32| json!({ "first_response_minutes": f, "resolution_minutes": r });
-        let policy =
-            json!({ "p1": t(1, 600), "p2": t(60, 600), "p3": t(240, 1440), "p4": t(480, 2400), "warning_percent": 75 });
-        conn.execute("UPDATE sla_policies SET targets = ?1", [policy.to_string()]).unwrap();
-    }
+    // A round-the-clock calendar and a one-hour first response for P1, set up as an admin would.
+    let day = json!([{ "start": "00:00", "end": "24:00" }]);
+    let (status, calendar) = admin
+        .post(
+            "/api/v1/sla/calendars",
+            json!({ "name": "Around the clock", "timezone": "UTC",
+                    "hours": { "mon": day, "tue": day, "wed": day, "thu": day, "fri": day, "sat": day, "sun": day } }),
+        )
+        .await;
+    assert_eq!(status, 201, "{calendar}");
+    let t = |f: u32, r: u32| json!({ "first_response_minutes": f, "resolution_minutes": r });
+    let (status, policy) = admin
+        .post(
+            "/api/v1/sla/policies",
+            json!({ "name": "Premium", "calendar_id": calendar["id"], "is_default": true,
+                    "targets": { "p1": t(60, 600), "p2": t(120, 600), "p3": t(240, 1440), "p4": t(480, 2400),
+                                 "warning_percent": 75 } }),
+        )
+        .await;
+    assert_eq!(status, 201, "{policy}");
     let acme = add_client(&admin, "Acme").await;
     let (status, tech) = admin
         .post(
@@ -441,7 +460,7 @@ async fn an_sla_warning_and_breach_each_fire_once_and_reach_the_channels_the_ass
     assert_eq!(t["assignee_id"], tech["id"], "the queue assigned it to its only member: {t}");
     let id = t["id"].as_i64().unwrap();
     let created = unix(t["created_at"].as_str().unwrap());
-    assert_eq!(unix(t["sla"]["first_response_due"].as_str().unwrap()), created + 60, "{t}");
+    assert_eq!(unix(t["sla"]["first_response_due"].as_str().unwrap()), created + 3600, "{t}");
 
     let about = |event: &'static str| {
         let bodies = hook.bodies.lock().unwrap().clone();
@@ -450,17 +469,22 @@ async fn an_sla_warning_and_breach_each_fire_once_and_reach_the_channels_the_ass
             .filter(|b| b["event"] == event && b["subject"] == format!("ticket #{id}"))
             .collect::<Vec<_>>()
     };
-    eventually(90, "the breach notice", || async { (!about("sla_breach").is_empty()).then_some(()) }).await;
+    // 46 of 60 minutes: past the warning share (75 %), not yet breached.
+    server.advance(46 * 60);
+    eventually(10, "the warning notice", || async { (!about("sla_warning").is_empty()).then_some(()) }).await;
+    assert!(about("sla_breach").is_empty(), "a warning is not a breach");
+    server.advance(15 * 60);
+    eventually(10, "the breach notice", || async { (!about("sla_breach").is_empty()).then_some(()) }).await;
     let warning = about("sla_warning");
     assert_eq!(warning.len(), 1, "{warning:?}");
     assert!(warning[0]["title"].as_str().unwrap().contains("close to its SLA target"), "{warning:?}");
     assert_eq!(about("sla_breach")[0]["severity"], "critical");
-    let (_, ticket) = admin.get(&format!("/api/v1/tickets/{id}")).await;
+    let (status, ticket) = admin.get(&format!("/api/v1/tickets/{id}")).await;
+    assert_eq!(status, 200, "{ticket}");
     let timeline = ticket["timeline"].to_string();
     assert!(timeline.contains("sla_warning") && timeline.contains("sla_breach"), "{timeline}");
-    // Later ticks find nothing new: each fired once.
-    tokio::time::sleep(std::time::Duration::from_secs(12)).await;
-    assert_eq!((about("sla_warning").len(), about("sla_breach").len()), (1, 1));
+    // Later passes find nothing new: each fired once (read again once the answer below arrived).
+    server.advance(10 * 60);
     // A breach is final: answering now does not take it back.
     let (status, _) =
         admin.post(&format!("/api/v1/tickets/{id}/comments"), json!({ "body": "On it.", "public": true })).await;
@@ -490,6 +514,7 @@ async fn an_sla_warning_and_breach_each_fire_once_and_reach_the_channels_the_ass
         assert!(subjects.iter().any(|s| s.contains("close to its SLA target")), "{who}: {subjects:?}");
         assert!(subjects.iter().any(|s| s.contains("missed its SLA target")), "{who}: {subjects:?}");
     }
+    assert_eq!((about("sla_warning").len(), about("sla_breach").len()), (1, 1));
     let answer = to("carla@acme.example");
     assert_eq!(answer.len(), 1, "{answer:?}");
     assert!(answer[0].contains("On it.") && answer[0].contains(&format!("Ticket #{id}")), "{}", answer[0]);
@@ -497,6 +522,15 @@ async fn an_sla_warning_and_breach_each_fire_once_and_reach_the_channels_the_ass
         .post(&format!("/api/v1/tickets/{id}/comments"), json!({ "body": "Internal: check RAID", "public": false }))
         .await;
     assert_eq!(status, 201);
-    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
-    assert_eq!(to("carla@acme.example").len(), 1, "internal notes are not mailed to the client");
+    // A public answer after it: once that one arrives, an internal note mailed by mistake would have too.
+    let (status, _) =
+        admin.post(&format!("/api/v1/tickets/{id}/comments"), json!({ "body": "Fixed.", "public": true })).await;
+    assert_eq!(status, 201);
+    let mails = eventually(30, "the second answer", || async {
+        let got = to("carla@acme.example");
+        got.iter().any(|m| m.contains("Fixed.")).then_some(got)
+    })
+    .await;
+    assert_eq!(mails.len(), 2, "internal notes are not mailed to the client");
+    assert!(!mails.iter().any(|m| m.contains("check RAID")), "{mails:?}");
 }

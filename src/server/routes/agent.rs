@@ -11,7 +11,7 @@ use serde_json::json;
 use crate::auth::{random_token, sha256};
 use crate::db::audit::{self, Who};
 use crate::db::devices;
-use crate::db::{enroll_tokens, now};
+use crate::db::enroll_tokens;
 use crate::monitoring::validate;
 use crate::protocol::{CheckIn, CheckInResponse, EnrollRequest, EnrollResponse};
 use crate::server::error::{ApiError, ApiResult, Json};
@@ -35,6 +35,7 @@ pub async fn enroll(
     headers: HeaderMap,
     Json(req): Json<EnrollRequest>,
 ) -> ApiResult<Json<EnrollResponse>> {
+    let now = state.clock.now();
     let who = Who::anonymous("agent", &source(&state, peer, &headers));
     let token_hash = sha256(req.token.trim().as_bytes());
     if let Err((field, message)) = validate::enroll(&req) {
@@ -46,7 +47,7 @@ pub async fn enroll(
                     Some((id, prefix)) => format!("token {id} ({prefix}…)"),
                     None => "an unknown token".to_owned(),
                 };
-                audit::record(c, now(), &who, "device.enroll_refused", "", &format!("{token}: {detail}"))
+                audit::record(c, now, &who, "device.enroll_refused", "", &format!("{token}: {detail}"))
             })
             .await?;
         return Err(ApiError::bad_field(field, message));
@@ -57,7 +58,7 @@ pub async fn enroll(
     let outcome = state
         .db
         .write(move |c| {
-            let t = now();
+            let t = now;
             let grant = match enroll_tokens::redeem(c, &token_hash, t)? {
                 Ok(g) => g,
                 Err(refusal) => {
@@ -112,6 +113,7 @@ pub async fn check_in(
     CheckingIn(device_id): CheckingIn,
     body: Result<Json<CheckIn>, ApiError>,
 ) -> ApiResult<(StatusCode, Json<CheckInResponse>)> {
+    let now = state.clock.now();
     let started = Instant::now();
     let live = state.live.clone();
     let refuse = |e: ApiError| {
@@ -119,7 +121,7 @@ pub async fn check_in(
         e
     };
     let Json(checkin) = body.map_err(refuse)?;
-    validate::check_in(&checkin, now()).map_err(|reason| {
+    validate::check_in(&checkin, now).map_err(|reason| {
         let field = reason.split_once(": ").map_or("reports", |(field, _)| field);
         refuse(ApiError::bad_field(field, format!("The check-in is not valid: {reason}")))
     })?;
@@ -128,7 +130,7 @@ pub async fn check_in(
     let (ingested, client_id, outcome, watch) = state
         .db
         .write(move |c| {
-            let t = now();
+            let t = now;
             let ingested = devices::ingest(c, device_id, &checkin, t)?;
             let client_id: i64 =
                 c.query_row("SELECT client_id FROM devices WHERE id = ?1", [device_id], |r| r.get(0))?;

@@ -5,10 +5,9 @@ use axum::extract::State;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::openapi::{ApiDoc, page_of};
+use super::api_doc::{ApiDoc, page_of};
 use super::{Page, PageParams, id_page};
 use crate::db::alerts::{self, Alert, AlertFilter};
-use crate::db::now;
 use crate::rules::Severity;
 use crate::server::auth::Caller;
 use crate::server::error::{ApiError, ApiResult, Json, Path, Query};
@@ -175,11 +174,12 @@ async fn change(
     f: Change,
     action: &'static str,
 ) -> ApiResult<Vec<i64>> {
+    let now = state.clock.now();
     let (by, who) = (caller.user.id, caller.who());
     let changed = state
         .db
         .write(move |c| {
-            let t = now();
+            let t = now;
             let changed = f(c, &ids, by, t)?;
             for (alert_id, _, _) in &changed {
                 crate::db::audit::record(c, t, &who, action, &alert_id.to_string(), "")?;

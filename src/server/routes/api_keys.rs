@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use crate::auth;
 use crate::db::api_keys::{self, ApiKey, NewKey};
-use crate::db::{audit, now};
+use crate::db::audit;
 use crate::server::error::{ApiError, ApiResult, Json, Path, Query};
 use crate::server::roles::Person;
 use crate::server::state::AppState;
@@ -29,6 +29,7 @@ pub async fn list(
     Person(caller): Person,
     Query(p): Query<ListParams>,
 ) -> ApiResult<Json<Page<ApiKey>>> {
+    let now = state.clock.now();
     let paging = super::PageParams { limit: p.limit, cursor: p.cursor };
     let (limit, before) = (paging.limit()?, paging.after_id()?);
     let user_id = match (caller.is_admin(), p.user_id) {
@@ -38,7 +39,7 @@ pub async fn list(
         }
         (false, _) => Some(caller.user.id),
     };
-    let keys = state.db.read(move |c| api_keys::list(c, user_id, before, limit + 1, now())).await?;
+    let keys = state.db.read(move |c| api_keys::list(c, user_id, before, limit + 1, now)).await?;
     Ok(Json(id_page(keys, limit, |k| k.id)))
 }
 
@@ -59,8 +60,9 @@ pub async fn create(
     Person(caller): Person,
     Json(req): Json<NewKeyRequest>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
+    let now = state.clock.now();
     let name = required_text("name", &req.name, 100)?;
-    let t = now();
+    let t = now;
     let expires_at = match req.expires_at.as_deref() {
         None | Some("") => None,
         Some(v) => {
@@ -100,12 +102,13 @@ pub async fn revoke(
     Person(caller): Person,
     Path(id): Path<i64>,
 ) -> ApiResult<StatusCode> {
+    let now = state.clock.now();
     let owner = if caller.is_admin() { None } else { Some(caller.user.id) };
     let (by, who) = (caller.user.id, caller.who());
     let revoked = state
         .db
         .write(move |c| {
-            let t = now();
+            let t = now;
             let Some(key) = api_keys::get(c, id, t)?.filter(|k| owner.is_none_or(|o| o == k.user_id)) else {
                 return Ok(false);
             };

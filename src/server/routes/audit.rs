@@ -7,7 +7,7 @@ use axum::response::Response;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::openapi::ApiDoc;
+use super::api_doc::ApiDoc;
 use super::reports::{Csv, csv_response};
 use super::{Page, PageParams, id_page, timestamp};
 use crate::db::audit::{self, Entry, Filter};
@@ -52,7 +52,7 @@ fn schemas() -> Value {
             "actor": { "type": "string", "description": "The login at the time, or agent, system, cli; for a failed login the login tried" },
             "user_id": { "type": ["integer", "null"] }, "source": { "type": "string", "description": "The client's address" },
             "action": { "type": "string" }, "subject": { "type": "string" }, "detail": { "type": "string" } } },
-        "AuditPage": super::openapi::page_of("AuditEntry"),
+        "AuditPage": super::api_doc::page_of("AuditEntry"),
         "AuditActions": { "type": "object", "properties": { "items": { "type": "array", "items": { "type": "string" } } } },
     })
 }

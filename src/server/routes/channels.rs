@@ -13,10 +13,10 @@ use axum::http::StatusCode;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Value, json};
 
-use super::openapi::{ApiDoc, page_of};
+use super::api_doc::{ApiDoc, page_of};
 use super::{Page, PageParams, email, id_page, required_text};
 use crate::db::notifications::{self as store, AppNotice, Channel, ChannelChanges, ChannelFields, Delivery};
-use crate::db::{DbError, audit, clients, now, rfc3339};
+use crate::db::{DbError, audit, clients, rfc3339};
 use crate::notify::{self, ChannelKind};
 use crate::rules::Severity;
 use crate::server::auth::Caller;
@@ -304,6 +304,7 @@ pub async fn create(
     Admin(caller): Admin,
     Json(req): Json<ChannelRequest>,
 ) -> ApiResult<(StatusCode, Json<Channel>)> {
+    let now = state.clock.now();
     if req.name.is_none() {
         return Err(ApiError::bad_field("name", "name must not be empty."));
     }
@@ -327,7 +328,7 @@ pub async fn create(
                 client_id: c.client_id.flatten(),
                 enabled: c.enabled.unwrap_or(true),
             };
-            let t = now();
+            let t = now;
             let channel = store::insert_channel(conn, &fields, t)?;
             let detail = format!("{} {}", channel.kind.as_str(), channel.name);
             audit::record(conn, t, &who, "channel.created", &channel.id.to_string(), &detail)?;
@@ -344,6 +345,7 @@ pub async fn update(
     Path(id): Path<i64>,
     Json(req): Json<ChannelRequest>,
 ) -> ApiResult<Json<Channel>> {
+    let now = state.clock.now();
     let current = channel_or_404(&state, id).await?;
     let c = check(req, Some(&current))?;
     let who = caller.who();
@@ -359,7 +361,7 @@ pub async fn update(
                 client_id: c.client_id,
                 enabled: c.enabled,
             };
-            let t = now();
+            let t = now;
             let channel = store::update_channel(conn, id, &changes, t)?;
             audit::record(conn, t, &who, "channel.updated", &id.to_string(), &channel.name)?;
             Ok(channel)
@@ -372,13 +374,14 @@ pub async fn update(
 }
 
 pub async fn remove(State(state): State<AppState>, Admin(caller): Admin, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+    let now = state.clock.now();
     let who = caller.who();
     let deleted = state
         .db
         .write(move |c| {
             let deleted = store::delete_channel(c, id)?;
             if deleted {
-                audit::record(c, now(), &who, "channel.deleted", &id.to_string(), "")?;
+                audit::record(c, now, &who, "channel.deleted", &id.to_string(), "")?;
             }
             Ok(deleted)
         })
@@ -397,12 +400,13 @@ pub async fn send_test(
     Staff(caller): Staff,
     Path(id): Path<i64>,
 ) -> ApiResult<(StatusCode, Json<Delivery>)> {
+    let now = state.clock.now();
     let channel = channel_or_404(&state, id).await?;
     let (who, login, public_url) = (caller.who(), caller.user.login.clone(), state.public_url.clone());
     let delivery = state
         .db
         .write(move |c| {
-            let t = now();
+            let t = now;
             let client = channel.client_id.zip(channel.client.as_deref());
             let message = notify::test_message(&channel.name, client, &login, &public_url, &rfc3339(t));
             let delivery = store::enqueue_for(c, channel.id, &message, t)?;

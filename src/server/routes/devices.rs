@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::db::devices::{self, DeviceFilter, DeviceSummary};
-use crate::db::{DbError, audit, metrics, now};
+use crate::db::{DbError, audit, metrics};
 use crate::monitoring::rollup::{self, pick_resolution};
 use crate::monitoring::series::METRICS;
 use crate::server::auth::Caller;
@@ -138,6 +138,7 @@ pub async fn series(
     Path(id): Path<i64>,
     Query(p): Query<SeriesParams>,
 ) -> ApiResult<Json<Value>> {
+    let now = state.clock.now();
     visible(&state, &caller, id).await?;
     if !METRICS.iter().any(|(m, _)| *m == p.metric) {
         let known: Vec<&str> = METRICS.iter().map(|(m, _)| *m).collect();
@@ -146,7 +147,7 @@ pub async fn series(
             format!("{:?} is not a metric; use one of {}.", p.metric, known.join(", ")),
         ));
     }
-    let t = now();
+    let t = now;
     let to = p.to.as_deref().map(|v| super::timestamp("to", v)).transpose()?.unwrap_or(t);
     let from = p.from.as_deref().map(|v| super::timestamp("from", v)).transpose()?.unwrap_or(to - 3600);
     if from >= to {
@@ -236,6 +237,7 @@ pub async fn set_tags(
     Path(id): Path<i64>,
     Json(req): Json<Tags>,
 ) -> ApiResult<Json<DeviceSummary>> {
+    let now = state.clock.now();
     let device = visible(&state, &caller, id).await?;
     if req.tags.len() > 32 {
         return Err(ApiError::bad_field("tags", "A device can carry at most 32 tags."));
@@ -254,7 +256,7 @@ pub async fn set_tags(
         .write(move |c| {
             devices::set_tags(c, id, &tags)?;
             let detail = format!("tags: [{before}] -> [{}]", tags.join(", "));
-            audit::record(c, now(), &who, "device.tags_changed", &id.to_string(), &detail)?;
+            audit::record(c, now, &who, "device.tags_changed", &id.to_string(), &detail)?;
             devices::summary(c, id)?.ok_or_else(|| DbError::NotFound(format!("There is no device with id {id}.")))
         })
         .await?;
@@ -331,6 +333,7 @@ pub async fn revoke(
     Path(id): Path<i64>,
     Json(req): Json<RevokeRequest>,
 ) -> ApiResult<Json<DeviceSummary>> {
+    let now = state.clock.now();
     let device = staff_device(&state, &caller, id).await?;
     let reason = req.reason.trim().to_owned();
     if reason.is_empty() || reason.chars().count() > 200 {
@@ -343,7 +346,7 @@ pub async fn revoke(
     let done = state
         .db
         .write(move |c| {
-            let t = now();
+            let t = now;
             let done = devices::revoke(c, id, &reason, t)?;
             if done {
                 audit::record(c, t, &who, "device.revoked", &id.to_string(), &reason)?;
@@ -369,6 +372,7 @@ pub async fn allow_reenroll(
     caller: Staff,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<DeviceSummary>> {
+    let now = state.clock.now();
     let device = staff_device(&state, &caller, id).await?;
     if device.revoked {
         return Err(ApiError::conflict(format!("Device {id} is revoked; enroll the machine as a new device instead.")));
@@ -377,7 +381,7 @@ pub async fn allow_reenroll(
     state
         .db
         .write(move |c| {
-            let t = now();
+            let t = now;
             devices::allow_reenroll(c, id, t + REENROLL_WINDOW_SECS)?;
             audit::record(c, t, &who, "device.reenroll_allowed", &id.to_string(), "one re-enrollment within 24 hours")
         })
@@ -394,12 +398,13 @@ pub async fn merge(
     caller: Staff,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<DeviceSummary>> {
+    let now = state.clock.now();
     let device = staff_device(&state, &caller, id).await?;
     let who = caller.who();
     let outcome = state
         .db
         .write(move |c| {
-            let t = now();
+            let t = now;
             let merged = devices::merge(c, id, t)?;
             if let Ok(into) = merged {
                 let detail =
@@ -417,6 +422,7 @@ pub async fn merge(
 /// `POST /devices/{id}/keep`, on a device flagged as a possible clone: it is a machine of its
 /// own; the flag goes and both devices stay.
 pub async fn keep(State(state): State<AppState>, caller: Staff, Path(id): Path<i64>) -> ApiResult<Json<DeviceSummary>> {
+    let now = state.clock.now();
     let device = staff_device(&state, &caller, id).await?;
     let who = caller.who();
     let was = state
@@ -425,7 +431,7 @@ pub async fn keep(State(state): State<AppState>, caller: Staff, Path(id): Path<i
             let was = devices::keep_both(c, id)?;
             if let Some(of) = was {
                 let detail = format!("kept as a device of its own, not a clone of device {of}");
-                audit::record(c, now(), &who, "device.clone_kept", &id.to_string(), &detail)?;
+                audit::record(c, now, &who, "device.clone_kept", &id.to_string(), &detail)?;
             }
             Ok(was)
         })

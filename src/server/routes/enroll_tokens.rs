@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use crate::config::HumanDuration;
 use crate::db::enroll_tokens::{self, EnrollToken};
-use crate::db::{DbError, audit, now};
+use crate::db::{DbError, audit};
 use crate::server::error::{ApiError, ApiResult, Json, Path, Query};
 use crate::server::roles::Staff;
 use crate::server::state::AppState;
@@ -16,7 +16,7 @@ use crate::server::state::AppState;
 use super::Page;
 use crate::install::install_command;
 
-use crate::services::enrollment::{MAX_TTL_SECS, MAX_USES, create_token};
+use crate::services::enrollment::{MAX_TTL_SECS, MAX_USES, TokenRequest, create_token};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -45,14 +45,18 @@ pub async fn create(
     if !(1..=MAX_USES).contains(&uses) {
         return Err(ApiError::bad_field("uses", format!("uses must be between 1 and {MAX_USES}.")));
     }
-    let (token, made) =
-        create_token(&state.db, req.client_id, req.site_id, ttl, uses, Some(caller.user.id), caller.who())
-            .await
-            .map_err(|e| match e {
-                DbError::NotFound(m) if m.contains("site") => ApiError::bad_field("site_id", m),
-                DbError::NotFound(m) => ApiError::bad_field("client_id", m),
-                other => other.into(),
-            })?;
+    let (token, made) = create_token(
+        &state.db,
+        TokenRequest { client_id: req.client_id, site_id: req.site_id, ttl, uses, by: Some(caller.user.id) },
+        caller.who(),
+        state.clock.now(),
+    )
+    .await
+    .map_err(|e| match e {
+        DbError::NotFound(m) if m.contains("site") => ApiError::bad_field("site_id", m),
+        DbError::NotFound(m) => ApiError::bad_field("client_id", m),
+        other => other.into(),
+    })?;
     let mut body = serde_json::to_value(made).map_err(ApiError::internal)?;
     body["token"] = json!(token);
     body["install_command"] = json!(install_command(&state.public_url, state.tls_identity.as_deref(), &token));
@@ -70,16 +74,18 @@ pub async fn list(
     _: Staff,
     Query(p): Query<ListParams>,
 ) -> ApiResult<Json<Page<EnrollToken>>> {
-    let items = state.db.read(move |c| enroll_tokens::list_usable(c, p.client_id, now())).await?;
+    let now = state.clock.now();
+    let items = state.db.read(move |c| enroll_tokens::list_usable(c, p.client_id, now)).await?;
     Ok(Json(Page { items, next_cursor: None }))
 }
 
 pub async fn revoke(State(state): State<AppState>, Staff(caller): Staff, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+    let now = state.clock.now();
     let who = caller.who();
     let done = state
         .db
         .write(move |c| {
-            let t = now();
+            let t = now;
             let done = enroll_tokens::revoke(c, id, t)?;
             if done {
                 audit::record(c, t, &who, "enroll_token.revoked", &id.to_string(), "")?;

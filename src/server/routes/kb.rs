@@ -12,13 +12,13 @@ use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::openapi::{ApiDoc, page_of};
+use super::api_doc::{ApiDoc, page_of};
 use super::{Page, PageParams, optional_text, page, required_text};
 use crate::db::kb::{
     self, Article, ArticleChanges, ArticleFilter, ArticleHit, ArticleSummary, LinkedArticle, ListFrom, NewArticle,
     Refusal, TagCount, TicketHit, Visibility,
 };
-use crate::db::{audit, now, tickets};
+use crate::db::{audit, tickets};
 use crate::server::auth::Caller;
 use crate::server::error::{ApiError, ApiResult, Json, Path, Query};
 use crate::server::live::LiveEvent;
@@ -322,6 +322,7 @@ pub async fn create(
     Staff(caller): Staff,
     Json(req): Json<NewArticleRequest>,
 ) -> ApiResult<(StatusCode, Json<ArticleDetail>)> {
+    let now = state.clock.now();
     let new = NewArticle {
         title: required_text("title", req.title.as_deref().unwrap_or(""), TITLE_MAX)?,
         body: body_text(&req.body)?,
@@ -333,7 +334,7 @@ pub async fn create(
     let article = state
         .db
         .write(move |c| {
-            let t = now();
+            let t = now;
             let article = kb::create(c, &new, t)?;
             audit::record(c, t, &who, "article.created", &article.id.to_string(), &article.title)?;
             Ok(article)
@@ -385,6 +386,7 @@ pub async fn update(
     Path(id): Path<i64>,
     Json(req): Json<ArticlePatch>,
 ) -> ApiResult<Json<ArticleDetail>> {
+    let now = state.clock.now();
     let version = req.version.ok_or_else(|| {
         ApiError::bad_field("version", "version is required: the version of the article this change is based on.")
     })?;
@@ -398,7 +400,7 @@ pub async fn update(
     let (article, linked) = state
         .db
         .write(move |c| {
-            let t = now();
+            let t = now;
             let article = match kb::update(c, id, version, &changes, t)? {
                 Ok(a) => a,
                 Err(r) => return Ok(Err(r)),
@@ -417,11 +419,12 @@ pub async fn update(
 }
 
 pub async fn remove(State(state): State<AppState>, Staff(caller): Staff, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+    let now = state.clock.now();
     let who = caller.who();
     let deleted = state
         .db
         .write(move |c| {
-            let t = now();
+            let t = now;
             let deleted = kb::delete(c, id)?;
             if let Some(a) = &deleted {
                 audit::record(c, t, &who, "article.deleted", &id.to_string(), &a.title)?;
@@ -493,12 +496,13 @@ pub async fn link(
     Path(id): Path<i64>,
     Json(req): Json<LinkRequest>,
 ) -> ApiResult<(StatusCode, Json<LinkedArticle>)> {
+    let now = state.clock.now();
     let article_id = req
         .article_id
         .ok_or_else(|| ApiError::bad_field("article_id", "article_id is required: the article to link."))?;
     let client_id = visible_ticket(&state, &caller, id).await?;
     let by = caller.user.id;
-    let linked = state.db.write(move |c| kb::link(c, id, article_id, by, now())).await?.map_err(|r| match r {
+    let linked = state.db.write(move |c| kb::link(c, id, article_id, by, now)).await?.map_err(|r| match r {
         Refusal::NoArticle(a) => ApiError::bad_field("article_id", format!("article_id {a} is not an article.")),
         other => refused(other),
     })?;
@@ -511,9 +515,10 @@ pub async fn unlink(
     Staff(caller): Staff,
     Path((id, article_id)): Path<(i64, i64)>,
 ) -> ApiResult<StatusCode> {
+    let now = state.clock.now();
     let client_id = visible_ticket(&state, &caller, id).await?;
     let by = caller.user.id;
-    state.db.write(move |c| kb::unlink(c, id, article_id, by, now())).await?.map_err(refused)?;
+    state.db.write(move |c| kb::unlink(c, id, article_id, by, now)).await?.map_err(refused)?;
     state.live.send(LiveEvent::TicketChanged { ticket_id: id, client_id });
     Ok(StatusCode::NO_CONTENT)
 }

@@ -14,7 +14,7 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::Stream;
 use tokio::sync::broadcast::error::RecvError;
 
-use crate::db::{api_keys, now, sessions};
+use crate::db::{api_keys, sessions};
 use crate::server::auth::Via;
 use crate::server::live::Revoked;
 use crate::server::roles::Person;
@@ -40,11 +40,12 @@ pub async fn events(
         _ => false,
     };
     let still_valid = {
-        let (db, caller) = (state.db.clone(), caller.clone());
+        let (db, caller, clock) = (state.db.clone(), caller.clone(), state.clock.clone());
         move || {
             let (db, caller) = (db.clone(), caller.clone());
+            // Read at each recheck: a session that expired since the stream opened ends it.
+            let t = clock.now();
             async move {
-                let t = now();
                 let user = caller.user.clone();
                 let valid = match caller.via {
                     Via::Session { id, .. } => db.read(move |c| sessions::still_valid(c, id, &user, t)).await,

@@ -14,10 +14,10 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::openapi::{ApiDoc, page_of};
+use super::api_doc::{ApiDoc, page_of};
 use super::{Page, PageParams, required_text};
 use crate::db::maintenance::{self, MaintenanceWindow, WindowFields};
-use crate::db::{DbError, audit, now, rfc3339};
+use crate::db::{DbError, audit, rfc3339};
 use crate::rules::maintenance::{Schedule, check};
 use crate::rules::scope::Scope;
 use crate::server::auth::Caller;
@@ -202,6 +202,7 @@ pub async fn list(
     Person(caller): Person,
     Query(p): Query<ListParams>,
 ) -> ApiResult<Json<Page<WindowAnswer>>> {
+    let now = state.clock.now();
     let paging = PageParams { limit: p.limit, cursor: p.cursor };
     let limit = paging.limit()?;
     let bad_cursor = || ApiError::bad_field("cursor", "cursor is not one this server gave out.");
@@ -221,7 +222,7 @@ pub async fn list(
     rows.truncate(limit);
     let next_cursor =
         if more { rows.last().map(|w| URL_SAFE_NO_PAD.encode(format!("{}\u{1f}{}", w.name, w.id))) } else { None };
-    let t = now();
+    let t = now;
     Ok(Json(Page { items: rows.into_iter().map(|w| answer(w, t)).collect(), next_cursor }))
 }
 
@@ -240,8 +241,9 @@ pub async fn get_one(
     Person(caller): Person,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<WindowAnswer>> {
+    let now = state.clock.now();
     let w = visible(&state, &caller, id).await?;
-    Ok(Json(answer(w, now())))
+    Ok(Json(answer(w, now)))
 }
 
 /// A create or change request. The schedule stays JSON until it is checked, so a mistake in it
@@ -364,6 +366,7 @@ pub async fn create(
     Staff(caller): Staff,
     Json(req): Json<WindowRequest>,
 ) -> ApiResult<(StatusCode, Json<WindowAnswer>)> {
+    let now = state.clock.now();
     let checked = check_request(req)?;
     let name = checked.name.ok_or_else(|| ApiError::bad_field("name", "name must not be empty."))?;
     let scope = checked.scope.ok_or_else(|| {
@@ -376,7 +379,7 @@ pub async fn create(
     let created = state
         .db
         .write(move |c| {
-            let t = now();
+            let t = now;
             let timezone = match zone {
                 Some(z) => z,
                 None if maintenance::scope_exists(c, &scope)? => maintenance::default_timezone(c, &scope)?,
@@ -392,7 +395,7 @@ pub async fn create(
         })
         .await??;
     reload_engine(&state).await;
-    Ok((StatusCode::CREATED, Json(answer(created, now()))))
+    Ok((StatusCode::CREATED, Json(answer(created, now))))
 }
 
 pub async fn update(
@@ -401,12 +404,13 @@ pub async fn update(
     Path(id): Path<i64>,
     Json(req): Json<WindowRequest>,
 ) -> ApiResult<Json<WindowAnswer>> {
+    let now = state.clock.now();
     let checked = check_request(req)?;
     let who = caller.who();
     let updated = state
         .db
         .write(move |c| {
-            let t = now();
+            let t = now;
             let old = maintenance::get(c, id)?
                 .ok_or_else(|| DbError::NotFound(format!("There is no maintenance window with id {id}.")))?;
             let fields = WindowFields {
@@ -427,10 +431,11 @@ pub async fn update(
         })
         .await??;
     reload_engine(&state).await;
-    Ok(Json(answer(updated, now())))
+    Ok(Json(answer(updated, now)))
 }
 
 pub async fn remove(State(state): State<AppState>, Staff(caller): Staff, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+    let now = state.clock.now();
     let who = caller.who();
     state
         .db
@@ -438,7 +443,7 @@ pub async fn remove(State(state): State<AppState>, Staff(caller): Staff, Path(id
             let old = maintenance::get(c, id)?
                 .ok_or_else(|| DbError::NotFound(format!("There is no maintenance window with id {id}.")))?;
             maintenance::delete(c, id)?;
-            audit::record(c, now(), &who, "maintenance.deleted", &id.to_string(), &old.name)?;
+            audit::record(c, now, &who, "maintenance.deleted", &id.to_string(), &old.name)?;
             Ok(())
         })
         .await?;

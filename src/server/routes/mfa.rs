@@ -11,13 +11,13 @@ use webauthn_rs::prelude::{Passkey, RegisterPublicKeyCredential};
 use crate::auth::passkey::{self, PasskeyError};
 use crate::auth::{self, sha256, totp};
 use crate::db::passkeys::PasskeyInfo;
-use crate::db::{DbError, audit, now, passkeys as db_passkeys, users};
+use crate::db::{DbError, audit, passkeys as db_passkeys, users};
 use crate::server::auth::Caller;
 use crate::server::error::{ApiError, ApiResult, Json, Path};
 use crate::server::roles::Person;
 use crate::server::state::AppState;
 
-use super::openapi::ApiDoc;
+use super::api_doc::ApiDoc;
 use super::{Page, required_text};
 
 pub const API: ApiDoc = ApiDoc {
@@ -96,7 +96,7 @@ fn schemas() -> Value {
             "id": { "type": "integer" }, "name": { "type": "string" },
             "created_at": { "type": "string", "format": "date-time" },
             "last_used_at": { "type": ["string", "null"], "format": "date-time" } } },
-        "PasskeyPage": super::openapi::page_of("Passkey"),
+        "PasskeyPage": super::api_doc::page_of("Passkey"),
         "NewPasskey": { "type": "object", "required": ["current_password", "name"], "additionalProperties": false,
             "properties": { "current_password": { "type": "string" },
                 "name": { "type": "string", "maxLength": 60, "description": "Which device or key it is, for the list" } } },
@@ -193,11 +193,12 @@ pub async fn confirm(
     Person(caller): Person,
     Json(req): Json<CodeProof>,
 ) -> ApiResult<Json<Value>> {
+    let now = state.clock.now();
     let (id, who) = (caller.user.id, caller.who());
     let codes = state
         .db
         .write(move |c| {
-            let t = now();
+            let t = now;
             let current = users::totp(c, id)?;
             let Some(secret) = current.secret.filter(|_| current.enabled_at.is_none()) else {
                 return Ok(Err("Start setting up the authenticator first (or it is set up already)."));
@@ -221,6 +222,7 @@ pub async fn disable(
     Person(caller): Person,
     Json(req): Json<PasswordProof>,
 ) -> ApiResult<StatusCode> {
+    let now = state.clock.now();
     let (id, who) = (caller.user.id, caller.who());
     let passkeys = state.db.read(move |c| db_passkeys::count(c, id)).await?;
     if state.config.auth.require_mfa_for.applies_to(caller.user.role) && passkeys == 0 {
@@ -233,7 +235,7 @@ pub async fn disable(
         .db
         .write(move |c| {
             users::disable_totp(c, id)?;
-            audit::record(c, now(), &who, "mfa.disabled", "", "")
+            audit::record(c, now, &who, "mfa.disabled", "", "")
         })
         .await?;
     Ok(StatusCode::NO_CONTENT)
@@ -245,11 +247,12 @@ pub async fn new_recovery_codes(
     Person(caller): Person,
     Json(req): Json<CodeProof>,
 ) -> ApiResult<Json<Value>> {
+    let now = state.clock.now();
     let (id, who) = (caller.user.id, caller.who());
     let codes = state
         .db
         .write(move |c| {
-            let t = now();
+            let t = now;
             let current = users::totp(c, id)?;
             let Some(secret) = current.secret.filter(|_| current.enabled_at.is_some()) else {
                 return Ok(Err("Set up an authenticator first."));
@@ -328,6 +331,7 @@ pub async fn passkey_register_finish(
     Person(caller): Person,
     Json(req): Json<PasskeyCredential>,
 ) -> ApiResult<(StatusCode, Json<PasskeyInfo>)> {
+    let now = state.clock.now();
     let credential: RegisterPublicKeyCredential = serde_json::from_value(req.credential).map_err(|e| {
         ApiError::bad_field("credential", format!("That is not what navigator.credentials.create answers ({e})."))
     })?;
@@ -338,7 +342,7 @@ pub async fn passkey_register_finish(
     let added = state
         .db
         .write(move |c| {
-            let t = now();
+            let t = now;
             let Some(added) = db_passkeys::insert(c, id, &name, &cred_id, &json, t)? else { return Ok(None) };
             audit::record(c, t, &who, "mfa.passkey_added", &name, "passkey")?;
             Ok(Some(added))
@@ -355,6 +359,7 @@ pub async fn remove_passkey(
     Person(caller): Person,
     Path(id): Path<i64>,
 ) -> ApiResult<StatusCode> {
+    let now = state.clock.now();
     let required = state.config.auth.require_mfa_for.applies_to(caller.user.role);
     let (user_id, who) = (caller.user.id, caller.who());
     let removed = state
@@ -369,7 +374,7 @@ pub async fn remove_passkey(
                      authenticator app before removing this one.",
                 ));
             }
-            audit::record(c, now(), &who, "mfa.passkey_removed", &name, "passkey")?;
+            audit::record(c, now, &who, "mfa.passkey_removed", &name, "passkey")?;
             Ok(true)
         })
         .await?;

@@ -2,6 +2,7 @@
 
 pub mod agent;
 pub mod alerts;
+pub mod api_doc;
 pub mod api_keys;
 pub mod audit;
 pub mod channels;

@@ -7,20 +7,7 @@ use serde_json::{Map, Value, json};
 use crate::server::error::Json;
 use crate::server::roles::Person;
 
-/// (method, path, summary, request body schema, success status, response schema)
-pub type Operation = (&'static str, &'static str, &'static str, Option<&'static str>, u16, Option<&'static str>);
-
-/// Query parameters of one operation: ((method, path), [(name, JSON type)]).
-pub type QueryParams = ((&'static str, &'static str), &'static [(&'static str, &'static str)]);
-
-/// What a route module adds to the description: its operations, the query parameters of each
-/// (name, JSON type), and its schemas. Paths listed in `paged` also take `?limit=&cursor=`.
-pub struct ApiDoc {
-    pub operations: &'static [Operation],
-    pub query: &'static [QueryParams],
-    pub paged: &'static [&'static str],
-    pub schemas: fn() -> Value,
-}
+pub use super::api_doc::{ApiDoc, Operation, QueryParams, page_of};
 
 /// Every module's part of the description.
 fn parts() -> Vec<&'static ApiDoc> {
@@ -34,13 +21,6 @@ fn parts() -> Vec<&'static ApiDoc> {
     parts.extend(super::service_desk::API);
     parts.extend([&super::kb::API, &super::reports::API, &super::audit::API, &super::mfa::API]);
     parts
-}
-
-/// The shape of a list answer of `item`s.
-pub fn page_of(item: &str) -> Value {
-    json!({ "type": "object", "required": ["items", "next_cursor"], "properties": {
-        "items": { "type": "array", "items": { "$ref": format!("#/components/schemas/{item}") } },
-        "next_cursor": { "type": ["string", "null"], "description": "Pass as ?cursor= for the next page" } } })
 }
 
 pub const OPERATIONS: &[Operation] = &[

@@ -17,7 +17,7 @@ use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::openapi::ApiDoc;
+use super::api_doc::ApiDoc;
 use crate::db::reports::{self, ClientSla, ClientTime, Minutes, SlaCompliance, TechnicianTime, TimeReport};
 use crate::db::{clients, rfc3339};
 use crate::server::error::{ApiError, ApiResult, Json, Query};
@@ -140,8 +140,10 @@ impl Month {
         Month { first: day.first_of_month() }
     }
 
-    fn current() -> Month {
-        Month::containing(jiff::Timestamp::now().to_zoned(TimeZone::UTC).date())
+    /// The month `now` (unix seconds) falls in, in UTC.
+    fn current(now: i64) -> Month {
+        let at = jiff::Timestamp::from_second(now).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+        Month::containing(at.to_zoned(TimeZone::UTC).date())
     }
 
     fn last_day(self) -> Date {
@@ -218,7 +220,12 @@ const MAX_DAYS: i32 = 366;
 
 /// The days a time report covers, both included: `from` and `to`, else `month`, else the current
 /// month.
-fn parse_days(from: &Option<String>, to: &Option<String>, month: &Option<String>) -> Result<(Date, Date), ApiError> {
+fn parse_days(
+    from: &Option<String>,
+    to: &Option<String>,
+    month: &Option<String>,
+    now: i64,
+) -> Result<(Date, Date), ApiError> {
     let (from, to, month) = (given(from), given(to), given(month));
     if month.is_some() && (from.is_some() || to.is_some()) {
         return Err(ApiError::bad_field("month", "Give either month, or from and to, not both."));
@@ -227,7 +234,7 @@ fn parse_days(from: &Option<String>, to: &Option<String>, month: &Option<String>
         (None, None) => {
             let m = match month {
                 Some(m) => parse_month("month", m)?,
-                None => Month::current(),
+                None => Month::current(now),
             };
             (m.first, m.last_day())
         }
@@ -286,7 +293,7 @@ struct SlaAnswer {
 async fn sla_report(state: &AppState, p: &SlaParams) -> ApiResult<(Month, SlaCompliance)> {
     let month = match given(&p.month) {
         Some(m) => parse_month("month", m)?,
-        None => Month::current(),
+        None => Month::current(state.clock.now()),
     };
     let client_id = parse_client_id(&p.client_id)?;
     check_client(state, client_id).await?;
@@ -424,7 +431,7 @@ struct TimeAnswer {
 }
 
 async fn time_report(state: &AppState, p: &TimeParams) -> ApiResult<(Date, Date, TimeReport)> {
-    let (first, last) = parse_days(&p.from, &p.to, &p.month)?;
+    let (first, last) = parse_days(&p.from, &p.to, &p.month, state.clock.now())?;
     let client_id = parse_client_id(&p.client_id)?;
     check_client(state, client_id).await?;
     let (from, to) = (first.to_string(), last.to_string());
@@ -657,7 +664,8 @@ mod tests {
     #[test]
     fn a_time_range_is_from_and_to_or_a_month_and_at_most_366_days() {
         let s = |v: &str| Some(v.to_owned());
-        let days = |f: Option<String>, t: Option<String>, m: Option<String>| parse_days(&f, &t, &m);
+        // 2026-12-03T09:00:00Z
+        let days = |f: Option<String>, t: Option<String>, m: Option<String>| parse_days(&f, &t, &m, 1_796_288_400);
         let field = |r: Result<(Date, Date), ApiError>| r.unwrap_err().detail.unwrap()["field"].clone();
         let (a, b) = days(None, None, s("2024-02")).unwrap();
         assert_eq!((a.to_string(), b.to_string()), ("2024-02-01".into(), "2024-02-29".into()));
@@ -670,6 +678,6 @@ mod tests {
         assert_eq!(field(days(None, s("2026-11-01"), None)), "from");
         assert_eq!(field(days(s("2026-11-01"), s("2026-11-02"), s("2026-11"))), "month");
         let (a, b) = days(None, None, None).unwrap();
-        assert_eq!((a.day(), b.tomorrow().unwrap().day()), (1, 1), "the current month");
+        assert_eq!((a.to_string(), b.to_string()), ("2026-12-01".into(), "2026-12-31".into()), "the current month");
     }
 }

@@ -19,7 +19,7 @@ use crate::auth::{self, sha256, totp};
 use crate::db::audit::Who;
 use crate::db::sessions::SessionInfo;
 use crate::db::users::User;
-use crate::db::{audit, mfa, now, passkeys, sessions, users};
+use crate::db::{audit, mfa, passkeys, sessions, users};
 use crate::server::auth::{SESSION_COOKIE, Via, too_many};
 use crate::server::error::{ApiError, ApiResult, Json, Path};
 use crate::server::roles::Person;
@@ -61,10 +61,11 @@ async fn throttled(state: &AppState, login: &str, ip: IpAddr) -> ApiResult<()> {
 
 /// A failed attempt: counted, logged and audited.
 async fn failed(state: &AppState, login: &str, ip: IpAddr, action: &'static str, detail: &str) -> ApiResult<()> {
+    let now = state.clock.now();
     state.login_throttle.failed(login, ip, Instant::now());
     tracing::warn!(%login, %ip, action, "failed login");
     let (who, login, detail) = (Who::anonymous(login, &ip.to_string()), login.to_owned(), detail.to_owned());
-    state.db.write(move |c| audit::record(c, now(), &who, action, &login, &detail)).await?;
+    state.db.write(move |c| audit::record(c, now, &who, action, &login, &detail)).await?;
     Ok(())
 }
 
@@ -76,6 +77,7 @@ pub async fn login(
     headers: HeaderMap,
     Json(req): Json<LoginRequest>,
 ) -> ApiResult<Response> {
+    let now = state.clock.now();
     let login = req.login.trim().to_owned();
     if login.is_empty() || login.len() > 254 {
         return Err(ApiError::bad_field("login", "Enter your login (admin, or your e-mail address)."));
@@ -113,7 +115,7 @@ pub async fn login(
         let (totp_on, passkeys) = state
             .db
             .write(move |c| {
-                mfa::create_challenge(c, &hash, user_id, &addr, now())?;
+                mfa::create_challenge(c, &hash, user_id, &addr, now)?;
                 Ok((users::totp(c, user_id)?.enabled_at.is_some(), passkeys::count(c, user_id)?))
             })
             .await?;
@@ -140,12 +142,13 @@ pub async fn login_mfa(
     headers: HeaderMap,
     Json(req): Json<MfaLoginRequest>,
 ) -> ApiResult<Response> {
+    let now = state.clock.now();
     let ip = address(&state, peer, &headers);
     if req.code.len() > 100 {
         return Err(login_expired());
     }
     let (challenge, user) = pending_login(&state, &req.mfa_token).await?;
-    let (user_id, t) = (user.id, now());
+    let (user_id, t) = (user.id, now);
     throttled(&state, &user.login, ip).await?;
 
     let code = req.code.trim().to_owned();
@@ -182,11 +185,12 @@ fn login_expired() -> ApiError {
 /// The half-done login an `mfa_token` names: its `mfa_challenges` row and the user, or the 401
 /// that sends the person back to the password.
 async fn pending_login(state: &AppState, token: &str) -> ApiResult<(i64, User)> {
+    let now = state.clock.now();
     if token.len() > 100 {
         return Err(login_expired());
     }
     let hash = sha256(token.trim().as_bytes());
-    let t = now();
+    let t = now;
     let (challenge, user_id) = state.db.read(move |c| mfa::challenge(c, &hash, t)).await?.ok_or_else(login_expired)?;
     let user =
         state.db.read(move |c| users::get(c, user_id)).await?.filter(|u| !u.disabled).ok_or_else(login_expired)?;
@@ -237,6 +241,7 @@ pub async fn login_passkey_finish(
     headers: HeaderMap,
     Json(req): Json<PasskeyLoginFinish>,
 ) -> ApiResult<Response> {
+    let now = state.clock.now();
     let ip = address(&state, peer, &headers);
     let (challenge, user) = pending_login(&state, &req.mfa_token).await?;
     throttled(&state, &user.login, ip).await?;
@@ -269,7 +274,7 @@ pub async fn login_passkey_finish(
     let name = state
         .db
         .write(move |c| {
-            let name = passkeys::used(c, row, updated.as_deref(), now())?;
+            let name = passkeys::used(c, row, updated.as_deref(), now)?;
             mfa::delete_challenge(c, challenge)?;
             Ok(name)
         })
@@ -286,9 +291,10 @@ async fn start_session(
     mfa_setup_required: bool,
     how: &str,
 ) -> ApiResult<Response> {
+    let now = state.clock.now();
     let token = auth::random_token();
     let csrf = auth::random_token();
-    let t = now();
+    let t = now;
     let ttl = state.config.auth.session_ttl.0.as_secs() as i64;
     let idle = state.config.auth.session_idle.0.as_secs() as i64;
     let user_agent: String =
@@ -334,13 +340,14 @@ async fn start_session(
 
 /// Ends the session (and its open event streams). Needs the CSRF token, like every other change.
 pub async fn logout(State(state): State<AppState>, Person(caller): Person) -> ApiResult<Response> {
+    let now = state.clock.now();
     if let Via::Session { id, .. } = caller.via {
         let who = caller.who();
         state
             .db
             .write(move |c| {
                 sessions::delete(c, id)?;
-                audit::record(c, now(), &who, "logout", "", "")
+                audit::record(c, now, &who, "logout", "", "")
             })
             .await?;
         state.live.revoke(&[id], &[]);
@@ -378,6 +385,7 @@ pub async fn change_password(
     Person(caller): Person,
     Json(req): Json<PasswordChange>,
 ) -> ApiResult<StatusCode> {
+    let now = state.clock.now();
     auth::check_new_password(&req.new_password, &[&caller.user.login, &caller.user.email])
         .map_err(|m| ApiError::bad_field("new_password", m))?;
     let id = caller.user.id;
@@ -402,7 +410,7 @@ pub async fn change_password(
     let (ended, keys) = state
         .db
         .write(move |c| {
-            let t = now();
+            let t = now;
             let (ended, keys) = crate::services::accounts::set_password(c, id, &new_hash, keep, t)?;
             let detail = format!("{} other sessions ended, {} API keys revoked", ended.len(), keys.len());
             audit::record(c, t, &who, "password.changed", "", &detail)?;
@@ -415,12 +423,13 @@ pub async fn change_password(
 
 /// The caller's sessions in force.
 pub async fn my_sessions(State(state): State<AppState>, Person(caller): Person) -> ApiResult<Json<Page<SessionInfo>>> {
+    let now = state.clock.now();
     let current = match caller.via {
         Via::Session { id, .. } => Some(id),
         Via::ApiKey { .. } => None,
     };
     let (user_id, idle) = (caller.user.id, state.config.auth.session_idle.0.as_secs() as i64);
-    let items = state.db.read(move |c| sessions::list_for_user(c, user_id, now(), idle, current)).await?;
+    let items = state.db.read(move |c| sessions::list_for_user(c, user_id, now, idle, current)).await?;
     Ok(Json(Page { items, next_cursor: None }))
 }
 
@@ -430,13 +439,14 @@ pub async fn end_my_session(
     Person(caller): Person,
     Path(id): Path<i64>,
 ) -> ApiResult<StatusCode> {
+    let now = state.clock.now();
     let (user_id, who) = (caller.user.id, caller.who());
     let ended = state
         .db
         .write(move |c| {
             let ended = sessions::end_one(c, user_id, id)?;
             if ended {
-                audit::record(c, now(), &who, "session.ended", &id.to_string(), "")?;
+                audit::record(c, now, &who, "session.ended", &id.to_string(), "")?;
             }
             Ok(ended)
         })
@@ -450,6 +460,7 @@ pub async fn end_my_session(
 
 /// "Log out everywhere": ends every session of the caller but the one making this request.
 pub async fn end_my_other_sessions(State(state): State<AppState>, Person(caller): Person) -> ApiResult<Json<Value>> {
+    let now = state.clock.now();
     let keep = match caller.via {
         Via::Session { id, .. } => Some(id),
         Via::ApiKey { .. } => None,
@@ -459,7 +470,7 @@ pub async fn end_my_other_sessions(State(state): State<AppState>, Person(caller)
         .db
         .write(move |c| {
             let ended = sessions::end_all(c, user_id, keep)?;
-            audit::record(c, now(), &who, "sessions.ended", "", &format!("{} other sessions", ended.len()))?;
+            audit::record(c, now, &who, "sessions.ended", "", &format!("{} other sessions", ended.len()))?;
             Ok(ended)
         })
         .await?;

@@ -9,10 +9,10 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::openapi::{ApiDoc, page_of};
+use super::api_doc::{ApiDoc, page_of};
 use super::{Page, PageParams, optional_line, optional_text, page, present, required_multiline, required_text, yes};
 use crate::db::tickets::{self, AssigneeFilter, TicketFilter};
-use crate::db::{audit, now, ticket_comments, ticket_events, time_entries};
+use crate::db::{audit, ticket_comments, ticket_events, time_entries};
 use crate::server::auth::{Caller, Via};
 use crate::server::error::{ApiError, ApiResult, Json, Path, Query};
 use crate::server::live::LiveEvent;
@@ -315,6 +315,7 @@ pub async fn create(
     Person(caller): Person,
     Json(req): Json<NewTicketRequest>,
 ) -> ApiResult<(StatusCode, Json<Ticket>)> {
+    let now = state.clock.now();
     let subject = required_text("subject", req.subject.as_deref().unwrap_or(""), 300)?;
     let description = optional_text("description", &req.description, 20_000)?;
     let category = optional_line("category", &req.category, 100)?;
@@ -356,7 +357,7 @@ pub async fn create(
     let ticket = state
         .db
         .write(move |c| {
-            let t = now();
+            let t = now;
             let contact_id = match portal {
                 Some(own) => Some(tickets::contact_for_user(c, user.id, own, &user.name, &user.email, t)?),
                 None => req.contact_id,
@@ -454,6 +455,7 @@ pub async fn update(
     Path(id): Path<i64>,
     Json(req): Json<TicketPatch>,
 ) -> ApiResult<Json<Ticket>> {
+    let now = state.clock.now();
     let version = req.version.ok_or_else(|| {
         ApiError::bad_field("version", "version is required: the version of the ticket this change is based on.")
     })?;
@@ -476,7 +478,7 @@ pub async fn update(
     let ticket = state
         .db
         .write(move |c| {
-            let t = now();
+            let t = now;
             let before = tickets::get(c, id)?;
             let updated = service::update(c, id, version, &changes, Some(by), t)?;
             if let (Ok(ticket), Some(before)) = (&updated, &before)
@@ -506,6 +508,7 @@ pub async fn comment(
     Path(id): Path<i64>,
     Json(req): Json<NewComment>,
 ) -> ApiResult<(StatusCode, Json<Comment>)> {
+    let now = state.clock.now();
     let body = required_multiline("body", req.body.as_deref().unwrap_or(""), 50_000)?;
     let ticket = visible(&state, &caller, id).await?;
     let staff = caller.client_scope().is_none();
@@ -519,7 +522,7 @@ pub async fn comment(
     let (comment, mailed) = state
         .db
         .write(move |c| {
-            let t = now();
+            let t = now;
             let reply = service::Reply { author, name: &name, body: &body, public, link: &link };
             let (comment, mailed) = service::reply(c, &ticket, &reply, t)?;
             let kind = if public { "public" } else { "internal" };
@@ -551,6 +554,7 @@ pub async fn log_time(
     Path(id): Path<i64>,
     Json(req): Json<NewTimeEntry>,
 ) -> ApiResult<(StatusCode, Json<TimeEntry>)> {
+    let now = state.clock.now();
     let minutes = match req.minutes {
         Some(m @ 1..=1440) => m,
         Some(m) => return Err(ApiError::bad_field("minutes", format!("minutes must be from 1 to 1440, not {m}."))),
@@ -571,7 +575,7 @@ pub async fn log_time(
         .write(move |c| {
             let billable = req.billable;
             let entry = NewTime { ticket_id: id, user_id: by, minutes, billable, note: &note, date: &date };
-            let t = now();
+            let t = now;
             let made = service::log_time(c, &entry, t)?;
             let detail = format!("{minutes} minutes on {date}{}", if billable { ", billable" } else { "" });
             audit::record(c, t, &who, "ticket.time_logged", &id.to_string(), &detail)?;
@@ -657,6 +661,7 @@ pub async fn bulk(
     Staff(caller): Staff,
     Json(req): Json<BulkRequest>,
 ) -> ApiResult<Json<BulkResult>> {
+    let now = state.clock.now();
     let items = req.tickets.unwrap_or_default();
     if items.is_empty() || items.len() > BULK_MAX {
         return Err(ApiError::bad_field(
@@ -692,7 +697,7 @@ pub async fn bulk(
     let result = state
         .db
         .write(move |conn| {
-            let t = now();
+            let t = now;
             let mut out = BulkResult { updated: Vec::new(), refused: Vec::new() };
             for item in &items {
                 match service::update(conn, item.id, item.version, &changes, Some(by), t)? {

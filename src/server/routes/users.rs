@@ -6,7 +6,7 @@ use serde::{Deserialize, Deserializer};
 
 use crate::auth;
 use crate::db::users::{self, NewUser, Role, User, UserChanges};
-use crate::db::{DbError, audit, clients, now, sessions};
+use crate::db::{DbError, audit, clients, sessions};
 use crate::server::error::{ApiError, ApiResult, Json, Path, Query};
 use crate::server::live::Revoked;
 use crate::server::roles::{Admin, Person};
@@ -45,6 +45,7 @@ pub async fn create(
     Admin(caller): Admin,
     Json(req): Json<NewUserRequest>,
 ) -> ApiResult<(StatusCode, Json<User>)> {
+    let now = state.clock.now();
     let email = email("email", &req.email)?;
     let name = optional_line("name", &req.name, 200)?;
     auth::check_new_password(&req.password, &[&email]).map_err(|m| ApiError::bad_field("password", m))?;
@@ -66,7 +67,7 @@ pub async fn create(
             {
                 return Err(DbError::NotFound(format!("There is no client with id {id}.")));
             }
-            let t = now();
+            let t = now;
             let user = users::insert(
                 c,
                 &NewUser { login: &email, email: &email, name: &name, role, client_id, password_hash: &hash },
@@ -109,6 +110,7 @@ pub async fn update(
     Path(id): Path<i64>,
     Json(req): Json<UserChangeRequest>,
 ) -> ApiResult<Json<User>> {
+    let now = state.clock.now();
     let changes = UserChanges {
         name: req.name.map(|n| optional_line("name", &n, 200)).transpose()?,
         role: req.role,
@@ -135,7 +137,7 @@ pub async fn update(
             {
                 return Err(DbError::NotFound(format!("There is no client with id {client}.")));
             }
-            let t = now();
+            let t = now;
             let (user, _ended) = crate::services::accounts::update_user(c, id, &changes, t)?;
             let detail = changed(&current, &user);
             audit::record(c, t, &who, "user.updated", &user.login, &detail)?;
@@ -218,6 +220,7 @@ async fn end_all_sessions(
     change: impl FnOnce(&rusqlite::Connection, i64) -> Result<(), DbError> + Send + 'static,
     detail: impl FnOnce(usize) -> String + Send + 'static,
 ) -> ApiResult<StatusCode> {
+    let now = state.clock.now();
     let ended = state
         .db
         .write(move |c| {
@@ -225,7 +228,7 @@ async fn end_all_sessions(
                 users::get(c, id)?.ok_or_else(|| DbError::NotFound(format!("There is no user with id {id}.")))?;
             change(c, id)?;
             let ended = sessions::end_all(c, id, None)?;
-            audit::record(c, now(), &who, action, &user.login, &detail(ended.len()))?;
+            audit::record(c, now, &who, action, &user.login, &detail(ended.len()))?;
             Ok(ended)
         })
         .await?;

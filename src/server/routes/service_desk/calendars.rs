@@ -7,11 +7,11 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{all, calendar_spec, list_of, recount, schedule, timestamp};
+use crate::db::audit;
 use crate::db::sla::{self as store, CalendarView};
-use crate::db::{audit, now};
 use crate::server::error::{ApiError, ApiResult, Json, Path};
 use crate::server::roles::{Admin, Staff};
-use crate::server::routes::openapi::ApiDoc;
+use crate::server::routes::api_doc::ApiDoc;
 use crate::server::routes::{Page, required_text};
 use crate::server::state::AppState;
 use crate::tickets::sla::{Holiday, WeeklyHours};
@@ -75,6 +75,7 @@ pub async fn create(
     Admin(caller): Admin,
     Json(b): Json<CalendarBody>,
 ) -> ApiResult<(StatusCode, Json<CalendarView>)> {
+    let now = state.clock.now();
     let name = required_text("name", b.name.as_deref().unwrap_or(""), 100)?;
     let spec = calendar_spec(b.timezone, b.hours, b.holidays)?;
     let who = caller.who();
@@ -84,7 +85,7 @@ pub async fn create(
             if store::calendar_name_taken(c, &name, None)? {
                 return Ok(Err(ApiError::bad_field("name", format!("There is already a calendar named {name:?}."))));
             }
-            let t = now();
+            let t = now;
             let id = store::create_calendar(c, &name, &spec, t)?;
             audit::record(c, t, &who, "sla_calendar.created", &id.to_string(), &name)?;
             Ok(Ok(store::calendar(c, id)?))
@@ -100,6 +101,7 @@ pub async fn update(
     Path(id): Path<i64>,
     Json(b): Json<CalendarBody>,
 ) -> ApiResult<Json<CalendarView>> {
+    let now = state.clock.now();
     let name = required_text("name", b.name.as_deref().unwrap_or(""), 100)?;
     let spec = calendar_spec(b.timezone, b.hours, b.holidays)?;
     let who = caller.who();
@@ -109,7 +111,7 @@ pub async fn update(
             if store::calendar_name_taken(c, &name, Some(id))? {
                 return Ok(Err(ApiError::bad_field("name", format!("There is already a calendar named {name:?}."))));
             }
-            let t = now();
+            let t = now;
             if !store::update_calendar(c, id, &name, &spec, t)? {
                 return Ok(Ok(None));
             }
@@ -124,13 +126,14 @@ pub async fn update(
 }
 
 pub async fn delete(State(state): State<AppState>, Admin(caller): Admin, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+    let now = state.clock.now();
     let who = caller.who();
     let outcome = state
         .db
         .write(move |c| {
             let outcome = store::delete_calendar(c, id)?;
             if outcome == Ok(true) {
-                audit::record(c, now(), &who, "sla_calendar.deleted", &id.to_string(), "")?;
+                audit::record(c, now, &who, "sla_calendar.deleted", &id.to_string(), "")?;
             }
             Ok(outcome)
         })

@@ -17,9 +17,9 @@ use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 use super::Page;
-use super::openapi::ApiDoc;
+use super::api_doc::ApiDoc;
 use crate::db::sla as store;
-use crate::db::{DbError, audit, now};
+use crate::db::{DbError, audit};
 use crate::server::auth::Caller;
 use crate::server::error::{ApiError, ApiResult, Json};
 use crate::server::state::AppState;
@@ -53,13 +53,14 @@ async fn delete_audited(
     delete: fn(&rusqlite::Connection, i64) -> Result<bool, DbError>,
     missing: String,
 ) -> ApiResult<StatusCode> {
+    let now = state.clock.now();
     let who = caller.who();
     let gone = state
         .db
         .write(move |c| {
             let gone = delete(c, id)?;
             if gone {
-                audit::record(c, now(), &who, action, &id.to_string(), "")?;
+                audit::record(c, now, &who, action, &id.to_string(), "")?;
             }
             Ok(gone)
         })

@@ -8,10 +8,10 @@ use serde_json::{Value, json};
 
 use super::{all, delete_audited, list_of};
 use crate::db::routing::{self, Queue, QueueFields};
-use crate::db::{DbError, audit, now};
+use crate::db::{DbError, audit};
 use crate::server::error::{ApiError, ApiResult, Json, Path};
 use crate::server::roles::{Admin, Staff};
-use crate::server::routes::openapi::ApiDoc;
+use crate::server::routes::api_doc::ApiDoc;
 use crate::server::routes::{Page, email, required_text};
 use crate::server::state::AppState;
 use crate::tickets::routing::Assignment;
@@ -110,12 +110,14 @@ fn check_queue(
 }
 
 pub async fn list(State(state): State<AppState>, _: Staff) -> ApiResult<Json<Page<Queue>>> {
-    let t = now();
+    let now = state.clock.now();
+    let t = now;
     Ok(all(state.db.read(move |c| routing::queues(c, t)).await?))
 }
 
 pub async fn one(State(state): State<AppState>, _: Staff, Path(id): Path<i64>) -> ApiResult<Json<Queue>> {
-    let t = now();
+    let now = state.clock.now();
+    let t = now;
     let q = state.db.read(move |c| routing::queue(c, id, t)).await?;
     q.map(Json).ok_or_else(|| ApiError::not_found(format!("There is no queue with id {id}.")))
 }
@@ -125,6 +127,7 @@ pub async fn create(
     Admin(caller): Admin,
     Json(body): Json<QueueBody>,
 ) -> ApiResult<(StatusCode, Json<Queue>)> {
+    let now = state.clock.now();
     let f = queue_fields(body)?;
     let who = caller.who();
     let q = state
@@ -133,7 +136,7 @@ pub async fn create(
             if let Err(e) = check_queue(c, &f, None)? {
                 return Ok(Err(e));
             }
-            let t = now();
+            let t = now;
             let id = routing::create_queue(c, &f, t)?;
             audit::record(c, t, &who, "queue.created", &id.to_string(), &f.name)?;
             Ok(Ok(routing::queue(c, id, t)?))
@@ -149,6 +152,7 @@ pub async fn update(
     Path(id): Path<i64>,
     Json(body): Json<QueueBody>,
 ) -> ApiResult<Json<Queue>> {
+    let now = state.clock.now();
     let f = queue_fields(body)?;
     let who = caller.who();
     let q = state
@@ -157,7 +161,7 @@ pub async fn update(
             if let Err(e) = check_queue(c, &f, Some(id))? {
                 return Ok(Err(e));
             }
-            let t = now();
+            let t = now;
             if !routing::update_queue(c, id, &f, t)? {
                 return Ok(Ok(None));
             }

@@ -8,10 +8,10 @@ use serde_json::{Value, json};
 
 use super::{STAFF_USER, all, delete_audited, exists, list_of, nullable_id, timestamp};
 use crate::db::routing::{self, RuleFields, RuleView};
-use crate::db::{DbError, audit, now};
+use crate::db::{DbError, audit};
 use crate::server::error::{ApiError, ApiResult, Json, Path};
 use crate::server::roles::{Admin, Staff};
-use crate::server::routes::openapi::ApiDoc;
+use crate::server::routes::api_doc::ApiDoc;
 use crate::server::routes::{Page, optional_line, required_text, yes};
 use crate::server::state::AppState;
 
@@ -150,6 +150,7 @@ pub async fn create(
     Admin(caller): Admin,
     Json(body): Json<RuleBody>,
 ) -> ApiResult<(StatusCode, Json<RuleView>)> {
+    let now = state.clock.now();
     let f = rule_fields(body)?;
     let who = caller.who();
     let rule = state
@@ -158,7 +159,7 @@ pub async fn create(
             if let Err(e) = check_rule(c, &f)? {
                 return Ok(Err(e));
             }
-            let t = now();
+            let t = now;
             let id = routing::create_rule(c, &f, t)?;
             audit::record(c, t, &who, "routing_rule.created", &id.to_string(), &f.name)?;
             Ok(Ok(routing::rule(c, id)?))
@@ -174,6 +175,7 @@ pub async fn update(
     Path(id): Path<i64>,
     Json(body): Json<RuleBody>,
 ) -> ApiResult<Json<RuleView>> {
+    let now = state.clock.now();
     let f = rule_fields(body)?;
     let who = caller.who();
     let rule = state
@@ -182,7 +184,7 @@ pub async fn update(
             if let Err(e) = check_rule(c, &f)? {
                 return Ok(Err(e));
             }
-            let t = now();
+            let t = now;
             if !routing::update_rule(c, id, &f, t)? {
                 return Ok(Ok(None));
             }

@@ -9,10 +9,10 @@ use serde_json::{Value, json};
 
 use super::{all, exists, list_of, nullable_id, recount, timestamp};
 use crate::db::sla::{self as store, KeepPolicy, PolicyFields, PolicyView};
-use crate::db::{DbError, audit, now};
+use crate::db::{DbError, audit};
 use crate::server::error::{ApiError, ApiResult, Json, Path};
 use crate::server::roles::{Admin, Staff};
-use crate::server::routes::openapi::ApiDoc;
+use crate::server::routes::api_doc::ApiDoc;
 use crate::server::routes::{Page, present, required_text};
 use crate::server::state::AppState;
 use crate::tickets::sla::SlaPolicy;
@@ -119,6 +119,7 @@ pub async fn create(
     Admin(caller): Admin,
     Json(b): Json<PolicyBody>,
 ) -> ApiResult<(StatusCode, Json<PolicyView>)> {
+    let now = state.clock.now();
     let f = policy_fields(b)?;
     let who = caller.who();
     let p = state
@@ -127,7 +128,7 @@ pub async fn create(
             if let Err(e) = check_policy(c, &f, None)? {
                 return Ok(Err(e));
             }
-            let t = now();
+            let t = now;
             let id = store::create_policy(c, &f, t)?;
             audit::record(c, t, &who, "sla_policy.created", &id.to_string(), &f.name)?;
             Ok(Ok(store::policy(c, id)?))
@@ -143,6 +144,7 @@ pub async fn update(
     Path(id): Path<i64>,
     Json(b): Json<PolicyBody>,
 ) -> ApiResult<Json<PolicyView>> {
+    let now = state.clock.now();
     let f = policy_fields(b)?;
     let who = caller.who();
     let p = state
@@ -151,7 +153,7 @@ pub async fn update(
             if let Err(e) = check_policy(c, &f, Some(id))? {
                 return Ok(Err(e));
             }
-            let t = now();
+            let t = now;
             if !store::update_policy(c, id, &f, t)? {
                 return Ok(Ok(None));
             }
@@ -164,13 +166,14 @@ pub async fn update(
 }
 
 pub async fn delete(State(state): State<AppState>, Admin(caller): Admin, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+    let now = state.clock.now();
     let who = caller.who();
     let outcome = state
         .db
         .write(move |c| {
             let outcome = store::delete_policy(c, id)?;
             if outcome == Ok(true) {
-                audit::record(c, now(), &who, "sla_policy.deleted", &id.to_string(), "")?;
+                audit::record(c, now, &who, "sla_policy.deleted", &id.to_string(), "")?;
             }
             Ok(outcome)
         })
@@ -198,6 +201,7 @@ pub async fn set_client_policy(
     Path(client_id): Path<i64>,
     Json(b): Json<ClientPolicyBody>,
 ) -> ApiResult<Json<Value>> {
+    let now = state.clock.now();
     let policy_id = b.policy_id.ok_or_else(|| {
         ApiError::bad_field("policy_id", "policy_id is required: a policy's id, or null for the default.")
     })?;
@@ -210,7 +214,7 @@ pub async fn set_client_policy(
             {
                 return Ok(Err(ApiError::bad_field("policy_id", format!("policy_id {p} is not an SLA policy."))));
             }
-            let t = now();
+            let t = now;
             if !store::set_client_policy(c, client_id, policy_id, t)? {
                 return Ok(Err(ApiError::not_found(format!("There is no client with id {client_id}."))));
             }

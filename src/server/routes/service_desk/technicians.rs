@@ -8,13 +8,13 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{STAFF_USER, all, calendar_spec, exists, list_of, schedule};
+use crate::db::audit;
 use crate::db::routing::{self, Technician};
-use crate::db::{audit, now};
 use crate::server::auth::Caller;
 use crate::server::error::{ApiError, ApiResult, Json, Path};
 use crate::server::roles::Staff;
 use crate::server::routes::Page;
-use crate::server::routes::openapi::ApiDoc;
+use crate::server::routes::api_doc::ApiDoc;
 use crate::server::state::AppState;
 use crate::tickets::sla::{Holiday, WeeklyHours};
 
@@ -63,7 +63,8 @@ fn schemas() -> Value {
 }
 
 pub async fn list(State(state): State<AppState>, _: Staff) -> ApiResult<Json<Page<Technician>>> {
-    let t = now();
+    let now = state.clock.now();
+    let t = now;
     Ok(all(state.db.read(move |c| routing::technicians(c, t)).await?))
 }
 
@@ -91,6 +92,7 @@ pub async fn set_schedule(
     Path(id): Path<i64>,
     Json(body): Json<ScheduleBody>,
 ) -> ApiResult<Json<Technician>> {
+    let now = state.clock.now();
     may_set_schedule(&caller, id)?;
     let spec = calendar_spec(body.timezone, body.hours, body.holidays)?;
     let who = caller.who();
@@ -100,7 +102,7 @@ pub async fn set_schedule(
             if !exists(c, STAFF_USER, id)? {
                 return Ok(None);
             }
-            let t = now();
+            let t = now;
             routing::set_schedule(c, id, Some(&spec), t)?;
             audit::record(c, t, &who, "schedule.changed", &id.to_string(), &spec.timezone)?;
             Ok(routing::technicians(c, t)?.into_iter().find(|u| u.id == id))
@@ -114,6 +116,7 @@ pub async fn clear_schedule(
     Staff(caller): Staff,
     Path(id): Path<i64>,
 ) -> ApiResult<StatusCode> {
+    let now = state.clock.now();
     may_set_schedule(&caller, id)?;
     let who = caller.who();
     let found = state
@@ -122,7 +125,7 @@ pub async fn clear_schedule(
             if !exists(c, STAFF_USER, id)? {
                 return Ok(false);
             }
-            let t = now();
+            let t = now;
             routing::set_schedule(c, id, None, t)?;
             audit::record(c, t, &who, "schedule.cleared", &id.to_string(), "")?;
             Ok(true)
