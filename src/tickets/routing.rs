@@ -197,10 +197,15 @@ mod tests {
     }
 
     #[test]
-    fn assignment_names_round_trip() {
-        for a in [Assignment::RoundRobin, Assignment::LeastLoaded, Assignment::Manual] {
-            assert_eq!(Assignment::parse(a.as_str()), Some(a));
+    fn assignments_are_spelled_as_the_api_and_the_database_spell_them() {
+        for (text, a) in [
+            ("round_robin", Assignment::RoundRobin),
+            ("least_loaded", Assignment::LeastLoaded),
+            ("manual", Assignment::Manual),
+        ] {
+            assert_eq!((Assignment::parse(text), a.as_str()), (Some(a), text));
         }
         assert_eq!(Assignment::parse("random"), None);
+        assert_eq!(Assignment::parse("Round_Robin"), None, "one spelling");
     }
 }

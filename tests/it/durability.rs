@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::common::{TestServer, http_client};
+use crate::common::{TestServer, eventually, http_client};
 
 #[tokio::test]
 async fn sigkill_during_a_stream_of_writes_loses_nothing_acknowledged() {
@@ -32,14 +32,16 @@ async fn sigkill_during_a_stream_of_writes_loses_nothing_acknowledged() {
             }
         }));
     }
-    // Let the writes flow, then pull the plug mid-stream.
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // Let enough writes through to mean something, then pull the plug mid-stream.
+    eventually(60, "a hundred acknowledged writes", || async {
+        (acknowledged.lock().unwrap().len() >= 100).then_some(())
+    })
+    .await;
     server.kill();
     for w in writers {
         w.await.unwrap();
     }
     let acknowledged = acknowledged.lock().unwrap().clone();
-    assert!(acknowledged.len() > 50, "the test made enough writes to mean something ({})", acknowledged.len());
 
     let server = TestServer::start_in(&data, &[]);
     let client = http_client();
@@ -106,7 +108,11 @@ async fn a_request_in_flight_at_sigterm_still_completes() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     let pid = server.pid();
     assert!(std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status().unwrap().success());
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // The rest of the body only once the server has begun shutting down.
+    eventually(30, "the server to begin its shutdown", || async {
+        server.log().contains("shutting down: finishing requests in flight").then_some(())
+    })
+    .await;
     tx.send(Ok(b"}".to_vec())).await.unwrap();
     drop(tx);
     let res = pending.await.unwrap().expect("the in-flight request got an answer");

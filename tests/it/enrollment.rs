@@ -257,12 +257,11 @@ async fn agents_follow_a_planned_key_rotation_and_old_state_files_keep_working()
 
     pinned.start("1s");
     old.start("1s");
-    let migrated = eventually(30, "the old state file migrated to a key pin", || async {
+    eventually(30, "the old state file migrated to a key pin", || async {
         let s = state_of(&old.state_dir);
-        (s["pin"] == first_pin.as_str() && s.get("fingerprint").is_none()).then_some(s)
+        (s["pin"] == first_pin.as_str() && s.get("fingerprint").is_none()).then_some(())
     })
     .await;
-    assert_eq!(migrated["pin"], first_pin.as_str());
 
     let (code, out, err) = steward(&["admin", "--data-dir", data.to_str().unwrap(), "tls", "rotate"], None, &[]);
     assert_eq!(code, 0, "{out}{err}");

@@ -118,25 +118,44 @@ async fn reports_made_while_the_server_was_down_arrive_exactly_once_in_order() {
     agent.start("1s");
     eventually(30, "three reports", || async { (stored_reports(&server, id).len() >= 3).then_some(()) }).await;
 
-    // The server goes away for several intervals; the agent keeps collecting into its spool.
+    // The server goes away; the agent keeps collecting into its spool until it holds five
+    // reports the server has not got.
     assert_eq!(server.terminate(), Some(0));
-    let before = stored_reports(&server, id).len();
-    tokio::time::sleep(Duration::from_secs(6)).await;
+    let stored_before = stored_reports(&server, id).iter().map(|r| r.0).max().unwrap_or(0);
+    let made_meanwhile = eventually(60, "five reports spooled during the outage", || {
+        let made: Vec<i64> = spooled_seqs(&agent).into_iter().filter(|seq| *seq > stored_before).collect();
+        async move { (made.len() >= 5).then_some(made) }
+    })
+    .await;
     let server = TestServer::start_at(&data, &listen, &[]);
     let log_before = agent.log();
     assert!(log_before.contains("spooling"), "the agent noticed the outage:\n{log_before}");
 
     // Everything made meanwhile arrives (the backoff is at most ten intervals).
+    let last_made = *made_meanwhile.iter().max().unwrap();
     let reports = eventually(40, "the spooled reports", || async {
         let r = stored_reports(&server, id);
-        (r.len() >= before + 8).then_some(r)
+        r.iter().any(|(seq, _)| *seq == last_made).then_some(r)
     })
     .await;
+    let stored: Vec<i64> = reports.iter().map(|r| r.0).collect();
+    assert!(made_meanwhile.iter().all(|seq| stored.contains(seq)), "made {made_meanwhile:?}, stored {stored:?}");
     assert_exactly_once_in_order(&reports);
     let admin = Session::login(&server, "admin", &admin_password(&data)).await;
     let d = device(&admin, id).await;
     assert!(d["last_seq"].as_i64().unwrap() >= reports.len() as i64);
     assert_eq!(d["dropped_reports"], 0);
+}
+
+/// The sequence numbers of the reports waiting in the agent's spool (`<seq>-<collected_at>.json`).
+fn spooled_seqs(agent: &TestAgent) -> Vec<i64> {
+    let Ok(dir) = std::fs::read_dir(agent.state_dir.join("spool")) else { return Vec::new() };
+    dir.filter_map(Result::ok)
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            name.strip_suffix(".json")?.split_once('-')?.0.parse().ok()
+        })
+        .collect()
 }
 
 /// The first start printed the admin password; later starts print none, so tests reset it.
@@ -401,15 +420,39 @@ async fn the_install_command_downloads_the_agent_over_a_pinned_key_and_enrolls()
     );
 }
 
+/// What a command prints, trimmed.
+fn tool(program: &str, args: &[&str]) -> String {
+    let out = std::process::Command::new(program).args(args).output().unwrap();
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+/// Whether `program` is installed where the agent looks: the PATH and the usual system folders.
+fn installed(program: &str) -> bool {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain(["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"].map(Into::into))
+        .any(|d| d.join(program).is_file())
+}
+
+/// `agent once` needs no enrollment: one full report of this machine, on standard output.
 #[test]
-fn agent_once_prints_a_full_report_and_sends_nothing() {
+fn agent_once_prints_a_full_report_of_this_machine() {
     let (code, out, err) = steward(&["agent", "once"], None, &[]);
     assert_eq!(code, 0, "{err}");
     let report: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(report["metrics"]["mem_total_bytes"].as_u64().unwrap(), mem_total_bytes());
-    assert!(report["inventory"]["packages"].as_array().unwrap().len() > 10);
-    assert!(report["patches"].is_object());
-    assert!(report["smart"].is_object());
+    let inventory = &report["inventory"];
+    assert_eq!(inventory["hostname"], tool("uname", &["-n"]));
+    assert_eq!(inventory["arch"], tool("uname", &["-m"]));
+    assert!(inventory["packages"].as_array().unwrap().len() > 10);
+    if installed("apt") {
+        assert_eq!(
+            (report["patches"]["manager"].as_str(), report["patches"]["known"].as_bool()),
+            (Some("apt"), Some(true))
+        );
+    }
+    let smart = &report["smart"];
+    assert_eq!(smart["available"].as_bool(), Some(installed("smartctl")), "{smart}");
 }
 
 #[tokio::test]

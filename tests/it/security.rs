@@ -312,6 +312,24 @@ async fn ends_within(mut stream: reqwest::Response, secs: u64) -> bool {
     }
 }
 
+/// True when `needle` arrives on the stream within `secs`; false when the stream ends first or
+/// the time runs out.
+async fn carries_within(mut stream: reqwest::Response, needle: &str, secs: u64) -> bool {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    let mut seen = String::new();
+    loop {
+        match tokio::time::timeout_at(deadline, stream.chunk()).await {
+            Ok(Ok(Some(chunk))) => {
+                seen.push_str(&String::from_utf8_lossy(&chunk));
+                if seen.contains(needle) {
+                    return true;
+                }
+            }
+            Err(_) | Ok(Ok(None)) | Ok(Err(_)) => return false,
+        }
+    }
+}
+
 #[tokio::test]
 async fn live_streams_end_with_logout_disabling_demotion_and_key_revocation() {
     let server = TestServer::start();
@@ -324,10 +342,17 @@ async fn live_streams_end_with_logout_disabling_demotion_and_key_revocation() {
         .await;
     let tina_id = user["id"].as_i64().unwrap();
 
-    // A stream that stays open while nothing changes.
+    // A stream stays open while its own credential stands: another session ending is a
+    // revocation it hears of and passes over, and it carries what happens after that.
     let tina = Session::login(&server, "tina@msp.example", "lantern-harbor-42").await;
-    let quiet = open_stream(&server, Some(&tina), None).await;
-    assert!(!ends_within(quiet, 2).await, "an open stream stays open");
+    let client_id = add_client(&admin, "Acme").await;
+    let ticket = open_ticket(&admin, json!({ "subject": "Printer", "priority": "P3", "client_id": client_id })).await;
+    let open = open_stream(&server, Some(&tina), None).await;
+    let elsewhere = server.admin().await;
+    assert_eq!(elsewhere.post("/auth/logout", json!({})).await.0, 204);
+    let note = json!({ "body": "After the logout", "public": false });
+    assert_eq!(admin.post(&format!("/api/v1/tickets/{}/comments", ticket["id"]), note).await.0, 201);
+    assert!(carries_within(open, "\"type\":\"ticket_changed\"", 10).await, "the open stream carries the change");
 
     // Disabled: ends at once.
     let stream = open_stream(&server, Some(&tina), None).await;
@@ -340,7 +365,6 @@ async fn live_streams_end_with_logout_disabling_demotion_and_key_revocation() {
 
     // Demoted to a client contact: the technician-wide stream closes.
     let tina = Session::login(&server, "tina@msp.example", "lantern-harbor-42").await;
-    let client_id = add_client(&admin, "Acme").await;
     let stream = open_stream(&server, Some(&tina), None).await;
     let waiting = tokio::spawn(ends_within(stream, 5));
     tokio::time::sleep(Duration::from_millis(300)).await;

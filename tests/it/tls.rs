@@ -2,7 +2,19 @@
 
 use serde_json::{Value, json};
 
-use crate::common::{TestServer, steward};
+use crate::common::{TestServer, init_tls, steward};
+
+/// The SHA-256 of the certificate the server presents in the TLS handshake, as `AB:CD:...`.
+async fn served_fingerprint(server: &TestServer) -> String {
+    use sha2::Digest;
+    init_tls();
+    let client = reqwest::Client::builder().danger_accept_invalid_certs(true).tls_info(true).build().unwrap();
+    let res = client.get(format!("{}/healthz", server.url)).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let info = res.extensions().get::<reqwest::tls::TlsInfo>().expect("TLS information");
+    let der = info.peer_certificate().expect("the server's certificate");
+    sha2::Sha256::digest(der).iter().map(|b| format!("{b:02X}")).collect::<Vec<_>>().join(":")
+}
 
 #[tokio::test]
 async fn self_signed_certificate_survives_restarts_and_files_mode_serves_given_files() {
@@ -10,9 +22,10 @@ async fn self_signed_certificate_survives_restarts_and_files_mode_serves_given_f
     let data = dir.path().join("data");
     let mut first = TestServer::start_in(&data, &[]);
     let fingerprint = first.fingerprint.clone();
+    assert_eq!(served_fingerprint(&first).await, fingerprint, "the printed fingerprint is the served certificate's");
     first.terminate();
     let again = TestServer::start_in(&data, &[]);
-    assert_eq!(again.fingerprint, fingerprint, "the certificate is made once and kept");
+    assert_eq!(served_fingerprint(&again).await, fingerprint, "the certificate is made once and kept");
     drop(again);
 
     let cert = data.join("tls/cert.pem");
@@ -24,9 +37,8 @@ async fn self_signed_certificate_survives_restarts_and_files_mode_serves_given_f
         ("STEWARD_TLS__KEY_FILE", key.to_str().unwrap()),
     ];
     let server = TestServer::start_in(&other, &env);
-    assert_eq!(server.fingerprint, fingerprint, "files mode serves the given certificate");
-    let res = server.client().get(format!("{}/healthz", server.url)).send().await.unwrap();
-    assert_eq!(res.status(), 200);
+    assert_eq!(served_fingerprint(&server).await, fingerprint, "files mode serves the given certificate");
+    assert_eq!(server.fingerprint, fingerprint, "and prints its fingerprint");
     assert!(!other.join("tls").exists(), "files mode makes no certificate of its own");
 }
 

@@ -283,16 +283,25 @@ RHSA-2024:0627 Moderate/Sec.   glibc-2.34-83.el9_3.7.x86_64
         assert_eq!(split_nevra("2024-07-20"), None);
     }
 
-    /// This Debian machine has apt and package lists: the state must be known.
+    /// This Debian machine has apt and package lists: the state is known, and it names the
+    /// packages `apt list --upgradable` names, with as many from a security suite.
     #[test]
-    fn this_machine_reports_a_known_apt_state() {
-        if find_program("apt").is_none() {
-            return;
-        }
+    fn this_machine_reports_what_apt_lists() {
+        let Some(apt) = find_program("apt") else { return };
         let state = patch_state();
         assert_eq!(state.manager, "apt");
         assert!(state.known, "{}", state.error);
-        assert_eq!(state.pending as usize, state.updates.len());
-        assert!(state.security <= state.pending);
+        let out = std::process::Command::new(apt).args(["list", "--upgradable"]).output().unwrap();
+        let text = String::from_utf8(out.stdout).unwrap();
+        // "name/suite[,suite] version arch [upgradable from: old]"; "Listing..." comes first.
+        let lines: Vec<&str> = text.lines().filter(|l| l.contains('/') && l.contains(" [upgradable from: ")).collect();
+        let mut listed: Vec<&str> = lines.iter().map(|l| &l[..l.find('/').unwrap()]).collect();
+        let mut reported: Vec<&str> = state.updates.iter().map(|u| u.name.as_str()).collect();
+        listed.sort_unstable();
+        reported.sort_unstable();
+        assert_eq!(reported, listed);
+        assert_eq!(state.pending as usize, listed.len());
+        let from_security = lines.iter().filter(|l| l.split_whitespace().next().unwrap().contains("-security")).count();
+        assert_eq!(state.security as usize, from_security, "{text}");
     }
 }
