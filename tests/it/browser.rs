@@ -184,9 +184,23 @@ impl Browser {
         el.send_keys(text).await.unwrap();
     }
 
+    /// Clicks `css` once it is there and nothing covers it (a dialog still opening or closing
+    /// does for a moment, as it would for a person's pointer).
     pub async fn click(&self, css: &str) {
-        let el = self.client.wait().at_most(PATIENCE).for_element(Locator::Css(css)).await.unwrap();
-        el.click().await.unwrap();
+        let deadline = std::time::Instant::now() + PATIENCE;
+        loop {
+            let el = self.client.wait().at_most(PATIENCE).for_element(Locator::Css(css)).await.unwrap();
+            match el.click().await {
+                Ok(()) => return,
+                Err(fantoccini::error::CmdError::Standard(e))
+                    if e.error == fantoccini::error::ErrorStatus::ElementClickIntercepted
+                        && std::time::Instant::now() < deadline =>
+                {
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                }
+                Err(e) => panic!("clicking {css}: {e}"),
+            }
+        }
     }
 
     /// Types `key` into whatever has the focus, as a person pressing it would (shortcuts, Esc).
@@ -1359,6 +1373,7 @@ async fn admin_sets_up_a_calendar_a_policy_a_routing_rule_and_a_schedule_in_the_
     browser.wait_for_text("#toasts", "Your schedule is saved.").await;
     browser.wait_for_text(&format!("{mine} .sd-hours-words"), "Round the clock").await;
     press_enter_on(&browser, &edit).await;
+    browser.client.wait().at_most(PATIENCE).for_element(Locator::Css("dialog#schedule-dialog[open]")).await.unwrap();
     browser.click("#schedule-always").await;
     browser.wait_gone("#schedule-dialog").await;
     browser.wait_for_text(&format!("{mine} .sd-hours-words"), "Always on shift").await;
