@@ -211,15 +211,17 @@ async fn enrolling_the_same_machine_again_updates_its_record() {
 
 #[tokio::test]
 async fn bad_expired_and_used_up_tokens_are_refused_and_create_nothing() {
-    let server = TestServer::start();
+    // The server's clock is a manual one: the short token's hour passes in an instant.
+    let wall = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let server = TestServer::start_with_clock(wall, &[("STEWARD_AUTH__SESSION_IDLE", "2h")]);
     let admin = server.admin().await;
     let (_, once) = client_and_token(&admin, "Tailspin", json!({ "uses": 1 })).await;
     let (status, short) =
-        admin.post("/api/v1/enroll-tokens", json!({ "client_id": once["client_id"], "ttl": "1s" })).await;
+        admin.post("/api/v1/enroll-tokens", json!({ "client_id": once["client_id"], "ttl": "1h" })).await;
     assert_eq!(status, 201, "{short}");
     let used = TestAgent::enroll(&server, once["token"].as_str().unwrap());
     let devices_before = admin.get("/api/v1/devices").await.1["items"].as_array().unwrap().len();
-    tokio::time::sleep(Duration::from_millis(2100)).await;
+    server.advance(3600 + 1);
 
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("agent");

@@ -192,16 +192,18 @@ async fn weak_passwords_are_refused_with_the_reason() {
 
 #[tokio::test]
 async fn idle_sessions_end_and_log_out_everywhere_ends_the_others() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start_in(dir.path(), &[("STEWARD_AUTH__SESSION_IDLE", "3s")]);
-    // In use, a session outlives its idle time.
+    // The server's clock is a manual one: hours pass in an instant.
+    let wall = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let server = TestServer::start_with_clock(wall, &[("STEWARD_AUTH__SESSION_IDLE", "1h")]);
+    // In use, a session outlives its idle time: five half-hours of work.
     let busy = server.admin().await;
     for _ in 0..5 {
         assert_eq!(busy.get("/api/v1/me").await.0, 200);
-        tokio::time::sleep(Duration::from_millis(1000)).await;
+        server.advance(30 * 60);
     }
+    assert_eq!(busy.get("/api/v1/me").await.0, 200, "two and a half hours in, still working");
     // Left alone past it, it ends.
-    tokio::time::sleep(Duration::from_millis(4500)).await;
+    server.advance(3600 + 1);
     let (status, body) = busy.get("/api/v1/me").await;
     assert_eq!(status, 401, "{body}");
 
