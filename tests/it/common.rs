@@ -465,6 +465,17 @@ impl TestAgent {
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.state_dir.with_extension("log")).unwrap_or_default()
     }
+
+    /// The sequence numbers of the reports waiting in the agent's spool (`<seq>-*.json`).
+    pub fn spooled_seqs(&self) -> Vec<i64> {
+        let Ok(dir) = std::fs::read_dir(self.state_dir.join("spool")) else { return Vec::new() };
+        dir.filter_map(Result::ok)
+            .filter_map(|e| {
+                let name = e.file_name().to_string_lossy().into_owned();
+                name.strip_suffix(".json")?.split_once('-')?.0.parse().ok()
+            })
+            .collect()
+    }
 }
 
 impl Drop for TestAgent {

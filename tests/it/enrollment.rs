@@ -359,12 +359,6 @@ async fn lying_server() -> (String, Arc<AtomicUsize>) {
     (url, checkins)
 }
 
-fn spooled(agent: &TestAgent) -> usize {
-    std::fs::read_dir(agent.state_dir.join("spool"))
-        .map(|d| d.filter_map(Result::ok).filter(|e| e.file_name().to_string_lossy().ends_with(".json")).count())
-        .unwrap_or(0)
-}
-
 // Multi-threaded: the fake server must answer while the test waits for `steward agent enroll`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_agent_told_an_absurd_acked_seq_keeps_its_pace_and_its_reports() {
@@ -400,27 +394,27 @@ async fn an_agent_told_an_absurd_acked_seq_keeps_its_pace_and_its_reports() {
     let mut agent = TestAgent::in_temp(temp);
     agent.start("1s");
     eventually(60, "six reports made", || {
-        let n = spooled(&agent);
+        let n = agent.spooled_seqs().len();
         async move { (n >= 6).then_some(()) }
     })
     .await;
-    let made = spooled(&agent);
+    let made = agent.spooled_seqs().len();
     let asked = checkins.load(Ordering::SeqCst);
     assert!(asked >= 1, "it did try to deliver");
     assert!(asked <= made, "at most one check-in per report made ({asked} check-ins, {made} reports)");
     agent.kill();
-    let kept = spooled(&agent);
+    let kept = agent.spooled_seqs().len();
     assert!(kept >= made, "no report was deleted on the liar's word ({kept} of {made})");
 
     // Restarted on the same state: no panic, and it goes on numbering and keeping.
     agent.start("1s");
     eventually(60, "a report after the restart", || {
-        let n = spooled(&agent);
+        let n = agent.spooled_seqs().len();
         async move { (n > kept).then_some(()) }
     })
     .await;
     assert_eq!(agent.exit_code(), None, "still running");
-    assert!(checkins.load(Ordering::SeqCst) <= spooled(&agent), "still at most one check-in per report");
+    assert!(checkins.load(Ordering::SeqCst) <= agent.spooled_seqs().len(), "still at most one check-in per report");
     assert!(!agent.log().contains("panicked"), "{}", agent.log());
     assert!(agent.log().contains("never made"), "the lie is logged: {}", agent.log());
 }

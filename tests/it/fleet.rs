@@ -123,7 +123,7 @@ async fn reports_made_while_the_server_was_down_arrive_exactly_once_in_order() {
     assert_eq!(server.terminate(), Some(0));
     let stored_before = stored_reports(&server, id).iter().map(|r| r.0).max().unwrap_or(0);
     let made_meanwhile = eventually(60, "five reports spooled during the outage", || {
-        let made: Vec<i64> = spooled_seqs(&agent).into_iter().filter(|seq| *seq > stored_before).collect();
+        let made: Vec<i64> = agent.spooled_seqs().into_iter().filter(|seq| *seq > stored_before).collect();
         async move { (made.len() >= 5).then_some(made) }
     })
     .await;
@@ -148,16 +148,6 @@ async fn reports_made_while_the_server_was_down_arrive_exactly_once_in_order() {
 }
 
 /// The sequence numbers of the reports waiting in the agent's spool (`<seq>-<collected_at>.json`).
-fn spooled_seqs(agent: &TestAgent) -> Vec<i64> {
-    let Ok(dir) = std::fs::read_dir(agent.state_dir.join("spool")) else { return Vec::new() };
-    dir.filter_map(Result::ok)
-        .filter_map(|e| {
-            let name = e.file_name().to_string_lossy().into_owned();
-            name.strip_suffix(".json")?.split_once('-')?.0.parse().ok()
-        })
-        .collect()
-}
-
 /// The first start printed the admin password; later starts print none, so tests reset it.
 fn admin_password(data: &std::path::Path) -> String {
     let (code, out, err) = steward(

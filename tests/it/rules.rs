@@ -184,20 +184,25 @@ async fn a_server_restart_in_the_middle_of_a_hold_fires_on_time_and_once() {
     let listen = format!("127.0.0.1:{}", free_port());
     let mut server = TestServer::start_at(&data, &listen, &[]);
     let admin = server.admin().await;
-    let (_agent, device_id, d) = online_device(&server, &admin, "Clinic").await;
+    let (agent, device_id, d) = online_device(&server, &admin, "Clinic").await;
     let level = (root_used_pct(&d) - 1.0).max(0.0).floor();
     let hold = 30;
     let rule_id = root_disk_rule(&admin, device_id, "Root disk with a hold", level, hold as u64).await;
     let since = eventually(30, "the hold to start", || async { stored_hold_start(&server, rule_id) }).await;
 
-    // Stop the server a third into the hold, for a few seconds; the agent spools meanwhile.
+    // Stop the server a third into the hold, for a few seconds.
     eventually(30, "a third of the hold", || async {
         (jiff::Timestamp::now().as_second() >= since + hold / 3).then_some(())
     })
     .await;
     assert!(alerts_of(&admin, &format!("rule_id={rule_id}&state=all")).await.is_empty(), "not yet: the hold runs");
     server.terminate();
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    // Down until the agent has kept reports it could not deliver: it spools meanwhile.
+    let waiting_before = agent.spooled_seqs().len();
+    eventually(30, "reports spooled while the server is down", || async {
+        (agent.spooled_seqs().len() >= waiting_before + 2).then_some(())
+    })
+    .await;
     let server = TestServer::start_at(&data, &listen, &[]);
     let restarted = jiff::Timestamp::now().as_second();
     // Sessions are stored: the admin's session carries on across the restart.
