@@ -12,6 +12,7 @@ use rusqlite::{Connection, params};
 use serde::Serialize;
 
 use super::{DbError, rfc3339};
+use crate::tickets::lifecycle::Clock;
 use crate::tickets::{Priority, Status};
 
 /// One SLA clock (first response or resolution) over a set of tickets.
@@ -42,24 +43,6 @@ pub fn percent_met(met: i64, breached: i64) -> Option<f64> {
 /// The counts of one clock over `tickets` tickets of which `met` were met and `breached` breached.
 pub fn clock_counts(tickets: i64, met: i64, breached: i64) -> ClockCounts {
     ClockCounts { met, breached, running: (tickets - met - breached).max(0), percent_met: percent_met(met, breached) }
-}
-
-/// Which of a ticket's two SLA clocks ran out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Clock {
-    FirstResponse,
-    Resolution,
-}
-
-impl Clock {
-    /// How a person reads it ("first response"); also the `new_value` of its `sla_breach` event.
-    pub fn label(self) -> &'static str {
-        match self {
-            Clock::FirstResponse => "first response",
-            Clock::Resolution => "resolution",
-        }
-    }
 }
 
 /// One SLA clock of one ticket that ran out.

@@ -49,8 +49,8 @@ fn every_kind() -> Vec<(&'static str, Message)> {
             Message { value: Some(71.0), ..alert(Event::Resolved, Severity::Critical, "disk / back to 71 %") },
         ),
         ("reminder", alert(Event::Renotify, Severity::Critical, "disk / at 96.2 % for 4 h")),
-        ("sla warning", sla_message(&ticket(), SlaClock::FirstResponse, false, BASE, AT)),
-        ("sla breach", sla_message(&ticket(), SlaClock::Resolution, true, BASE, AT)),
+        ("sla warning", sla_message(&ticket(), crate::tickets::lifecycle::Clock::FirstResponse, false, BASE, AT)),
+        ("sla breach", sla_message(&ticket(), crate::tickets::lifecycle::Clock::Resolution, true, BASE, AT)),
         (
             "public reply",
             reply_message(

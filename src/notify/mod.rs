@@ -181,30 +181,21 @@ pub fn alert_message(n: &AlertNotice) -> Message {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SlaClock {
-    FirstResponse,
-    Resolution,
-}
-
-impl SlaClock {
-    pub fn words(self) -> &'static str {
-        match self {
-            SlaClock::FirstResponse => "first response",
-            SlaClock::Resolution => "resolution",
-        }
-    }
-}
-
 /// The notice of a ticket's SLA warning (`breached` false) or breach, for the channels and for
 /// the people who must act. `base` is the server's public URL; `at` is RFC 3339.
-pub fn sla_message(ticket: &crate::tickets::Ticket, clock: SlaClock, breached: bool, base: &str, at: &str) -> Message {
+pub fn sla_message(
+    ticket: &crate::tickets::Ticket,
+    clock: crate::tickets::lifecycle::Clock,
+    breached: bool,
+    base: &str,
+    at: &str,
+) -> Message {
     let (event, severity, what) = if breached {
         (Event::SlaBreach, Severity::Critical, "missed its SLA target")
     } else {
         (Event::SlaWarning, Severity::Warning, "is close to its SLA target")
     };
-    let (id, clock) = (ticket.id, clock.words());
+    let (id, clock) = (ticket.id, clock.label());
     let who = ticket.assignee.as_deref().unwrap_or("nobody yet");
     let link = format!("{}/#/tickets/{id}", base.trim_end_matches('/'));
     Message {
@@ -295,7 +286,13 @@ mod tests {
 
     #[test]
     fn sla_notices_read_as_lines_with_everything_a_technician_needs() {
-        let m = sla_message(&ticket(), SlaClock::Resolution, true, "https://rmm.example.com/", "2026-12-03T09:00:00Z");
+        let m = sla_message(
+            &ticket(),
+            crate::tickets::lifecycle::Clock::Resolution,
+            true,
+            "https://rmm.example.com/",
+            "2026-12-03T09:00:00Z",
+        );
         assert_eq!((m.event, m.severity), (Event::SlaBreach, Severity::Critical));
         assert_eq!(m.title, "Ticket #42 missed its SLA target for resolution (Acme): Printer offline");
         assert_eq!(
@@ -307,7 +304,13 @@ mod tests {
         assert_eq!((m.client_id, m.link.as_str()), (Some(3), "https://rmm.example.com/#/tickets/42"));
 
         let unassigned = crate::tickets::Ticket { assignee: None, ..ticket() };
-        let w = sla_message(&unassigned, SlaClock::FirstResponse, false, "https://rmm.example.com", "x");
+        let w = sla_message(
+            &unassigned,
+            crate::tickets::lifecycle::Clock::FirstResponse,
+            false,
+            "https://rmm.example.com",
+            "x",
+        );
         assert_eq!((w.event, w.severity), (Event::SlaWarning, Severity::Warning));
         assert_eq!(w.title, "Ticket #42 is close to its SLA target for first response (Acme): Printer offline");
         assert!(w.body.contains("\nClock: first response\nAssignee: nobody yet\n"), "{}", w.body);

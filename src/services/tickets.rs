@@ -16,8 +16,8 @@ use rusqlite::Connection;
 
 use crate::db::tickets::References;
 use crate::db::{self, DbError};
-use crate::notify::{self, SlaClock};
-use crate::tickets::lifecycle::{self, Clock, SlaFlags};
+use crate::notify;
+use crate::tickets::lifecycle::{self, SlaFlags};
 use crate::tickets::routing::TicketFacts;
 use crate::tickets::sla;
 use crate::tickets::{Author, Comment, NewTicket, NewTime, Refusal, Ticket, TicketChanges, TimeEntry};
@@ -231,10 +231,6 @@ pub fn sla_notices(conn: &Connection, base: &str, now: i64) -> Result<SlaNotices
         let (assignee, escalation) = db::tickets::sla_contacts(conn, id)?;
         let recipients = lifecycle::notice_recipients(assignee, escalation);
         for (clock, breached) in happened {
-            let clock = match clock {
-                Clock::FirstResponse => SlaClock::FirstResponse,
-                Clock::Resolution => SlaClock::Resolution,
-            };
             let message = notify::sla_message(&ticket, clock, breached, base, &db::rfc3339(now));
             out.queued += db::notifications::enqueue(conn, &message, now)?;
             for address in &recipients {

@@ -264,7 +264,8 @@ pub fn clock_events(history: &[(i64, EventRecord)]) -> Vec<ClockEvent> {
 }
 
 /// One of a ticket's two SLA clocks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Clock {
     FirstResponse,
     Resolution,
