@@ -85,7 +85,7 @@ impl FromRequestParts<AppState> for Caller {
 }
 
 async fn authenticate(parts: &Parts, state: &AppState) -> Result<Caller, ApiError> {
-    let now = state.clock.now();
+    let t = state.clock.now();
     let ip = client_ip(parts, state);
     let source = ip.map(|ip| ip.to_string()).unwrap_or_default();
     if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
@@ -103,7 +103,6 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Caller, ApiErro
     };
     let hash = sha256(cookie.value().as_bytes());
     let idle = state.config.auth.session_idle.0.as_secs() as i64;
-    let t = now;
     let session = state
         .db
         .read(move |c| sessions::lookup(c, &hash, t, idle))
@@ -143,9 +142,8 @@ fn allowed_before_mfa_setup(parts: &Parts) -> bool {
 }
 
 async fn api_key_caller(state: &AppState, key: &str, ip: Option<IpAddr>, source: String) -> Result<Caller, ApiError> {
-    let now = state.clock.now();
+    let t = state.clock.now();
     let hash = sha256(key.as_bytes());
-    let t = now;
     let Some((id, last_used, user)) = state.db.read(move |c| api_keys::lookup(c, &hash, t)).await? else {
         // A key is 256 random bits: guessing one is hopeless, so only wrong keys are counted, and
         // an address past its limit is told to wait (and no longer fills the audit log).

@@ -174,12 +174,11 @@ async fn change(
     f: Change,
     action: &'static str,
 ) -> ApiResult<Vec<i64>> {
-    let now = state.clock.now();
+    let t = state.clock.now();
     let (by, who) = (caller.user.id, caller.who());
     let changed = state
         .db
         .write(move |c| {
-            let t = now;
             let changed = f(c, &ids, by, t)?;
             for (alert_id, _, _) in &changed {
                 crate::db::audit::record(c, t, &who, action, &alert_id.to_string(), "")?;

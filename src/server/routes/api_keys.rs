@@ -60,9 +60,8 @@ pub async fn create(
     Person(caller): Person,
     Json(req): Json<NewKeyRequest>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let now = state.clock.now();
+    let t = state.clock.now();
     let name = required_text("name", &req.name, 100)?;
-    let t = now;
     let expires_at = match req.expires_at.as_deref() {
         None | Some("") => None,
         Some(v) => {
@@ -102,13 +101,12 @@ pub async fn revoke(
     Person(caller): Person,
     Path(id): Path<i64>,
 ) -> ApiResult<StatusCode> {
-    let now = state.clock.now();
+    let t = state.clock.now();
     let owner = if caller.is_admin() { None } else { Some(caller.user.id) };
     let (by, who) = (caller.user.id, caller.who());
     let revoked = state
         .db
         .write(move |c| {
-            let t = now;
             let Some(key) = api_keys::get(c, id, t)?.filter(|k| owner.is_none_or(|o| o == k.user_id)) else {
                 return Ok(false);
             };

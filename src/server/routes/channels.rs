@@ -304,7 +304,7 @@ pub async fn create(
     Admin(caller): Admin,
     Json(req): Json<ChannelRequest>,
 ) -> ApiResult<(StatusCode, Json<Channel>)> {
-    let now = state.clock.now();
+    let t = state.clock.now();
     if req.name.is_none() {
         return Err(ApiError::bad_field("name", "name must not be empty."));
     }
@@ -328,7 +328,6 @@ pub async fn create(
                 client_id: c.client_id.flatten(),
                 enabled: c.enabled.unwrap_or(true),
             };
-            let t = now;
             let channel = store::insert_channel(conn, &fields, t)?;
             let detail = format!("{} {}", channel.kind.as_str(), channel.name);
             audit::record(conn, t, &who, "channel.created", &channel.id.to_string(), &detail)?;
@@ -400,13 +399,12 @@ pub async fn send_test(
     Staff(caller): Staff,
     Path(id): Path<i64>,
 ) -> ApiResult<(StatusCode, Json<Delivery>)> {
-    let now = state.clock.now();
+    let t = state.clock.now();
     let channel = channel_or_404(&state, id).await?;
     let (who, login, public_url) = (caller.who(), caller.user.login.clone(), state.public_url.clone());
     let delivery = state
         .db
         .write(move |c| {
-            let t = now;
             let client = channel.client_id.zip(channel.client.as_deref());
             let message = notify::test_message(&channel.name, client, &login, &public_url, &rfc3339(t));
             let delivery = store::enqueue_for(c, channel.id, &message, t)?;

@@ -57,7 +57,7 @@ pub async fn create(
     Admin(caller): Admin,
     Json(req): Json<NewClient>,
 ) -> ApiResult<(StatusCode, Json<Client>)> {
-    let now = state.clock.now();
+    let t = state.clock.now();
     let name = required_text("name", &req.name, NAME_MAX)?;
     let notes = optional_text("notes", &req.notes, NOTES_MAX)?;
     let zone = req.timezone.map(|z| timezone("timezone", &z)).transpose()?;
@@ -65,7 +65,6 @@ pub async fn create(
     let client = state
         .db
         .write(move |c| {
-            let t = now;
             let mut client = clients::insert(c, &name, &notes, t)?;
             if let Some(zone) = &zone {
                 client = clients::set_timezone(c, client.id, zone, t)?;
@@ -109,7 +108,7 @@ pub async fn update(
     Path(id): Path<i64>,
     Json(req): Json<ClientChanges>,
 ) -> ApiResult<Json<Client>> {
-    let now = state.clock.now();
+    let t = state.clock.now();
     let name = req.name.map(|n| required_text("name", &n, NAME_MAX)).transpose()?;
     let notes = req.notes.map(|n| optional_text("notes", &n, NOTES_MAX)).transpose()?;
     let zone = req.timezone.map(|z| timezone("timezone", &z)).transpose()?;
@@ -117,7 +116,6 @@ pub async fn update(
     let client = state
         .db
         .write(move |c| {
-            let t = now;
             let mut client = clients::update(c, id, name.as_deref(), notes.as_deref(), t)?;
             if let Some(zone) = &zone {
                 client = clients::set_timezone(c, id, zone, t)?;
@@ -173,7 +171,7 @@ pub async fn create_site(
     Path(client_id): Path<i64>,
     Json(req): Json<SiteRequest>,
 ) -> ApiResult<(StatusCode, Json<Site>)> {
-    let now = state.clock.now();
+    let t = state.clock.now();
     if req.name.is_none() {
         return Err(ApiError::bad_field("name", "name must not be empty."));
     }
@@ -183,7 +181,6 @@ pub async fn create_site(
     let site = state
         .db
         .write(move |c| {
-            let t = now;
             let s = clients::insert_site(c, client_id, &site.fields(), t)?;
             audit::record(c, t, &who, "site.created", &s.id.to_string(), &s.name)?;
             Ok(s)
@@ -198,13 +195,12 @@ pub async fn update_site(
     Path(id): Path<i64>,
     Json(req): Json<SiteRequest>,
 ) -> ApiResult<Json<Site>> {
-    let now = state.clock.now();
+    let t = state.clock.now();
     let site = check_site(req)?;
     let who = caller.who();
     let site = state
         .db
         .write(move |c| {
-            let t = now;
             let s = clients::update_site(c, id, &site.fields(), t)?;
             audit::record(c, t, &who, "site.updated", &id.to_string(), &s.name)?;
             Ok(s)

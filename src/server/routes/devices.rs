@@ -333,7 +333,7 @@ pub async fn revoke(
     Path(id): Path<i64>,
     Json(req): Json<RevokeRequest>,
 ) -> ApiResult<Json<DeviceSummary>> {
-    let now = state.clock.now();
+    let t = state.clock.now();
     let device = staff_device(&state, &caller, id).await?;
     let reason = req.reason.trim().to_owned();
     if reason.is_empty() || reason.chars().count() > 200 {
@@ -346,7 +346,6 @@ pub async fn revoke(
     let done = state
         .db
         .write(move |c| {
-            let t = now;
             let done = devices::revoke(c, id, &reason, t)?;
             if done {
                 audit::record(c, t, &who, "device.revoked", &id.to_string(), &reason)?;
@@ -372,7 +371,7 @@ pub async fn allow_reenroll(
     caller: Staff,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<DeviceSummary>> {
-    let now = state.clock.now();
+    let t = state.clock.now();
     let device = staff_device(&state, &caller, id).await?;
     if device.revoked {
         return Err(ApiError::conflict(format!("Device {id} is revoked; enroll the machine as a new device instead.")));
@@ -381,7 +380,6 @@ pub async fn allow_reenroll(
     state
         .db
         .write(move |c| {
-            let t = now;
             devices::allow_reenroll(c, id, t + REENROLL_WINDOW_SECS)?;
             audit::record(c, t, &who, "device.reenroll_allowed", &id.to_string(), "one re-enrollment within 24 hours")
         })
@@ -398,13 +396,12 @@ pub async fn merge(
     caller: Staff,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<DeviceSummary>> {
-    let now = state.clock.now();
+    let t = state.clock.now();
     let device = staff_device(&state, &caller, id).await?;
     let who = caller.who();
     let outcome = state
         .db
         .write(move |c| {
-            let t = now;
             let merged = devices::merge(c, id, t)?;
             if let Ok(into) = merged {
                 let detail =

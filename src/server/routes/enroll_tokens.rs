@@ -80,12 +80,11 @@ pub async fn list(
 }
 
 pub async fn revoke(State(state): State<AppState>, Staff(caller): Staff, Path(id): Path<i64>) -> ApiResult<StatusCode> {
-    let now = state.clock.now();
+    let t = state.clock.now();
     let who = caller.who();
     let done = state
         .db
         .write(move |c| {
-            let t = now;
             let done = enroll_tokens::revoke(c, id, t)?;
             if done {
                 audit::record(c, t, &who, "enroll_token.revoked", &id.to_string(), "")?;

@@ -322,7 +322,7 @@ pub async fn create(
     Staff(caller): Staff,
     Json(req): Json<NewArticleRequest>,
 ) -> ApiResult<(StatusCode, Json<ArticleDetail>)> {
-    let now = state.clock.now();
+    let t = state.clock.now();
     let new = NewArticle {
         title: required_text("title", req.title.as_deref().unwrap_or(""), TITLE_MAX)?,
         body: body_text(&req.body)?,
@@ -334,7 +334,6 @@ pub async fn create(
     let article = state
         .db
         .write(move |c| {
-            let t = now;
             let article = kb::create(c, &new, t)?;
             audit::record(c, t, &who, "article.created", &article.id.to_string(), &article.title)?;
             Ok(article)
@@ -419,12 +418,11 @@ pub async fn update(
 }
 
 pub async fn remove(State(state): State<AppState>, Staff(caller): Staff, Path(id): Path<i64>) -> ApiResult<StatusCode> {
-    let now = state.clock.now();
+    let t = state.clock.now();
     let who = caller.who();
     let deleted = state
         .db
         .write(move |c| {
-            let t = now;
             let deleted = kb::delete(c, id)?;
             if let Some(a) = &deleted {
                 audit::record(c, t, &who, "article.deleted", &id.to_string(), &a.title)?;

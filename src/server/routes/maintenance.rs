@@ -202,7 +202,7 @@ pub async fn list(
     Person(caller): Person,
     Query(p): Query<ListParams>,
 ) -> ApiResult<Json<Page<WindowAnswer>>> {
-    let now = state.clock.now();
+    let t = state.clock.now();
     let paging = PageParams { limit: p.limit, cursor: p.cursor };
     let limit = paging.limit()?;
     let bad_cursor = || ApiError::bad_field("cursor", "cursor is not one this server gave out.");
@@ -222,7 +222,6 @@ pub async fn list(
     rows.truncate(limit);
     let next_cursor =
         if more { rows.last().map(|w| URL_SAFE_NO_PAD.encode(format!("{}\u{1f}{}", w.name, w.id))) } else { None };
-    let t = now;
     Ok(Json(Page { items: rows.into_iter().map(|w| answer(w, t)).collect(), next_cursor }))
 }
 

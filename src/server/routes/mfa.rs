@@ -193,12 +193,11 @@ pub async fn confirm(
     Person(caller): Person,
     Json(req): Json<CodeProof>,
 ) -> ApiResult<Json<Value>> {
-    let now = state.clock.now();
+    let t = state.clock.now();
     let (id, who) = (caller.user.id, caller.who());
     let codes = state
         .db
         .write(move |c| {
-            let t = now;
             let current = users::totp(c, id)?;
             let Some(secret) = current.secret.filter(|_| current.enabled_at.is_none()) else {
                 return Ok(Err("Start setting up the authenticator first (or it is set up already)."));
@@ -247,12 +246,11 @@ pub async fn new_recovery_codes(
     Person(caller): Person,
     Json(req): Json<CodeProof>,
 ) -> ApiResult<Json<Value>> {
-    let now = state.clock.now();
+    let t = state.clock.now();
     let (id, who) = (caller.user.id, caller.who());
     let codes = state
         .db
         .write(move |c| {
-            let t = now;
             let current = users::totp(c, id)?;
             let Some(secret) = current.secret.filter(|_| current.enabled_at.is_some()) else {
                 return Ok(Err("Set up an authenticator first."));
@@ -331,7 +329,7 @@ pub async fn passkey_register_finish(
     Person(caller): Person,
     Json(req): Json<PasskeyCredential>,
 ) -> ApiResult<(StatusCode, Json<PasskeyInfo>)> {
-    let now = state.clock.now();
+    let t = state.clock.now();
     let credential: RegisterPublicKeyCredential = serde_json::from_value(req.credential).map_err(|e| {
         ApiError::bad_field("credential", format!("That is not what navigator.credentials.create answers ({e})."))
     })?;
@@ -342,7 +340,6 @@ pub async fn passkey_register_finish(
     let added = state
         .db
         .write(move |c| {
-            let t = now;
             let Some(added) = db_passkeys::insert(c, id, &name, &cred_id, &json, t)? else { return Ok(None) };
             audit::record(c, t, &who, "mfa.passkey_added", &name, "passkey")?;
             Ok(Some(added))

@@ -294,7 +294,7 @@ pub async fn create(
     Admin(caller): Admin,
     Json(f): Json<RuleFields>,
 ) -> ApiResult<(StatusCode, Json<RuleView>)> {
-    let now = state.clock.now();
+    let t = state.clock.now();
     if f.id.is_some() {
         return Err(ApiError::bad_field("id", "id is chosen by the server; leave it out."));
     }
@@ -303,7 +303,6 @@ pub async fn create(
     let view = state
         .db
         .write(move |c| {
-            let t = now;
             let id = stored::insert(c, &rule, t)?;
             audit::record(c, t, &who, "rule.created", &id.to_string(), &rule.name)?;
             let saved = stored::get(c, id)?.ok_or_else(|| DbError::NotFound("the rule just added".into()))?;
@@ -338,7 +337,7 @@ pub async fn update(
     Path(id): Path<i64>,
     Json(ch): Json<RuleChanges>,
 ) -> ApiResult<Json<RuleView>> {
-    let now = state.clock.now();
+    let t = state.clock.now();
     let mut rule = state
         .db
         .read(move |c| stored::get(c, id))
@@ -366,7 +365,6 @@ pub async fn update(
     let view = state
         .db
         .write(move |c| {
-            let t = now;
             if !stored::update(c, &rule, t)? {
                 return Err(DbError::NotFound(format!("There is no rule with id {id}.")));
             }
@@ -379,12 +377,11 @@ pub async fn update(
 }
 
 pub async fn remove(State(state): State<AppState>, Admin(caller): Admin, Path(id): Path<i64>) -> ApiResult<StatusCode> {
-    let now = state.clock.now();
+    let t = state.clock.now();
     let who = caller.who();
     let gone = state
         .db
         .write(move |c| {
-            let t = now;
             let name: Option<String> = stored::get(c, id)?.map(|r| r.name);
             let Some(name) = name else { return Ok(false) };
             stored::delete(c, id)?;
@@ -403,13 +400,12 @@ pub async fn remove(State(state): State<AppState>, Admin(caller): Admin, Path(id
 /// applies to resolve (others follow the new levels at their next check-in). A rule that now
 /// overrides another also retires the other's alerts where it wins.
 async fn after_change(state: &AppState, rule_id: i64) -> ApiResult<()> {
-    let now = state.clock.now();
+    let t = state.clock.now();
     state.engine.reload(&state.db).await?;
     let ctx = state.engine.context();
     let outcome = state
         .db
         .write(move |c| {
-            let t = now;
             let mut out = engine::reconcile_rule(c, &ctx, rule_id, t)?;
             let others: Vec<i64> = c
                 .prepare("SELECT DISTINCT rule_id FROM alerts WHERE state != 'resolved' AND rule_id IS NOT NULL AND rule_id != ?1")?

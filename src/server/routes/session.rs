@@ -185,12 +185,11 @@ fn login_expired() -> ApiError {
 /// The half-done login an `mfa_token` names: its `mfa_challenges` row and the user, or the 401
 /// that sends the person back to the password.
 async fn pending_login(state: &AppState, token: &str) -> ApiResult<(i64, User)> {
-    let now = state.clock.now();
+    let t = state.clock.now();
     if token.len() > 100 {
         return Err(login_expired());
     }
     let hash = sha256(token.trim().as_bytes());
-    let t = now;
     let (challenge, user_id) = state.db.read(move |c| mfa::challenge(c, &hash, t)).await?.ok_or_else(login_expired)?;
     let user =
         state.db.read(move |c| users::get(c, user_id)).await?.filter(|u| !u.disabled).ok_or_else(login_expired)?;
@@ -291,10 +290,9 @@ async fn start_session(
     mfa_setup_required: bool,
     how: &str,
 ) -> ApiResult<Response> {
-    let now = state.clock.now();
+    let t = state.clock.now();
     let token = auth::random_token();
     let csrf = auth::random_token();
-    let t = now;
     let ttl = state.config.auth.session_ttl.0.as_secs() as i64;
     let idle = state.config.auth.session_idle.0.as_secs() as i64;
     let user_agent: String =
@@ -385,7 +383,7 @@ pub async fn change_password(
     Person(caller): Person,
     Json(req): Json<PasswordChange>,
 ) -> ApiResult<StatusCode> {
-    let now = state.clock.now();
+    let t = state.clock.now();
     auth::check_new_password(&req.new_password, &[&caller.user.login, &caller.user.email])
         .map_err(|m| ApiError::bad_field("new_password", m))?;
     let id = caller.user.id;
@@ -410,7 +408,6 @@ pub async fn change_password(
     let (ended, keys) = state
         .db
         .write(move |c| {
-            let t = now;
             let (ended, keys) = crate::services::accounts::set_password(c, id, &new_hash, keep, t)?;
             let detail = format!("{} other sessions ended, {} API keys revoked", ended.len(), keys.len());
             audit::record(c, t, &who, "password.changed", "", &detail)?;

@@ -315,7 +315,7 @@ pub async fn create(
     Person(caller): Person,
     Json(req): Json<NewTicketRequest>,
 ) -> ApiResult<(StatusCode, Json<Ticket>)> {
-    let now = state.clock.now();
+    let t = state.clock.now();
     let subject = required_text("subject", req.subject.as_deref().unwrap_or(""), 300)?;
     let description = optional_text("description", &req.description, 20_000)?;
     let category = optional_line("category", &req.category, 100)?;
@@ -357,7 +357,6 @@ pub async fn create(
     let ticket = state
         .db
         .write(move |c| {
-            let t = now;
             let contact_id = match portal {
                 Some(own) => Some(tickets::contact_for_user(c, user.id, own, &user.name, &user.email, t)?),
                 None => req.contact_id,
@@ -455,7 +454,7 @@ pub async fn update(
     Path(id): Path<i64>,
     Json(req): Json<TicketPatch>,
 ) -> ApiResult<Json<Ticket>> {
-    let now = state.clock.now();
+    let t = state.clock.now();
     let version = req.version.ok_or_else(|| {
         ApiError::bad_field("version", "version is required: the version of the ticket this change is based on.")
     })?;
@@ -478,7 +477,6 @@ pub async fn update(
     let ticket = state
         .db
         .write(move |c| {
-            let t = now;
             let before = tickets::get(c, id)?;
             let updated = service::update(c, id, version, &changes, Some(by), t)?;
             if let (Ok(ticket), Some(before)) = (&updated, &before)
@@ -508,7 +506,7 @@ pub async fn comment(
     Path(id): Path<i64>,
     Json(req): Json<NewComment>,
 ) -> ApiResult<(StatusCode, Json<Comment>)> {
-    let now = state.clock.now();
+    let t = state.clock.now();
     let body = required_multiline("body", req.body.as_deref().unwrap_or(""), 50_000)?;
     let ticket = visible(&state, &caller, id).await?;
     let staff = caller.client_scope().is_none();
@@ -522,7 +520,6 @@ pub async fn comment(
     let (comment, mailed) = state
         .db
         .write(move |c| {
-            let t = now;
             let reply = service::Reply { author, name: &name, body: &body, public, link: &link };
             let (comment, mailed) = service::reply(c, &ticket, &reply, t)?;
             let kind = if public { "public" } else { "internal" };

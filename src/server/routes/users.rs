@@ -45,7 +45,7 @@ pub async fn create(
     Admin(caller): Admin,
     Json(req): Json<NewUserRequest>,
 ) -> ApiResult<(StatusCode, Json<User>)> {
-    let now = state.clock.now();
+    let t = state.clock.now();
     let email = email("email", &req.email)?;
     let name = optional_line("name", &req.name, 200)?;
     auth::check_new_password(&req.password, &[&email]).map_err(|m| ApiError::bad_field("password", m))?;
@@ -67,7 +67,6 @@ pub async fn create(
             {
                 return Err(DbError::NotFound(format!("There is no client with id {id}.")));
             }
-            let t = now;
             let user = users::insert(
                 c,
                 &NewUser { login: &email, email: &email, name: &name, role, client_id, password_hash: &hash },
@@ -110,7 +109,7 @@ pub async fn update(
     Path(id): Path<i64>,
     Json(req): Json<UserChangeRequest>,
 ) -> ApiResult<Json<User>> {
-    let now = state.clock.now();
+    let t = state.clock.now();
     let changes = UserChanges {
         name: req.name.map(|n| optional_line("name", &n, 200)).transpose()?,
         role: req.role,
@@ -137,7 +136,6 @@ pub async fn update(
             {
                 return Err(DbError::NotFound(format!("There is no client with id {client}.")));
             }
-            let t = now;
             let (user, _ended) = crate::services::accounts::update_user(c, id, &changes, t)?;
             let detail = changed(&current, &user);
             audit::record(c, t, &who, "user.updated", &user.login, &detail)?;

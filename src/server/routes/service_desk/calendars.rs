@@ -75,7 +75,7 @@ pub async fn create(
     Admin(caller): Admin,
     Json(b): Json<CalendarBody>,
 ) -> ApiResult<(StatusCode, Json<CalendarView>)> {
-    let now = state.clock.now();
+    let t = state.clock.now();
     let name = required_text("name", b.name.as_deref().unwrap_or(""), 100)?;
     let spec = calendar_spec(b.timezone, b.hours, b.holidays)?;
     let who = caller.who();
@@ -85,7 +85,6 @@ pub async fn create(
             if store::calendar_name_taken(c, &name, None)? {
                 return Ok(Err(ApiError::bad_field("name", format!("There is already a calendar named {name:?}."))));
             }
-            let t = now;
             let id = store::create_calendar(c, &name, &spec, t)?;
             audit::record(c, t, &who, "sla_calendar.created", &id.to_string(), &name)?;
             Ok(Ok(store::calendar(c, id)?))
@@ -101,7 +100,7 @@ pub async fn update(
     Path(id): Path<i64>,
     Json(b): Json<CalendarBody>,
 ) -> ApiResult<Json<CalendarView>> {
-    let now = state.clock.now();
+    let t = state.clock.now();
     let name = required_text("name", b.name.as_deref().unwrap_or(""), 100)?;
     let spec = calendar_spec(b.timezone, b.hours, b.holidays)?;
     let who = caller.who();
@@ -111,7 +110,6 @@ pub async fn update(
             if store::calendar_name_taken(c, &name, Some(id))? {
                 return Ok(Err(ApiError::bad_field("name", format!("There is already a calendar named {name:?}."))));
             }
-            let t = now;
             if !store::update_calendar(c, id, &name, &spec, t)? {
                 return Ok(Ok(None));
             }

@@ -93,7 +93,7 @@ pub async fn create(
     Staff(caller): Staff,
     Json(b): Json<ContactBody>,
 ) -> ApiResult<(StatusCode, Json<Contact>)> {
-    let now = state.clock.now();
+    let t = state.clock.now();
     let f = contact_fields(&b)?;
     let client_id =
         b.client_id.ok_or_else(|| ApiError::bad_field("client_id", "client_id is required: whose contact this is."))?;
@@ -104,7 +104,6 @@ pub async fn create(
             if !exists(c, "SELECT 1 FROM clients WHERE id = ?1", client_id)? {
                 return Ok(Err(ApiError::bad_field("client_id", format!("client_id {client_id} is not a client."))));
             }
-            let t = now;
             let id = contacts::create(c, client_id, &f, t)?;
             audit::record(c, t, &who, "contact.created", &id.to_string(), &f.name)?;
             Ok(Ok(contacts::get(c, id)?))
@@ -120,7 +119,7 @@ pub async fn update(
     Path(id): Path<i64>,
     Json(b): Json<ContactBody>,
 ) -> ApiResult<Json<Contact>> {
-    let now = state.clock.now();
+    let t = state.clock.now();
     if b.client_id.is_some() {
         return Err(ApiError::bad_field("client_id", "A contact stays with their client; add a new contact instead."));
     }
@@ -129,7 +128,6 @@ pub async fn update(
     let contact = state
         .db
         .write(move |c| {
-            let t = now;
             if !contacts::update(c, id, &f, t)? {
                 return Ok(None);
             }

@@ -110,14 +110,12 @@ fn check_queue(
 }
 
 pub async fn list(State(state): State<AppState>, _: Staff) -> ApiResult<Json<Page<Queue>>> {
-    let now = state.clock.now();
-    let t = now;
+    let t = state.clock.now();
     Ok(all(state.db.read(move |c| routing::queues(c, t)).await?))
 }
 
 pub async fn one(State(state): State<AppState>, _: Staff, Path(id): Path<i64>) -> ApiResult<Json<Queue>> {
-    let now = state.clock.now();
-    let t = now;
+    let t = state.clock.now();
     let q = state.db.read(move |c| routing::queue(c, id, t)).await?;
     q.map(Json).ok_or_else(|| ApiError::not_found(format!("There is no queue with id {id}.")))
 }
@@ -127,7 +125,7 @@ pub async fn create(
     Admin(caller): Admin,
     Json(body): Json<QueueBody>,
 ) -> ApiResult<(StatusCode, Json<Queue>)> {
-    let now = state.clock.now();
+    let t = state.clock.now();
     let f = queue_fields(body)?;
     let who = caller.who();
     let q = state
@@ -136,7 +134,6 @@ pub async fn create(
             if let Err(e) = check_queue(c, &f, None)? {
                 return Ok(Err(e));
             }
-            let t = now;
             let id = routing::create_queue(c, &f, t)?;
             audit::record(c, t, &who, "queue.created", &id.to_string(), &f.name)?;
             Ok(Ok(routing::queue(c, id, t)?))
@@ -152,7 +149,7 @@ pub async fn update(
     Path(id): Path<i64>,
     Json(body): Json<QueueBody>,
 ) -> ApiResult<Json<Queue>> {
-    let now = state.clock.now();
+    let t = state.clock.now();
     let f = queue_fields(body)?;
     let who = caller.who();
     let q = state
@@ -161,7 +158,6 @@ pub async fn update(
             if let Err(e) = check_queue(c, &f, Some(id))? {
                 return Ok(Err(e));
             }
-            let t = now;
             if !routing::update_queue(c, id, &f, t)? {
                 return Ok(Ok(None));
             }

@@ -150,7 +150,7 @@ pub async fn create(
     Admin(caller): Admin,
     Json(body): Json<RuleBody>,
 ) -> ApiResult<(StatusCode, Json<RuleView>)> {
-    let now = state.clock.now();
+    let t = state.clock.now();
     let f = rule_fields(body)?;
     let who = caller.who();
     let rule = state
@@ -159,7 +159,6 @@ pub async fn create(
             if let Err(e) = check_rule(c, &f)? {
                 return Ok(Err(e));
             }
-            let t = now;
             let id = routing::create_rule(c, &f, t)?;
             audit::record(c, t, &who, "routing_rule.created", &id.to_string(), &f.name)?;
             Ok(Ok(routing::rule(c, id)?))
@@ -175,7 +174,7 @@ pub async fn update(
     Path(id): Path<i64>,
     Json(body): Json<RuleBody>,
 ) -> ApiResult<Json<RuleView>> {
-    let now = state.clock.now();
+    let t = state.clock.now();
     let f = rule_fields(body)?;
     let who = caller.who();
     let rule = state
@@ -184,7 +183,6 @@ pub async fn update(
             if let Err(e) = check_rule(c, &f)? {
                 return Ok(Err(e));
             }
-            let t = now;
             if !routing::update_rule(c, id, &f, t)? {
                 return Ok(Ok(None));
             }

@@ -119,7 +119,7 @@ pub async fn create(
     Admin(caller): Admin,
     Json(b): Json<PolicyBody>,
 ) -> ApiResult<(StatusCode, Json<PolicyView>)> {
-    let now = state.clock.now();
+    let t = state.clock.now();
     let f = policy_fields(b)?;
     let who = caller.who();
     let p = state
@@ -128,7 +128,6 @@ pub async fn create(
             if let Err(e) = check_policy(c, &f, None)? {
                 return Ok(Err(e));
             }
-            let t = now;
             let id = store::create_policy(c, &f, t)?;
             audit::record(c, t, &who, "sla_policy.created", &id.to_string(), &f.name)?;
             Ok(Ok(store::policy(c, id)?))
@@ -144,7 +143,7 @@ pub async fn update(
     Path(id): Path<i64>,
     Json(b): Json<PolicyBody>,
 ) -> ApiResult<Json<PolicyView>> {
-    let now = state.clock.now();
+    let t = state.clock.now();
     let f = policy_fields(b)?;
     let who = caller.who();
     let p = state
@@ -153,7 +152,6 @@ pub async fn update(
             if let Err(e) = check_policy(c, &f, Some(id))? {
                 return Ok(Err(e));
             }
-            let t = now;
             if !store::update_policy(c, id, &f, t)? {
                 return Ok(Ok(None));
             }
@@ -201,7 +199,7 @@ pub async fn set_client_policy(
     Path(client_id): Path<i64>,
     Json(b): Json<ClientPolicyBody>,
 ) -> ApiResult<Json<Value>> {
-    let now = state.clock.now();
+    let t = state.clock.now();
     let policy_id = b.policy_id.ok_or_else(|| {
         ApiError::bad_field("policy_id", "policy_id is required: a policy's id, or null for the default.")
     })?;
@@ -214,7 +212,6 @@ pub async fn set_client_policy(
             {
                 return Ok(Err(ApiError::bad_field("policy_id", format!("policy_id {p} is not an SLA policy."))));
             }
-            let t = now;
             if !store::set_client_policy(c, client_id, policy_id, t)? {
                 return Ok(Err(ApiError::not_found(format!("There is no client with id {client_id}."))));
             }

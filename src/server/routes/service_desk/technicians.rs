@@ -63,8 +63,7 @@ fn schemas() -> Value {
 }
 
 pub async fn list(State(state): State<AppState>, _: Staff) -> ApiResult<Json<Page<Technician>>> {
-    let now = state.clock.now();
-    let t = now;
+    let t = state.clock.now();
     Ok(all(state.db.read(move |c| routing::technicians(c, t)).await?))
 }
 
@@ -92,7 +91,7 @@ pub async fn set_schedule(
     Path(id): Path<i64>,
     Json(body): Json<ScheduleBody>,
 ) -> ApiResult<Json<Technician>> {
-    let now = state.clock.now();
+    let t = state.clock.now();
     may_set_schedule(&caller, id)?;
     let spec = calendar_spec(body.timezone, body.hours, body.holidays)?;
     let who = caller.who();
@@ -102,7 +101,6 @@ pub async fn set_schedule(
             if !exists(c, STAFF_USER, id)? {
                 return Ok(None);
             }
-            let t = now;
             routing::set_schedule(c, id, Some(&spec), t)?;
             audit::record(c, t, &who, "schedule.changed", &id.to_string(), &spec.timezone)?;
             Ok(routing::technicians(c, t)?.into_iter().find(|u| u.id == id))
@@ -116,7 +114,7 @@ pub async fn clear_schedule(
     Staff(caller): Staff,
     Path(id): Path<i64>,
 ) -> ApiResult<StatusCode> {
-    let now = state.clock.now();
+    let t = state.clock.now();
     may_set_schedule(&caller, id)?;
     let who = caller.who();
     let found = state
@@ -125,7 +123,6 @@ pub async fn clear_schedule(
             if !exists(c, STAFF_USER, id)? {
                 return Ok(false);
             }
-            let t = now;
             routing::set_schedule(c, id, None, t)?;
             audit::record(c, t, &who, "schedule.cleared", &id.to_string(), "")?;
             Ok(true)
