@@ -5,29 +5,35 @@ use serde::Serialize;
 
 use super::{DbError, rfc3339};
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+/// A customer company of the MSP.
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct Client {
     pub id: i64,
     pub name: String,
     pub notes: String,
-    /// IANA name; what the client's windows (and, later, business hours) are read in when no
-    /// site says otherwise.
+    /// IANA name, e.g. Europe/Berlin: what the client's maintenance windows start in when their
+    /// site gives none.
     pub timezone: String,
     pub site_count: i64,
     pub user_count: i64,
     pub device_count: i64,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+/// One of a client's locations.
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct Site {
     pub id: i64,
     pub client_id: i64,
     pub name: String,
     pub address: String,
     pub timezone: String,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 

@@ -100,12 +100,21 @@ impl From<Refusal> for ApiError {
     }
 }
 
+/// Every error's answer.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Error)]
+pub struct ErrorBody {
+    /// What was wrong, as a sentence.
+    pub error: String,
+    /// For a bad field, `{"field": name}`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub detail: Option<Value>,
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut body = json!({ "error": self.message });
-        if let Some(detail) = self.detail {
-            body["detail"] = detail;
-        }
+        let body = ErrorBody { error: self.message, detail: self.detail };
         let mut response = (self.status, axum::Json(body)).into_response();
         for (name, value) in self.headers {
             response.headers_mut().insert(name, value);

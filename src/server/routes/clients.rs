@@ -5,7 +5,6 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
-use serde_json::{Value, json};
 
 use crate::db::audit;
 use crate::db::clients::{self, Client, Site, SiteFields};
@@ -19,15 +18,27 @@ use super::{Page, PageParams, optional_text, page, required_text, timezone};
 const NAME_MAX: usize = 200;
 const NOTES_MAX: usize = 10_000;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
+    /// How many clients at most (default 50).
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<u32>,
+    /// Where the previous page ended: its `next_cursor`.
+    #[param(format = "cursor")]
     cursor: Option<String>,
     /// Only clients whose name contains this (case-insensitive).
     q: Option<String>,
 }
 
+/// The part of the API description this module answers.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(list, create, get, update, list_sites, create_site, update_site))]
+pub struct Api;
+
+/// List clients (?q= filters by name; client contacts see their own)
+#[utoipa::path(get, path = "/api/v1/clients", params(ListParams), responses((status = 200, body = Page<Client>)))]
 pub async fn list(
     State(state): State<AppState>,
     Person(caller): Person,
@@ -42,16 +53,21 @@ pub async fn list(
     Ok(Json(page(rows, limit, |c| &c.name)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewClient {
+    #[schema(format = "name", min_length = 1, max_length = 200)]
     name: String,
     #[serde(default)]
+    #[schema(format = "text", max_length = 10000)]
     notes: String,
-    /// IANA name; UTC when not given.
+    /// IANA name, e.g. Europe/Berlin; UTC when not given.
+    #[schema(format = "timezone")]
     timezone: Option<String>,
 }
 
+/// Add a client (admin)
+#[utoipa::path(post, path = "/api/v1/clients", request_body = NewClient, responses((status = 201, body = Client)))]
 pub async fn create(
     State(state): State<AppState>,
     Admin(caller): Admin,
@@ -86,22 +102,41 @@ async fn visible_client(state: &AppState, caller: &Caller, id: i64) -> ApiResult
     state.db.read(move |c| clients::get(c, id)).await?.ok_or_else(not_found)
 }
 
-pub async fn get(State(state): State<AppState>, Person(caller): Person, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
-    let client = visible_client(&state, &caller, id).await?;
-    let sites = state.db.read(move |c| clients::sites(c, id)).await?;
-    let mut body = serde_json::to_value(client).map_err(ApiError::internal)?;
-    body["sites"] = json!(sites);
-    Ok(Json(body))
+/// A client with its sites.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ClientWithSites {
+    #[serde(flatten)]
+    client: Client,
+    sites: Vec<Site>,
 }
 
-#[derive(Deserialize)]
+/// One client with its sites
+#[utoipa::path(get, path = "/api/v1/clients/{id}", responses((status = 200, body = ClientWithSites)))]
+pub async fn get(
+    State(state): State<AppState>,
+    Person(caller): Person,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<ClientWithSites>> {
+    let client = visible_client(&state, &caller, id).await?;
+    let sites = state.db.read(move |c| clients::sites(c, id)).await?;
+    Ok(Json(ClientWithSites { client, sites }))
+}
+
+/// What to change of a client; what is left out stays as it is.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClientChanges {
+    #[schema(format = "name", min_length = 1, max_length = 200)]
     name: Option<String>,
+    #[schema(format = "text", max_length = 10000)]
     notes: Option<String>,
+    /// IANA name, e.g. Europe/Berlin.
+    #[schema(format = "timezone")]
     timezone: Option<String>,
 }
 
+/// Rename a client, edit its notes or set its time zone (admin)
+#[utoipa::path(patch, path = "/api/v1/clients/{id}", request_body = ClientChanges, responses((status = 200, body = Client)))]
 pub async fn update(
     State(state): State<AppState>,
     Admin(caller): Admin,
@@ -127,6 +162,8 @@ pub async fn update(
     Ok(Json(client))
 }
 
+/// A client's sites
+#[utoipa::path(get, path = "/api/v1/clients/{id}/sites", responses((status = 200, body = Page<Site>)))]
 pub async fn list_sites(
     State(state): State<AppState>,
     Person(caller): Person,
@@ -137,11 +174,16 @@ pub async fn list_sites(
     Ok(Json(Page { items: sites, next_cursor: None }))
 }
 
-#[derive(Deserialize)]
+/// A site's fields; a new site needs its name.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SiteRequest {
+    #[schema(format = "name", min_length = 1, max_length = 200)]
     name: Option<String>,
+    #[schema(format = "text", max_length = 1000)]
     address: Option<String>,
+    /// IANA name, e.g. Europe/Berlin.
+    #[schema(format = "timezone")]
     timezone: Option<String>,
 }
 
@@ -165,6 +207,8 @@ impl CheckedSite {
     }
 }
 
+/// Add a site to a client (admin)
+#[utoipa::path(post, path = "/api/v1/clients/{id}/sites", request_body = SiteRequest, responses((status = 201, body = Site)))]
 pub async fn create_site(
     State(state): State<AppState>,
     Admin(caller): Admin,
@@ -189,6 +233,8 @@ pub async fn create_site(
     Ok((StatusCode::CREATED, Json(site)))
 }
 
+/// Edit a site (admin)
+#[utoipa::path(patch, path = "/api/v1/sites/{id}", request_body = SiteRequest, responses((status = 200, body = Site)))]
 pub async fn update_site(
     State(state): State<AppState>,
     Admin(caller): Admin,

@@ -25,7 +25,6 @@ pub mod tickets;
 pub mod users;
 
 use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 
 use super::error::ApiError;
@@ -34,19 +33,55 @@ pub const DEFAULT_LIMIT: u32 = 50;
 pub const MAX_LIMIT: u32 = 500;
 
 /// `?limit=&cursor=` of every list.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct PageParams {
+    /// How many items at most (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
+    /// Where the previous page ended: its `next_cursor`.
+    #[param(format = "cursor")]
     pub cursor: Option<String>,
 }
 
+/// `?limit=&cursor=` of a list ordered by id.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct IdPageParams {
+    /// How many items at most (default 50).
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<u32>,
+    /// Where the previous page ended: its `next_cursor`.
+    #[param(format = "id-cursor")]
+    pub cursor: Option<String>,
+}
+
+impl IdPageParams {
+    pub fn paging(self) -> PageParams {
+        PageParams { limit: self.limit, cursor: self.cursor }
+    }
+}
+
 /// A page of a list: `{"items": [...], "next_cursor": ...}`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Page<T> {
     pub items: Vec<T>,
+    /// Pass as `?cursor=` for the next page; null on the last.
+    #[schema(required = true)]
     pub next_cursor: Option<String>,
 }
+
+/// Cursors are unpadded base64url; any such text decodes (the unused low bits of the last
+/// character are ignored), so every cursor the description allows is a position.
+const CURSOR: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::new(
+    &base64::alphabet::URL_SAFE,
+    base64::engine::GeneralPurposeConfig::new()
+        .with_encode_padding(false)
+        .with_decode_allow_trailing_bits(true)
+        .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
+);
 
 impl PageParams {
     pub fn limit(&self) -> Result<usize, ApiError> {
@@ -56,45 +91,41 @@ impl PageParams {
         }
     }
 
-    /// The sort key the previous page ended at.
-    pub fn after(&self) -> Result<Option<String>, ApiError> {
+    fn cursor_bytes(&self) -> Result<Option<Vec<u8>>, ApiError> {
         let Some(cursor) = self.cursor.as_deref().filter(|c| !c.is_empty()) else { return Ok(None) };
-        URL_SAFE_NO_PAD
-            .decode(cursor)
-            .ok()
-            .and_then(|b| String::from_utf8(b).ok())
-            .map(Some)
-            .ok_or_else(|| ApiError::bad_field("cursor", "cursor is not one this server gave out."))
+        CURSOR.decode(cursor).map(Some).map_err(|_| ApiError::bad_field("cursor", "cursor is not one this server gave out."))
     }
 
-    /// The id the previous page ended at, for lists ordered by id.
+    /// The sort key the previous page ended at (a key no row has is still a position).
+    pub fn after(&self) -> Result<Option<String>, ApiError> {
+        Ok(self.cursor_bytes()?.map(|b| String::from_utf8_lossy(&b).into_owned()))
+    }
+
+    /// The id the previous page ended at, for lists ordered by id: up to 8 bytes, big-endian.
     pub fn after_id(&self) -> Result<Option<i64>, ApiError> {
-        self.after()?
-            .map(|s| {
-                s.parse::<i64>().map_err(|_| ApiError::bad_field("cursor", "cursor is not one this server gave out."))
-            })
-            .transpose()
+        let Some(bytes) = self.cursor_bytes()? else { return Ok(None) };
+        if bytes.len() > 8 {
+            return Err(ApiError::bad_field("cursor", "cursor is not one this server gave out."));
+        }
+        let mut be = [0u8; 8];
+        be[8 - bytes.len()..].copy_from_slice(&bytes);
+        Ok(Some(i64::try_from(u64::from_be_bytes(be)).unwrap_or(i64::MAX)))
     }
 }
 
 /// A page of up to `limit + 1` rows of a list ordered by id.
-pub fn id_page<T>(rows: Vec<T>, limit: usize, id: impl Fn(&T) -> i64) -> Page<T> {
-    let keyed: Vec<(T, String)> = rows
-        .into_iter()
-        .map(|r| {
-            let key = id(&r).to_string();
-            (r, key)
-        })
-        .collect();
-    let p = page(keyed, limit, |(_, key)| key);
-    Page { items: p.items.into_iter().map(|(r, _)| r).collect(), next_cursor: p.next_cursor }
+pub fn id_page<T>(mut rows: Vec<T>, limit: usize, id: impl Fn(&T) -> i64) -> Page<T> {
+    let more = rows.len() > limit;
+    rows.truncate(limit);
+    let next_cursor = if more { rows.last().map(|r| CURSOR.encode(id(r).to_be_bytes())) } else { None };
+    Page { items: rows, next_cursor }
 }
 
 /// Builds a page from up to `limit + 1` rows: the extra row only says that more exist.
 pub fn page<T>(mut rows: Vec<T>, limit: usize, key: impl Fn(&T) -> &str) -> Page<T> {
     let more = rows.len() > limit;
     rows.truncate(limit);
-    let next_cursor = if more { rows.last().map(|r| URL_SAFE_NO_PAD.encode(key(r))) } else { None };
+    let next_cursor = if more { rows.last().map(|r| CURSOR.encode(key(r))) } else { None };
     Page { items: rows, next_cursor }
 }
 
