@@ -46,11 +46,19 @@ impl TestServer {
     /// detection, holds, SLA timers, auto-close), which the test drives with `advance`. `env`
     /// holds config keys as `STEWARD_...` pairs, read as the binary would read its environment.
     pub fn start_with_clock(unix_seconds: i64, env: &[(&str, &str)]) -> TestServer {
-        init_tls();
         let temp = tempfile::tempdir().expect("temp dir");
-        let data_dir = temp.path().join("data");
+        let mut server = TestServer::start_with_clock_at(&temp.path().join("data"), "127.0.0.1:0", unix_seconds, env);
+        server._temp = Some(temp);
+        server
+    }
+
+    /// Like `start_with_clock`, on a data folder and address the caller keeps, so that the test
+    /// can stop the server (by dropping it) and start it again where it was, at a later time.
+    pub fn start_with_clock_at(data_dir: &Path, listen: &str, unix_seconds: i64, env: &[(&str, &str)]) -> TestServer {
+        init_tls();
+        let data_dir = data_dir.to_path_buf();
         let mut vars: Vec<(String, String)> = vec![
-            ("STEWARD_SERVER__LISTEN".into(), "127.0.0.1:0".into()),
+            ("STEWARD_SERVER__LISTEN".into(), listen.into()),
             ("STEWARD_SERVER__DATA_DIR".into(), data_dir.display().to_string()),
         ];
         vars.extend(env.iter().map(|(k, v)| (k.to_string(), v.to_string())));
@@ -90,7 +98,7 @@ impl TestServer {
             child: None,
             in_process: Some((thread, stop_tx)),
             clock: Some(clock),
-            _temp: Some(temp),
+            _temp: None,
         }
     }
 

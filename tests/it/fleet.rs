@@ -335,8 +335,9 @@ fn time_now() -> i64 {
 
 #[tokio::test]
 async fn killing_the_agent_makes_the_device_go_offline_and_back() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start_in(&dir.path().join("data"), &[("STEWARD_MONITORING__OFFLINE_AFTER", "3s")]);
+    // The server's clock is moved past `offline_after` (3 minutes by default) once the agent is
+    // gone, instead of waiting for a short configured timeout to pass on the wall clock.
+    let server = TestServer::start_with_clock(time_now(), &[]);
     let admin = server.admin().await;
     let (_, token) = client_and_token(&admin, "Wingtip", json!({})).await;
     let mut agent = TestAgent::enroll(&server, token["token"].as_str().unwrap());
@@ -344,7 +345,10 @@ async fn killing_the_agent_makes_the_device_go_offline_and_back() {
     agent.start("1s");
     eventually(30, "online", || async { (device(&admin, id).await["online"] == true).then_some(()) }).await;
     agent.kill();
-    eventually(15, "offline", || async { (device(&admin, id).await["online"] == false).then_some(()) }).await;
+    server.advance(170);
+    assert_eq!(device(&admin, id).await["online"], true, "still online within offline_after");
+    server.advance(20);
+    eventually(5, "offline", || async { (device(&admin, id).await["online"] == false).then_some(()) }).await;
     agent.start("1s");
     eventually(15, "online again", || async { (device(&admin, id).await["online"] == true).then_some(()) }).await;
     let (_, events) = admin.get(&format!("/api/v1/devices/{id}/events")).await;

@@ -133,14 +133,17 @@ async fn a_disk_rule_below_the_current_usage_alerts_once_and_recovers_once() {
 
 #[tokio::test]
 async fn killing_the_agent_opens_an_offline_alert_and_starting_it_resolves_it() {
-    let temp = tempfile::tempdir().unwrap();
-    let server = TestServer::start_in(&temp.path().join("data"), &[("STEWARD_MONITORING__OFFLINE_AFTER", "3s")]);
+    // The server's clock moves past `offline_after` (3 minutes) once the agent is gone.
+    let server = TestServer::start_with_clock(jiff::Timestamp::now().as_second(), &[]);
     let admin = server.admin().await;
     let (mut agent, device_id, _) = online_device(&server, &admin, "Bakery").await;
     assert!(alerts_of(&admin, &format!("device_id={device_id}&state=open")).await.is_empty());
 
     agent.kill();
-    let alert = eventually(30, "an offline alert", || async {
+    server.advance(170);
+    assert!(alerts_of(&admin, &format!("device_id={device_id}&state=open")).await.is_empty(), "not offline yet");
+    server.advance(20);
+    let alert = eventually(5, "an offline alert", || async {
         alerts_of(&admin, &format!("device_id={device_id}&state=open"))
             .await
             .into_iter()
@@ -177,54 +180,75 @@ fn unix(rfc3339: &str) -> i64 {
     t.as_second()
 }
 
+/// Sends one report of a device whose root filesystem is 90 % full, collected `at`.
+async fn report_root_90(server: &TestServer, credential: &str, seq: u64, at: i64) {
+    let fs = json!([{ "mount": "/", "fs_type": "ext4", "device": "/dev/sda1",
+                      "total_bytes": 100_000_000_000u64, "used_bytes": 90_000_000_000u64, "available_bytes": 10_000_000_000u64 }]);
+    let body = json!({ "agent_version": "test", "reports": [{ "seq": seq, "collected_at": at, "metrics": {
+        "cpu_pct": 1.0, "cpu_count": 1, "mem_total_bytes": 10, "mem_used_bytes": 5, "mem_available_bytes": 5,
+        "swap_total_bytes": 0, "swap_used_bytes": 0, "load1": 0.0, "load5": 0.0, "load15": 0.0, "uptime_secs": 1,
+        "filesystems": fs, "network": [], "temperatures": [], "top_cpu": [], "top_mem": [] } }] });
+    let res = crate::common::http_client()
+        .post(format!("{}/agent/v1/checkin", server.url))
+        .bearer_auth(credential)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "check-in {seq}: {}", res.text().await.unwrap_or_default());
+}
+
 #[tokio::test]
 async fn a_server_restart_in_the_middle_of_a_hold_fires_on_time_and_once() {
+    // The server runs in this process on a manual clock and is stopped and started again on the
+    // same data folder and address; the device (enrolled by the real agent) reports what the
+    // test sends, collected at the server's time, so a half-hour hold passes in moments. (The
+    // agent spooling while the server is down is `fleet`'s and `durability`'s to show.)
     let temp = tempfile::tempdir().unwrap();
     let data = temp.path().join("data");
     let listen = format!("127.0.0.1:{}", free_port());
-    let mut server = TestServer::start_at(&data, &listen, &[]);
+    let start = jiff::Timestamp::now().as_second();
+    let server = TestServer::start_with_clock_at(&data, &listen, start, &[]);
     let admin = server.admin().await;
-    let (agent, device_id, d) = online_device(&server, &admin, "Clinic").await;
-    let level = (root_used_pct(&d) - 1.0).max(0.0).floor();
-    let hold = 30;
-    let rule_id = root_disk_rule(&admin, device_id, "Root disk with a hold", level, hold as u64).await;
-    let since = eventually(30, "the hold to start", || async { stored_hold_start(&server, rule_id) }).await;
+    let (_, token) = client_and_token(&admin, "Clinic", json!({})).await;
+    let agent = TestAgent::enroll_as(&server, token["token"].as_str().unwrap(), "test-machine-Clinic");
+    let (device_id, credential) = (agent.device_id(), agent.credential());
+    let hold = 1800;
+    let rule_id = root_disk_rule(&admin, device_id, "Root disk with a hold", 80.0, hold as u64).await;
+    let query = format!("rule_id={rule_id}&state=all");
+    let alerts = || alerts_of(&admin, &query);
 
-    // Stop the server a third into the hold, for a few seconds.
-    eventually(30, "a third of the hold", || async {
-        (jiff::Timestamp::now().as_second() >= since + hold / 3).then_some(())
-    })
-    .await;
-    assert!(alerts_of(&admin, &format!("rule_id={rule_id}&state=all")).await.is_empty(), "not yet: the hold runs");
-    server.terminate();
-    // Down until the agent has kept reports it could not deliver: it spools meanwhile.
-    let waiting_before = agent.spooled_seqs().len();
-    eventually(30, "reports spooled while the server is down", || async {
-        (agent.spooled_seqs().len() >= waiting_before + 2).then_some(())
-    })
-    .await;
-    let server = TestServer::start_at(&data, &listen, &[]);
-    let restarted = jiff::Timestamp::now().as_second();
-    // Sessions are stored: the admin's session carries on across the restart.
+    report_root_90(&server, &credential, 1, server.now()).await;
+    let since = stored_hold_start(&server, rule_id).expect("the first reading over the level starts the hold");
+    assert_eq!(since, start);
+    // A third into the hold: nothing yet.
+    server.advance(hold / 3);
+    report_root_90(&server, &credential, 2, server.now()).await;
+    assert!(alerts().await.is_empty(), "not yet: the hold runs");
+
+    // Down, and back five minutes later by its clock: the hold carries on from where it was.
+    drop(server);
+    let restarted = start + hold / 3 + 300;
+    let server = TestServer::start_with_clock_at(&data, &listen, restarted, &[]);
     assert_eq!(stored_hold_start(&server, rule_id), Some(since), "the hold carries on from where it was");
+    report_root_90(&server, &credential, 3, server.now()).await;
+    // Sessions are stored: the admin's session carries on across the restart.
+    assert!(alerts().await.is_empty(), "the hold still runs");
 
-    let alert = eventually(60, "the alert after the hold", || async {
-        alerts_of(&admin, &format!("rule_id={rule_id}&state=all")).await.into_iter().next()
-    })
-    .await;
-    let opened = unix(alert["opened_at"].as_str().unwrap());
-    assert!(opened >= since + hold, "not before the hold ran out: opened {opened}, hold from {since}");
-    assert!(
-        opened < restarted + hold,
-        "the hold was not restarted from zero: opened {opened}, restarted {restarted}, hold began {since}"
-    );
-    let later = jiff::Timestamp::now().as_second();
-    eventually(30, "a few more check-ins", || async {
-        let (_, d) = admin.get(&format!("/api/v1/devices/{device_id}")).await;
-        (unix(d["last_seen"].as_str()?) > later + 2).then_some(())
-    })
-    .await;
-    assert_eq!(alerts_of(&admin, &format!("rule_id={rule_id}&state=all")).await.len(), 1, "one alert, not two");
+    // It runs out where it began plus its length, not a full hold after the restart.
+    server.advance(since + hold - 1 - restarted);
+    report_root_90(&server, &credential, 4, server.now()).await;
+    assert!(alerts().await.is_empty(), "a second before the hold ends");
+    server.advance(1);
+    report_root_90(&server, &credential, 5, server.now()).await;
+    let opened: Vec<i64> = alerts().await.iter().map(|a| unix(a["opened_at"].as_str().unwrap())).collect();
+    assert_eq!(opened, [since + hold], "opened as the hold ran out, not {restarted} + {hold}");
+    // More readings, later still: the same alert, not a second one.
+    for seq in 6..9 {
+        server.advance(60);
+        report_root_90(&server, &credential, seq, server.now()).await;
+    }
+    assert_eq!(alerts().await.len(), 1, "one alert, not two");
 }
 
 #[tokio::test]
@@ -330,14 +354,14 @@ async fn preview_shows_which_devices_a_rule_reaches_and_which_alert_now() {
 
 #[tokio::test]
 async fn alerts_are_acknowledged_one_by_one_or_in_bulk_and_clients_see_only_their_own() {
-    let temp = tempfile::tempdir().unwrap();
-    let server = TestServer::start_in(&temp.path().join("data"), &[("STEWARD_MONITORING__OFFLINE_AFTER", "2s")]);
+    let server = TestServer::start_with_clock(jiff::Timestamp::now().as_second(), &[]);
     let admin = server.admin().await;
     let (mut a1, dev1, _) = online_device(&server, &admin, "First Co").await;
     let (mut a2, dev2, _) = online_device(&server, &admin, "Second Co").await;
     a1.kill();
     a2.kill();
-    let open = eventually(30, "two offline alerts", || async {
+    server.advance(200);
+    let open = eventually(5, "two offline alerts", || async {
         let open = alerts_of(&admin, "state=open").await;
         (open.len() >= 2).then_some(open)
     })
@@ -386,13 +410,16 @@ async fn alerts_are_acknowledged_one_by_one_or_in_bulk_and_clients_see_only_thei
 
 #[tokio::test]
 async fn a_maintenance_window_silences_and_what_is_still_wrong_after_it_is_judged_fresh() {
-    let server = TestServer::start();
+    // A manual clock, and reports the test sends (collected at the server's time), so that hours
+    // of window and a ten-minute hold pass at once and the alert's time is exact.
+    let server = TestServer::start_with_clock(jiff::Timestamp::now().as_second(), &[]);
     let admin = server.admin().await;
     let hook = Receiver::start().await;
     webhook_channel(&admin, &hook.url).await;
-    let (_agent, device_id, d) = online_device(&server, &admin, "Architects").await;
-    let local = |t: jiff::Timestamp| t.strftime("%Y-%m-%dT%H:%M").to_string();
-    let now = jiff::Timestamp::now();
+    let (_, token) = client_and_token(&admin, "Architects", json!({})).await;
+    let agent = TestAgent::enroll_as(&server, token["token"].as_str().unwrap(), "test-machine-Architects");
+    let (device_id, credential) = (agent.device_id(), agent.credential());
+    let local = |t: i64| jiff::Timestamp::from_second(t).unwrap().strftime("%Y-%m-%dT%H:%M").to_string();
     let (status, window) = admin
         .post(
             "/api/v1/maintenance-windows",
@@ -401,25 +428,32 @@ async fn a_maintenance_window_silences_and_what_is_still_wrong_after_it_is_judge
                 "scope": "device",
                 "device_id": device_id,
                 "timezone": "UTC",
-                "schedule": { "kind": "once",
-                              "starts": local(now - jiff::SignedDuration::from_hours(1)),
-                              "ends": local(now + jiff::SignedDuration::from_hours(1)) },
+                "schedule": { "kind": "once", "starts": local(server.now() - 3600), "ends": local(server.now() + 7200) },
             }),
         )
         .await;
     assert_eq!(status, 201, "{window}");
     assert_eq!(window["active"], true, "{window}");
-    let level = (root_used_pct(&d) - 1.0).max(0.0).floor();
-    let hold = 8;
-    let rule_id = root_disk_rule(&admin, device_id, "Root disk during maintenance", level, hold as u64).await;
+    let hold = 600;
+    let rule_id = root_disk_rule(&admin, device_id, "Root disk during maintenance", 80.0, hold as u64).await;
+    let mut seq = 0;
+    // Time passes with a report at least every two minutes, so the device stays online.
+    let mut pass = async |seconds: i64| {
+        let mut left = seconds;
+        loop {
+            seq += 1;
+            report_root_90(&server, &credential, seq, server.now()).await;
+            if left == 0 {
+                break;
+            }
+            let step = left.min(120);
+            server.advance(step);
+            left -= step;
+        }
+    };
 
     // Well past the hold inside the window: nothing fires, no hold even runs.
-    let start_seq = d["last_seq"].as_i64().unwrap();
-    eventually(60, "the hold time and more to pass in check-ins", || async {
-        let (_, d) = admin.get(&format!("/api/v1/devices/{device_id}")).await;
-        (d["last_seq"].as_i64()? > start_seq + hold + 4).then_some(())
-    })
-    .await;
+    pass(2 * hold).await;
     assert!(alerts_of(&admin, &format!("rule_id={rule_id}&state=all")).await.is_empty(), "silenced");
     assert_eq!(stored_hold_start(&server, rule_id), None, "no hold runs inside a window");
 
@@ -428,28 +462,36 @@ async fn a_maintenance_window_silences_and_what_is_still_wrong_after_it_is_judge
     let (status, _) =
         admin.send(reqwest::Method::DELETE, &format!("/api/v1/maintenance-windows/{window_id}"), json!({})).await;
     assert_eq!(status, 204);
-    let ended = jiff::Timestamp::now().as_second();
-    let alert = eventually(60, "the alert after the window", || async {
-        alerts_of(&admin, &format!("rule_id={rule_id}&state=open")).await.into_iter().next()
-    })
-    .await;
-    let opened = unix(alert["opened_at"].as_str().unwrap());
-    // (Less two seconds: a report collected just before the window ended but stored after it
-    // starts the hold, and times are whole seconds.)
-    assert!(opened >= ended + hold - 2, "a full hold after the window, not at once: opened {opened}, ended {ended}");
-    let alert_id = alert["id"].as_i64().unwrap();
+    let ended = server.now();
+    pass(hold - 1).await;
+    assert!(alerts_of(&admin, &format!("rule_id={rule_id}&state=all")).await.is_empty(), "not at once");
+    pass(1).await;
+    let open = alerts_of(&admin, &format!("rule_id={rule_id}&state=open")).await;
+    let opened: Vec<i64> = open.iter().map(|a| unix(a["opened_at"].as_str().unwrap())).collect();
+    assert_eq!(opened, [ended + hold], "a full hold after the window");
+    let alert_id = open[0]["id"].as_i64().unwrap();
     eventually(30, "one notice", || async { (!hook.about(alert_id, "opened").is_empty()).then_some(()) }).await;
+    pass(60).await;
+    assert_eq!(alerts_of(&admin, "state=all").await.len(), 1, "nothing else opened meanwhile");
     assert_eq!(hook.bodies.lock().unwrap().iter().filter(|b| b["event"] == "opened").count(), 1, "no flood");
 }
 
 #[tokio::test]
 async fn an_unacknowledged_alert_is_told_again_after_its_interval_and_an_acknowledged_one_is_not() {
-    let server = TestServer::start();
+    // The server's clock moves an hour at a time; the device stays online meanwhile.
+    let server = TestServer::start_with_clock(
+        jiff::Timestamp::now().as_second(),
+        &[
+            ("STEWARD_MONITORING__OFFLINE_AFTER", "1d"),
+            ("STEWARD_AUTH__SESSION_IDLE", "1d"),
+            ("STEWARD_AUTH__SESSION_TTL", "2d"),
+        ],
+    );
     let admin = server.admin().await;
     let hook = Receiver::start().await;
     webhook_channel(&admin, &hook.url).await;
     let (_agent, device_id, _) = online_device(&server, &admin, "Vets").await;
-    // Two alerts reminded every 2 s: one will be acknowledged; the other, left alone, shows
+    // Two alerts reminded every hour: one will be acknowledged; the other, left alone, shows
     // when the reminder timer has looked at the alerts again.
     let mut alerts = Vec::new();
     for (name, process) in [("Needed daemon", "no-such-daemon"), ("Other daemon", "no-such-other-daemon")] {
@@ -457,7 +499,7 @@ async fn an_unacknowledged_alert_is_told_again_after_its_interval_and_an_acknowl
             .post(
                 "/api/v1/rules",
                 json!({ "name": name, "scope": { "scope": "device", "device_id": device_id },
-                        "condition": { "kind": "process", "name": process }, "renotify": "2s" }),
+                        "condition": { "kind": "process", "name": process }, "renotify": "1h" }),
             )
             .await;
         assert_eq!(status, 201, "{rule}");
@@ -468,7 +510,8 @@ async fn an_unacknowledged_alert_is_told_again_after_its_interval_and_an_acknowl
         alerts.push(alert["id"].as_i64().unwrap());
     }
     let (id, other) = (alerts[0], alerts[1]);
-    eventually(60, "a reminder", || async { (!hook.about(id, "renotify").is_empty()).then_some(()) }).await;
+    server.advance(3600);
+    eventually(10, "a reminder", || async { (!hook.about(id, "renotify").is_empty()).then_some(()) }).await;
     let reminder = &hook.about(id, "renotify")[0];
     assert!(reminder["title"].as_str().unwrap().contains("still unresolved"), "{reminder}");
 
@@ -481,10 +524,13 @@ async fn an_unacknowledged_alert_is_told_again_after_its_interval_and_an_acknowl
     let after_ack = |alert: i64| -> Vec<Value> {
         hook.about(alert, "renotify").into_iter().filter(|b| unix(b["at"].as_str().unwrap()) > acked_at).collect()
     };
-    eventually(60, "two reminders of the other alert made after the acknowledgement", || async {
-        (after_ack(other).len() >= 2).then_some(())
-    })
-    .await;
+    for hour in 1..=2 {
+        server.advance(3600);
+        eventually(10, "a reminder of the other alert made after the acknowledgement", || async {
+            (after_ack(other).len() >= hour).then_some(())
+        })
+        .await;
+    }
     assert_eq!(after_ack(id), Vec::<Value>::new(), "no reminders once someone is on it");
     let (_, detail) = admin.get(&format!("/api/v1/alerts/{id}")).await;
     let late: Vec<&Value> = detail["events"]

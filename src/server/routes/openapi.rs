@@ -31,10 +31,7 @@ fn typed() -> Value {
     }
     let mut schemas = utoipa::openapi::Components::default().schemas;
     <crate::server::error::ErrorBody as utoipa::ToSchema>::schemas(&mut Vec::new());
-    schemas.insert(
-        "Error".to_owned(),
-        <crate::server::error::ErrorBody as utoipa::PartialSchema>::schema(),
-    );
+    schemas.insert("Error".to_owned(), <crate::server::error::ErrorBody as utoipa::PartialSchema>::schema());
     doc.components.get_or_insert_default().schemas.extend(schemas);
     let mut doc = serde_json::to_value(doc).expect("the description serializes");
     let error = json!({ "description": "What was wrong, as a sentence (with the field, for a bad one)",
