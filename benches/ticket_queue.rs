@@ -110,7 +110,7 @@ struct Seeded {
 fn seed(path: &Path, tickets: i64) -> Seeded {
     let mut conn = steward::db::open_connection(path, false).unwrap();
     steward::db::migrations::migrate(&mut conn, path).unwrap();
-    let now = steward::db::now();
+    let now = steward::clock::Clock::system().now();
     let hash = steward::auth::hash_password(PASSWORD).unwrap();
     let mut rng = Rng(0x5eed_1234_abcd_9876);
     let tx = conn.transaction().unwrap();

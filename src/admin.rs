@@ -6,9 +6,10 @@ use serde_json::json;
 use crate::auth;
 use crate::certid::TlsIdentity;
 use crate::cli::{AdminCommand, ApiKeyCommand, ClientCommand, EnrollTokenCommand, TlsCommand, UserCommand};
+use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::users::{NewUser, Role};
-use crate::db::{Db, DbError, api_keys, audit, clients, now, users};
+use crate::db::{Db, DbError, api_keys, audit, clients, users};
 use crate::install::install_command;
 use crate::services::enrollment as enroll_tokens;
 use crate::text::one_line_problem;
@@ -29,8 +30,10 @@ pub async fn run(
     command: AdminCommand,
     stdin_line: impl FnOnce() -> std::io::Result<String>,
 ) -> Result<String, AdminError> {
+    // A command is one moment: everything it records carries the same time.
+    let t = Clock::system().now();
     match command {
-        AdminCommand::Tls(TlsCommand::Rotate { activate }) => tls_rotate(db, config, activate).await,
+        AdminCommand::Tls(TlsCommand::Rotate { activate }) => tls_rotate(db, config, activate, t).await,
         AdminCommand::EnrollToken(EnrollTokenCommand::Create { client, site, ttl, uses, json }) => {
             let ttl = ttl.unwrap_or(config.monitoring.enroll_token_ttl);
             if ttl.0.is_zero() || ttl.0.as_secs() > enroll_tokens::MAX_TTL_SECS {
@@ -62,7 +65,7 @@ pub async fn run(
                 db,
                 enroll_tokens::TokenRequest { client_id, site_id, ttl, uses, by: None },
                 audit::Who::cli(),
-                now(),
+                t,
             )
             .await?;
             let public_url = config.public_url(config.server.listen);
@@ -92,7 +95,6 @@ pub async fn run(
             }
             let client = db
                 .write(move |c| {
-                    let t = now();
                     let client = clients::insert(c, &name, "", t)?;
                     audit::record(c, t, &audit::Who::cli(), "client.created", &client.id.to_string(), "")?;
                     Ok(client)
@@ -137,7 +139,6 @@ pub async fn run(
                         ),
                         None => None,
                     };
-                    let t = now();
                     let new = NewUser {
                         login: &email,
                         email: &email,
@@ -186,7 +187,6 @@ pub async fn run(
             db.write(move |c| {
                 let (u, _) = users::by_login(c, &login)?
                     .ok_or_else(|| DbError::NotFound(format!("There is no user {login:?}.")))?;
-                let t = now();
                 let (ended, keys) = crate::services::accounts::set_password(c, u.id, &hash, None, t)?;
                 let detail = format!("{} sessions ended, {} API keys revoked", ended.len(), keys.len());
                 audit::record(c, t, &audit::Who::cli(), "password.reset", &u.login, &detail)
@@ -220,7 +220,6 @@ pub async fn run(
                 if u.disabled {
                     return Err(DbError::conflict("user", format!("The user {login:?} is disabled.")));
                 }
-                let t = now();
                 let expires_at = expires_in.map(|d| t + d.0.as_secs() as i64);
                 let new = api_keys::NewKey { user_id: u.id, name: &name, prefix: &prefix, key_hash: &hash, expires_at };
                 let made = api_keys::insert(c, &new, t)?;
@@ -242,7 +241,7 @@ pub async fn run(
                         ),
                         None => None,
                     };
-                    api_keys::list(c, user_id, None, 100_000, now())
+                    api_keys::list(c, user_id, None, 100_000, t)
                 })
                 .await?;
             if json {
@@ -272,7 +271,6 @@ pub async fn run(
         AdminCommand::ApiKey(ApiKeyCommand::Revoke { id }) => {
             let key = db
                 .write(move |c| {
-                    let t = now();
                     let key = api_keys::get(c, id, t)?
                         .ok_or_else(|| DbError::NotFound(format!("There is no API key with id {id} in force.")))?;
                     api_keys::revoke(c, id, None, None, t)?;
@@ -310,7 +308,7 @@ async fn hash(password: String) -> Result<String, AdminError> {
 
 /// `steward admin tls rotate [--activate]`: prepares the next self-signed key (agents learn its
 /// pin when they check in) or puts it in place (served from the server's next start).
-async fn tls_rotate(db: &Db, config: &Config, activate: bool) -> Result<String, AdminError> {
+async fn tls_rotate(db: &Db, config: &Config, activate: bool, t: i64) -> Result<String, AdminError> {
     use crate::server::tls::{Rotation, rotate};
     let hosts: Vec<String> = crate::netaddr::url_host(&config.public_url(config.server.listen)).into_iter().collect();
     let done =
@@ -334,6 +332,6 @@ async fn tls_rotate(db: &Db, config: &Config, activate: bool) -> Result<String, 
             ),
         ),
     };
-    db.write(move |c| audit::record(c, now(), &audit::Who::cli(), action, "tls", &detail)).await?;
+    db.write(move |c| audit::record(c, t, &audit::Who::cli(), action, "tls", &detail)).await?;
     Ok(text)
 }

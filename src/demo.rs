@@ -1093,7 +1093,7 @@ fn prepare(db_path: &Path, fresh: bool, hashes: &[String; 5], agent_enrolled: bo
     let mut conn = crate::db::open_connection(db_path, false)?;
     crate::db::migrations::migrate(&mut conn, db_path)?;
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    let now = crate::db::now();
+    let now = crate::clock::Clock::system().now();
     let (client, site) = if fresh {
         let seeded = seed(&tx, hashes, now)?;
         (seeded.agent_client_id, Some(seeded.agent_site_id))
@@ -1364,7 +1364,7 @@ mod tests {
         crate::db::migrations::migrate(&mut conn, &path).unwrap();
         let hashes: [String; 5] = std::array::from_fn(|i| format!("not-a-hash-{i}"));
         let tx = conn.transaction().unwrap();
-        let s = seed(&tx, &hashes, crate::db::now()).unwrap();
+        let s = seed(&tx, &hashes, crate::clock::Clock::system().now()).unwrap();
         tx.commit().unwrap();
         (dir, conn, s)
     }
@@ -1403,7 +1403,7 @@ mod tests {
         }
 
         // Schedules, each a checked calendar.
-        let techs = routing::technicians(&conn, crate::db::now()).unwrap();
+        let techs = routing::technicians(&conn, crate::clock::Clock::system().now()).unwrap();
         let shift = |login: &str| techs.iter().find(|t| t.login == login).unwrap().schedule.clone();
         for (p, (from, to)) in TECHNICIANS.iter().zip([("07:00", "15:00"), ("12:00", "20:00"), ("09:00", "17:00")]) {
             let want = CalendarSpec::weekdays("Europe/London", &[(from, to)]);
@@ -1413,7 +1413,7 @@ mod tests {
         assert_eq!(shift(ADMIN.login), None, "the admin is always on shift");
 
         // Queues: members are active staff, escalation addresses are addresses.
-        let queues = routing::queues(&conn, crate::db::now()).unwrap();
+        let queues = routing::queues(&conn, crate::clock::Clock::system().now()).unwrap();
         let members = |name: &str| {
             let q = queues.iter().find(|q| q.name == name).unwrap();
             let ids: Vec<i64> = q.members.iter().map(|m| m.id).collect();

@@ -130,7 +130,7 @@ mod tests {
     #[test]
     fn entries_cannot_be_changed_and_recent_ones_cannot_be_deleted() {
         let c = db();
-        let now = super::super::now();
+        let now = crate::clock::Clock::system().now();
         record(&c, now, &Who::anonymous("mallory", "203.0.113.9"), "login.failed", "mallory", "").unwrap();
         record(&c, 1000, &Who::system(), "old.thing", "", "").unwrap();
         let err = c.execute("UPDATE audit_log SET detail = 'nothing happened'", []).unwrap_err();

@@ -410,11 +410,6 @@ fn run_batch(conn: &Connection, mut batch: Vec<Job>) {
     }
 }
 
-/// Current time as unix seconds.
-pub fn now() -> i64 {
-    crate::clock::Clock::system().now()
-}
-
 /// Formats unix seconds as RFC 3339 UTC (`2026-11-28T07:15:00Z`).
 pub fn rfc3339(ts: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp(ts)
