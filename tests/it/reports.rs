@@ -27,25 +27,6 @@ fn unix(rfc3339: &str) -> i64 {
     rfc3339.parse::<jiff::Timestamp>().unwrap().as_second()
 }
 
-/// Moves every time of ticket `id` back so that it was opened at `opened` (RFC 3339).
-fn backdate(server: &TestServer, id: i64, opened: &str) {
-    let conn = rusqlite::Connection::open(server.db_path()).unwrap();
-    conn.busy_timeout(std::time::Duration::from_secs(10)).unwrap();
-    let created: i64 = conn.query_row("SELECT created_at FROM tickets WHERE id = ?1", [id], |r| r.get(0)).unwrap();
-    let by = created - unix(opened);
-    conn.execute(
-        "UPDATE tickets SET created_at = created_at - ?2, updated_at = updated_at - ?2,
-                first_response_at = first_response_at - ?2, resolved_at = resolved_at - ?2,
-                closed_at = closed_at - ?2, first_response_due = first_response_due - ?2,
-                resolution_due = resolution_due - ?2
-         WHERE id = ?1",
-        [id, by],
-    )
-    .unwrap();
-    conn.execute("UPDATE ticket_events SET at = at - ?2 WHERE ticket_id = ?1", [id, by]).unwrap();
-    conn.execute("UPDATE ticket_comments SET created_at = created_at - ?2 WHERE ticket_id = ?1", [id, by]).unwrap();
-}
-
 /// A GET that answers CSV: (status, content type, content disposition, body).
 async fn csv(s: &Session, path: &str) -> (u16, String, String, String) {
     let res = s.client.get(format!("{}{path}", s.base)).send().await.expect("GET");
@@ -69,7 +50,12 @@ async fn refused(s: &Session, path: &str) -> String {
 
 #[tokio::test]
 async fn the_sla_report_shows_each_clients_met_and_breached_clocks_lists_the_breaches_and_exports_csv() {
-    let server = TestServer::start();
+    // March 2025, on the default business calendar (Mon-Fri 08:00-17:00 UTC): the server's clock
+    // starts on Monday the 3rd at 09:00 and is moved to each ticket's day.
+    let server = TestServer::start_with_clock(
+        unix("2025-03-03T09:00:00Z"),
+        &[("STEWARD_AUTH__SESSION_IDLE", "60d"), ("STEWARD_AUTH__SESSION_TTL", "60d")],
+    );
     let admin = server.admin().await;
     let acme = add_client(&admin, "Acme Dental").await;
     let beta = add_client(&admin, "Beta Bakery").await;
@@ -91,24 +77,22 @@ async fn the_sla_report_shows_each_clients_met_and_breached_clocks_lists_the_bre
         .await;
     assert_eq!(status, 200, "{t}");
     assert!(t["sla"]["first_response_met"].as_bool().unwrap() && t["sla"]["resolution_met"].as_bool().unwrap());
-    // Nobody answered; a subject a spreadsheet would run as a formula.
+    // The next day, nobody answers; a subject a spreadsheet would run as a formula.
+    server.advance(unix("2025-03-04T09:00:00Z") - server.now());
     let subject = "=HYPERLINK(\"http://evil.example\",\"Click\")";
     let ignored =
         open_ticket(&admin, json!({ "subject": subject, "priority": "P1", "client_id": acme, "assignee_id": tess }))
             .await;
     let b = ignored["id"].as_i64().unwrap();
-    // Beta's one ticket, answered and resolved in time.
+    // Beta's one ticket, on the last day of the month, answered and resolved in time.
+    server.advance(unix("2025-03-31T16:00:00Z") - server.now());
     let other = open_ticket(&admin, json!({ "subject": "New laptop", "priority": "P3", "client_id": beta })).await;
     let c = other["id"].as_i64().unwrap();
     let (status, _) =
         admin.send(Method::PATCH, &format!("/api/v1/tickets/{c}"), json!({ "version": 1, "status": "resolved" })).await;
     assert_eq!(status, 200);
 
-    // March 2025, on the default business calendar (Mon-Fri 08:00-17:00 UTC).
-    backdate(&server, a, "2025-03-03T09:00:00Z");
-    backdate(&server, b, "2025-03-04T09:00:00Z");
-    backdate(&server, c, "2025-03-31T16:00:00Z");
-    // Any change has the server replay the clocks: the P1 had 30 minutes to answer, 4 hours to solve.
+    // The P1 had 30 minutes to answer and 4 hours to solve; a change shows its clocks replayed.
     let (status, t) = admin
         .send(Method::PATCH, &format!("/api/v1/tickets/{b}"), json!({ "version": 1, "category": "Network" }))
         .await;
@@ -152,7 +136,7 @@ async fn the_sla_report_shows_each_clients_met_and_breached_clocks_lists_the_bre
     assert_eq!((quiet["clients"].as_array().unwrap().len(), quiet["totals"]["tickets"].as_i64()), (0, Some(0)));
     assert_eq!(quiet["totals"]["first_response"]["percent_met"], Value::Null, "nothing decided, no percentage");
     let (status, now) = admin.get("/api/v1/reports/sla").await;
-    let this_month = jiff::Timestamp::now().to_string()[..7].to_owned();
+    let this_month = jiff::Timestamp::from_second(server.now()).unwrap().to_string()[..7].to_owned();
     assert_eq!((status, now["month"].as_str()), (200, Some(this_month.as_str())));
 
     // The CSV: one row per client, then one row per breach with the formula defused.
