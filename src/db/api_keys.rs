@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::users::{USER_COLUMNS, User, user_at};
 use super::{DbError, rfc3339};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ApiKey {
     pub id: i64,
     pub name: String,
@@ -15,8 +15,11 @@ pub struct ApiKey {
     pub user_id: i64,
     /// The owner's login.
     pub user: String,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime, required = true)]
     pub last_used_at: Option<String>,
+    #[schema(format = DateTime, required = true)]
     pub expires_at: Option<String>,
     pub expired: bool,
 }

@@ -46,11 +46,13 @@ pub fn record(conn: &Connection, at: i64, who: &Who, action: &str, subject: &str
 }
 
 /// One entry as the API shows it.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct Entry {
     pub id: i64,
+    #[schema(format = DateTime)]
     pub at: String,
     pub actor: String,
+    #[schema(required = true)]
     pub user_id: Option<i64>,
     pub source: String,
     pub action: String,

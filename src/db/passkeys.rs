@@ -7,11 +7,13 @@ use serde::Serialize;
 use super::{DbError, rfc3339};
 
 /// A passkey as its owner sees it in the list.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct PasskeyInfo {
     pub id: i64,
     pub name: String,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime, required = true)]
     pub last_used_at: Option<String>,
 }
 

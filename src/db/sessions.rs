@@ -92,11 +92,14 @@ pub fn still_valid(conn: &Connection, id: i64, user: &User, now: i64) -> Result<
 }
 
 /// A session as its owner sees it in the list.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SessionInfo {
     pub id: i64,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub last_seen_at: String,
+    #[schema(format = DateTime)]
     pub expires_at: String,
     pub remote_addr: String,
     pub user_agent: String,

@@ -7,18 +7,22 @@ use super::{DbError, rfc3339};
 
 pub use crate::auth::role::Role;
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct User {
     pub id: i64,
     pub login: String,
     pub email: String,
     pub name: String,
     pub role: Role,
+    #[schema(required = true)]
     pub client_id: Option<i64>,
     /// The client's name, for client-role users.
+    #[schema(required = true)]
     pub client: Option<String>,
     pub disabled: bool,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime, required = true)]
     pub last_login_at: Option<String>,
     /// A second factor (an authenticator app or at least one passkey) is set up.
     pub mfa_enabled: bool,

@@ -217,7 +217,7 @@ async fn changing_the_password_needs_the_old_one_and_ends_other_sessions() {
     let (status, body) = first
         .post("/api/v1/me/password", json!({ "current_password": "wrong-one", "new_password": "a-new-long-password" }))
         .await;
-    assert_eq!((status, body["detail"]["field"].as_str()), (400, Some("current_password")));
+    assert_eq!((status, body["detail"]["field"].as_str()), (403, Some("current_password")));
     let (status, body) = first
         .post("/api/v1/me/password", json!({ "current_password": server.admin_password, "new_password": "short" }))
         .await;

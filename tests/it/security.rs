@@ -78,7 +78,7 @@ async fn totp_is_set_up_with_a_qr_code_and_logins_then_need_a_code_or_a_recovery
     let server = TestServer::start();
     let admin = server.admin().await;
     let (status, body) = admin.post("/api/v1/me/mfa/totp", json!({ "current_password": "not-my-password" })).await;
-    assert_eq!((status, body["detail"]["field"].as_str()), (400, Some("current_password")), "{body}");
+    assert_eq!((status, body["detail"]["field"].as_str()), (403, Some("current_password")), "{body}");
     let (status, setup) = admin.post("/api/v1/me/mfa/totp", json!({ "current_password": server.admin_password })).await;
     assert_eq!(status, 200, "{setup}");
     let secret = setup["secret"].as_str().unwrap().to_owned();
@@ -89,6 +89,10 @@ async fn totp_is_set_up_with_a_qr_code_and_logins_then_need_a_code_or_a_recovery
     assert_eq!(me["totp_enabled"], false);
     let (status, body) = admin.post("/api/v1/me/mfa/totp/confirm", json!({ "code": "000000x" })).await;
     assert_eq!((status, body["detail"]["field"].as_str()), (400, Some("code")));
+    // Six digits that are not the code: a failed proof, like a wrong password.
+    let wrong = if code(&secret, -1) == "000000" { "111111" } else { "000000" };
+    let (status, body) = admin.post("/api/v1/me/mfa/totp/confirm", json!({ "code": wrong })).await;
+    assert_eq!((status, body["detail"]["field"].as_str()), (403, Some("code")), "{body}");
     let (status, body) = admin.post("/api/v1/me/mfa/totp/confirm", json!({ "code": code(&secret, -1) })).await;
     assert_eq!(status, 200, "{body}");
     let recovery: Vec<String> =
@@ -531,7 +535,7 @@ async fn passkeys_are_added_only_with_the_password_and_a_real_answer_and_removed
     assert_eq!(status, 400, "{body}");
     assert!(body["error"].as_str().unwrap().contains("current_password"), "{body}");
     let (status, body) = admin.post(start, json!({ "current_password": "wrong-wrong-wrong", "name": "Laptop" })).await;
-    assert_eq!((status, body["detail"]["field"].as_str()), (400, Some("current_password")), "{body}");
+    assert_eq!((status, body["detail"]["field"].as_str()), (403, Some("current_password")), "{body}");
     let (status, body) = admin.post(start, json!({ "current_password": server.admin_password, "name": " " })).await;
     assert_eq!((status, body["detail"]["field"].as_str()), (400, Some("name")), "{body}");
 
@@ -551,7 +555,7 @@ async fn passkeys_are_added_only_with_the_password_and_a_real_answer_and_removed
     let (status, body) = admin.post(finish, json!({ "credential": forged })).await;
     assert_eq!((status, body["detail"]["field"].as_str()), (400, Some("credential")), "{body}");
     let (status, body) = admin.post(finish, json!({ "credential": forged })).await;
-    assert_eq!(status, 400, "{body}");
+    assert_eq!(status, 409, "{body}");
     assert!(body["error"].as_str().unwrap().contains("Start again"), "a ceremony is used up by one answer: {body}");
     let (_, list) = admin.get("/api/v1/me/mfa/passkeys").await;
     assert_eq!(list["items"], json!([]));

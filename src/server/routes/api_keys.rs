@@ -4,7 +4,6 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
-use serde_json::{Value, json};
 
 use crate::auth;
 use crate::db::api_keys::{self, ApiKey, NewKey};
@@ -15,15 +14,27 @@ use crate::server::state::AppState;
 
 use super::{Page, id_page, required_text, timestamp};
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
-    /// Admins: only this user's keys.
+    /// Only this user's keys; someone else's is for admins only (403).
     user_id: Option<i64>,
+    /// How many keys at most (default 50).
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<u32>,
+    /// Where the previous page ended: its `next_cursor`.
+    #[param(format = "id-cursor")]
     cursor: Option<String>,
 }
 
+/// The part of the API description this module answers.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(list, create, revoke))]
+pub struct Api;
+
+/// API keys in force: the caller's, or every user's for an admin (?user_id= narrows)
+#[utoipa::path(get, path = "/api/v1/api-keys", params(ListParams), responses((status = 200, body = Page<ApiKey>)))]
 pub async fn list(
     State(state): State<AppState>,
     Person(caller): Person,
@@ -43,23 +54,38 @@ pub async fn list(
     Ok(Json(id_page(keys, limit, |k| k.id)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewKeyRequest {
+    /// What the key is for.
+    #[schema(format = "name", min_length = 1, max_length = 100)]
     name: String,
-    /// RFC 3339; absent or null: the key does not expire.
+    /// RFC 3339 or unix seconds, in the future and within five years; absent, null or empty:
+    /// the key does not expire.
     #[serde(default)]
+    #[schema(format = "instant")]
     expires_at: Option<String>,
+}
+
+/// A new key: the key itself is in this answer only.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct NewApiKeyAnswer {
+    #[serde(flatten)]
+    made: ApiKey,
+    /// The key, for `Authorization: Bearer`; shown only here.
+    key: String,
 }
 
 /// Longest lifetime a key may be given: five years.
 const MAX_LIFETIME_SECS: i64 = 5 * 366 * 86_400;
 
+/// Make an API key for the caller; the key is in this answer only
+#[utoipa::path(post, path = "/api/v1/api-keys", request_body = NewKeyRequest, responses((status = 201, body = NewApiKeyAnswer)))]
 pub async fn create(
     State(state): State<AppState>,
     Person(caller): Person,
     Json(req): Json<NewKeyRequest>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<NewApiKeyAnswer>)> {
     let t = state.clock.now();
     let name = required_text("name", &req.name, 100)?;
     let expires_at = match req.expires_at.as_deref() {
@@ -90,12 +116,11 @@ pub async fn create(
             Ok(made)
         })
         .await?;
-    let mut body = serde_json::to_value(made).map_err(ApiError::internal)?;
-    body["key"] = json!(key);
-    Ok((StatusCode::CREATED, Json(body)))
+    Ok((StatusCode::CREATED, Json(NewApiKeyAnswer { made, key })))
 }
 
-/// The owner revokes their own key; an admin revokes anyone's.
+/// Revoke an API key at once: one of the caller's, or anyone's for an admin
+#[utoipa::path(delete, path = "/api/v1/api-keys/{id}", responses((status = 204)))]
 pub async fn revoke(
     State(state): State<AppState>,
     Person(caller): Person,

@@ -57,16 +57,60 @@ fn schemas() -> Value {
     })
 }
 
-#[derive(Debug, Default, Deserialize)]
+/// The part of the API description this module answers.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(list, csv, actions))]
+pub struct Api;
+
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct AuditParams {
+    /// The login at the time (agent, system, cli for those), case-insensitive.
+    #[param(max_length = 200, pattern = r"^[\t-\r \u0085]*[^\u0000-\u001f\u007f-\u009f]*[\t-\r \u0085]*$")]
     actor: Option<String>,
+    /// An action, or its family (e.g. login).
+    #[param(max_length = 200, pattern = r"^[\t-\r \u0085]*[^\u0000-\u001f\u007f-\u009f]*[\t-\r \u0085]*$")]
     action: Option<String>,
+    /// From this time on.
+    #[param(format = "instant")]
     from: Option<String>,
+    /// Up to this time.
+    #[param(format = "instant")]
     to: Option<String>,
+    /// Words in the subject, the detail or the address.
+    #[param(max_length = 200, pattern = r"^[\t-\r \u0085]*[^\u0000-\u001f\u007f-\u009f]*[\t-\r \u0085]*$")]
     q: Option<String>,
+    /// How many entries at most (default 50).
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<u32>,
+    /// Where the previous page ended: its `next_cursor`.
+    #[param(format = "id-cursor")]
     cursor: Option<String>,
+}
+
+// The description's side of `AuditParams`, which refuses `limit` and `cursor` for the export.
+/// The filters of the CSV export: those of the list without its paging.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+struct CsvParams {
+    /// The login at the time (agent, system, cli for those), case-insensitive.
+    #[param(max_length = 200, pattern = r"^[\t-\r \u0085]*[^\u0000-\u001f\u007f-\u009f]*[\t-\r \u0085]*$")]
+    actor: Option<String>,
+    /// An action, or its family (e.g. login).
+    #[param(max_length = 200, pattern = r"^[\t-\r \u0085]*[^\u0000-\u001f\u007f-\u009f]*[\t-\r \u0085]*$")]
+    action: Option<String>,
+    /// From this time on.
+    #[param(format = "instant")]
+    from: Option<String>,
+    /// Up to this time.
+    #[param(format = "instant")]
+    to: Option<String>,
+    /// Words in the subject, the detail or the address.
+    #[param(max_length = 200, pattern = r"^[\t-\r \u0085]*[^\u0000-\u001f\u007f-\u009f]*[\t-\r \u0085]*$")]
+    q: Option<String>,
 }
 
 fn filter(p: &AuditParams) -> ApiResult<Filter> {
@@ -92,6 +136,8 @@ fn filter(p: &AuditParams) -> ApiResult<Filter> {
     })
 }
 
+/// The audit log, newest first: logins and failures, users, roles, API keys, enrollments, devices, rules, channels, tickets, settings (admins). ?actor= (login), action= (or its family, e.g. login), from=, to= (RFC 3339 or unix seconds), q= (words in subject, detail or address)
+#[utoipa::path(get, path = "/api/v1/audit", params(AuditParams), responses((status = 200, body = Page<Entry>)))]
 pub async fn list(
     State(state): State<AppState>,
     _: Admin,
@@ -107,6 +153,8 @@ pub async fn list(
 /// Most rows one export carries.
 const CSV_ROWS: usize = 100_000;
 
+/// The audit log as CSV, with the same filters (admins; at most 100,000 rows)
+#[utoipa::path(get, path = "/api/v1/audit.csv", params(CsvParams), responses((status = 200, description = "id, at, actor, source, action, subject, detail", content_type = "text/csv", body = String)))]
 pub async fn csv(State(state): State<AppState>, _: Admin, Query(p): Query<AuditParams>) -> ApiResult<Response> {
     if p.limit.is_some() || p.cursor.is_some() {
         return Err(ApiError::bad_request("audit.csv takes the filters only, not limit or cursor."));
@@ -128,7 +176,15 @@ pub async fn csv(State(state): State<AppState>, _: Admin, Query(p): Query<AuditP
     Ok(csv_response("audit.csv", out.finish()))
 }
 
-pub async fn actions(State(state): State<AppState>, _: Admin) -> ApiResult<Json<Value>> {
+/// The actions recorded so far.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct AuditActions {
+    items: Vec<String>,
+}
+
+/// The actions the audit log holds (admins)
+#[utoipa::path(get, path = "/api/v1/audit/actions", responses((status = 200, body = AuditActions)))]
+pub async fn actions(State(state): State<AppState>, _: Admin) -> ApiResult<Json<AuditActions>> {
     let items = state.db.read(audit::actions).await?;
-    Ok(Json(json!({ "items": items })))
+    Ok(Json(AuditActions { items }))
 }

@@ -23,6 +23,16 @@ use crate::server::state::AppState;
 /// How often a stream re-reads its credential from the database.
 const RECHECK: Duration = Duration::from_secs(5);
 
+/// The part of the API description this module answers.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(events))]
+pub struct Api;
+
+/// Server-sent events: check_in, device_online, device_offline, device_enrolled, device_changed, alert_changed, notice
+///
+/// Each event's data is a JSON object with its `type`; `{"type": "resync"}` says some were
+/// missed and the page should load everything again. The stream ends with the credential.
+#[utoipa::path(get, path = "/api/v1/events", responses((status = 200, description = "An event stream", content_type = "text/event-stream", body = String)))]
 pub async fn events(
     State(state): State<AppState>,
     Person(caller): Person,

@@ -117,26 +117,64 @@ fn schemas() -> Value {
     })
 }
 
+/// The part of the API description this module answers.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    status,
+    begin,
+    confirm,
+    disable,
+    new_recovery_codes,
+    passkeys,
+    passkey_register_start,
+    passkey_register_finish,
+    remove_passkey
+))]
+pub struct Api;
+
 /// Whether the caller has a second factor, must have one, and how many recovery codes are left.
-pub async fn status(State(state): State<AppState>, Person(caller): Person) -> ApiResult<Json<Value>> {
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct MfaStatus {
+    /// How many passkeys the caller has.
+    passkeys: i64,
+    totp_enabled: bool,
+    /// When the authenticator app was set up.
+    #[schema(format = DateTime, required = true)]
+    enabled_at: Option<String>,
+    recovery_codes_left: i64,
+    /// The caller's role must use a second factor here.
+    required: bool,
+}
+
+/// The caller's second factor: on or not, required or not, recovery codes left
+#[utoipa::path(get, path = "/api/v1/me/mfa", responses((status = 200, body = MfaStatus)))]
+pub async fn status(State(state): State<AppState>, Person(caller): Person) -> ApiResult<Json<MfaStatus>> {
     let id = caller.user.id;
     let (secret, left, passkeys) = state
         .db
         .read(move |c| Ok((users::totp(c, id)?, users::recovery_codes_left(c, id)?, db_passkeys::count(c, id)?)))
         .await?;
-    Ok(Json(json!({
-        "passkeys": passkeys,
-        "totp_enabled": secret.enabled_at.is_some(),
-        "enabled_at": secret.enabled_at.map(crate::db::rfc3339),
-        "recovery_codes_left": left,
-        "required": state.config.auth.require_mfa_for.applies_to(caller.user.role),
-    })))
+    Ok(Json(MfaStatus {
+        passkeys,
+        totp_enabled: secret.enabled_at.is_some(),
+        enabled_at: secret.enabled_at.map(crate::db::rfc3339),
+        recovery_codes_left: left,
+        required: state.config.auth.require_mfa_for.applies_to(caller.user.role),
+    }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PasswordProof {
+    /// A wrong one is refused with 403.
     current_password: String,
+}
+
+/// A proof of the caller's password that failed: 403, naming the field.
+pub(crate) fn wrong_password() -> ApiError {
+    let mut e = ApiError::forbidden("The current password is wrong.");
+    e.detail = Some(json!({ "field": "current_password" }));
+    e
 }
 
 /// Checks the caller's password (a second factor is changed only by someone who knows it).
@@ -146,16 +184,28 @@ async fn prove_password(state: &AppState, caller: &Caller, password: String) -> 
     let ok = tokio::task::spawn_blocking(move || password.len() <= 1024 && auth::verify_password(&password, &stored))
         .await
         .map_err(ApiError::internal)?;
-    if ok { Ok(()) } else { Err(ApiError::bad_field("current_password", "The current password is wrong.")) }
+    if ok { Ok(()) } else { Err(wrong_password()) }
 }
 
-/// Starts setting up TOTP: a new secret, its `otpauth://` URI and the QR code (SVG) to scan.
+/// A new TOTP secret, to scan or type into an authenticator app.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct TotpSetup {
+    /// Base32, for typing into an app by hand.
+    secret: String,
+    otpauth_uri: String,
+    /// A data: URI of an SVG image.
+    qr_code: String,
+}
+
+/// Start setting up an authenticator app (with the password): the secret, its otpauth URI and a QR code
+///
 /// It is in force only after `confirm` with a first code.
+#[utoipa::path(post, path = "/api/v1/me/mfa/totp", request_body = PasswordProof, responses((status = 200, body = TotpSetup)))]
 pub async fn begin(
     State(state): State<AppState>,
     Person(caller): Person,
     Json(req): Json<PasswordProof>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<TotpSetup>> {
     prove_password(&state, &caller, req.current_password).await?;
     let id = caller.user.id;
     if state.db.read(move |c| users::totp(c, id)).await?.enabled_at.is_some() {
@@ -170,13 +220,42 @@ pub async fn begin(
     state.db.write(move |c| users::begin_totp(c, id, &stored)).await?;
     use base64::Engine;
     let qr = format!("data:image/svg+xml;base64,{}", base64::engine::general_purpose::STANDARD.encode(svg));
-    Ok(Json(json!({ "secret": secret, "otpauth_uri": uri, "qr_code": qr })))
+    Ok(Json(TotpSetup { secret, otpauth_uri: uri, qr_code: qr }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CodeProof {
+    /// Six digits from the authenticator app (spaces are ignored); a wrong one is refused with
+    /// 403.
+    #[schema(pattern = r"^\s*(?:[0-9]\s*){6}$")]
     code: String,
+}
+
+impl CodeProof {
+    /// The code, when it is six digits (spaces aside): anything else is no code at all.
+    fn code(self) -> ApiResult<String> {
+        let digits = self.code.chars().filter(|c| !c.is_whitespace()).count();
+        let all_digits = self.code.chars().all(|c| c.is_whitespace() || c.is_ascii_digit());
+        if digits == 6 && all_digits {
+            Ok(self.code)
+        } else {
+            Err(ApiError::bad_field("code", "Enter the six digits the authenticator app shows."))
+        }
+    }
+}
+
+/// A proof with a code that failed: 403, naming the field.
+fn wrong_code(message: &str) -> ApiError {
+    let mut e = ApiError::forbidden(message);
+    e.detail = Some(json!({ "field": "code" }));
+    e
+}
+
+/// Ten one-time recovery codes, shown only in this answer.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct RecoveryCodes {
+    recovery_codes: Vec<String>,
 }
 
 /// New recovery codes: stored hashed, returned once.
@@ -187,35 +266,45 @@ fn fresh_recovery_codes(c: &rusqlite::Connection, id: i64) -> Result<Vec<String>
     Ok(codes)
 }
 
-/// Finishes setting up TOTP with a first code from the app; answers the recovery codes, once.
+/// Finish setting up with a first code; answers ten recovery codes, shown only here
+///
+/// Setting up must have been started (409 otherwise).
+#[utoipa::path(post, path = "/api/v1/me/mfa/totp/confirm", request_body = CodeProof, responses((status = 200, body = RecoveryCodes)))]
 pub async fn confirm(
     State(state): State<AppState>,
     Person(caller): Person,
     Json(req): Json<CodeProof>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<RecoveryCodes>> {
     let t = state.clock.now();
+    let code = req.code()?;
     let (id, who) = (caller.user.id, caller.who());
     let codes = state
         .db
         .write(move |c| {
             let current = users::totp(c, id)?;
             let Some(secret) = current.secret.filter(|_| current.enabled_at.is_none()) else {
-                return Ok(Err("Start setting up the authenticator first (or it is set up already)."));
+                return Ok(Err(ApiError::conflict(
+                    "Start setting up the authenticator first (or it is set up already).",
+                )));
             };
-            let Some(step) = totp::verify(&secret, &req.code, t, 0) else {
-                return Ok(Err("That code is not right; check the phone's clock and enter the current code."));
+            let Some(step) = totp::verify(&secret, &code, t, 0) else {
+                return Ok(Err(wrong_code(
+                    "That code is not right; check the phone's clock and enter the current code.",
+                )));
             };
             users::enable_totp(c, id, step, t)?;
             let codes = fresh_recovery_codes(c, id)?;
             audit::record(c, t, &who, "mfa.enabled", "", "authenticator app (TOTP)")?;
             Ok(Ok(codes))
         })
-        .await?
-        .map_err(|m| ApiError::bad_field("code", m))?;
-    Ok(Json(json!({ "recovery_codes": codes })))
+        .await??;
+    Ok(Json(RecoveryCodes { recovery_codes: codes }))
 }
 
-/// Turns the second factor off (with the password), unless the caller's role must have one.
+/// Turn the second factor off (with the password)
+///
+/// Unless the caller's role must have one (409).
+#[utoipa::path(post, path = "/api/v1/me/mfa/totp/disable", request_body = PasswordProof, responses((status = 204)))]
 pub async fn disable(
     State(state): State<AppState>,
     Person(caller): Person,
@@ -240,32 +329,35 @@ pub async fn disable(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// New recovery codes (the old ones stop working), with a current authenticator code.
+/// New recovery codes, with a current code; the old ones stop working
+///
+/// An authenticator app must be set up (409 otherwise).
+#[utoipa::path(post, path = "/api/v1/me/mfa/recovery-codes", request_body = CodeProof, responses((status = 200, body = RecoveryCodes)))]
 pub async fn new_recovery_codes(
     State(state): State<AppState>,
     Person(caller): Person,
     Json(req): Json<CodeProof>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<RecoveryCodes>> {
     let t = state.clock.now();
+    let code = req.code()?;
     let (id, who) = (caller.user.id, caller.who());
     let codes = state
         .db
         .write(move |c| {
             let current = users::totp(c, id)?;
             let Some(secret) = current.secret.filter(|_| current.enabled_at.is_some()) else {
-                return Ok(Err("Set up an authenticator first."));
+                return Ok(Err(ApiError::conflict("Set up an authenticator first.")));
             };
-            let Some(step) = totp::verify(&secret, &req.code, t, current.last_step) else {
-                return Ok(Err("That code is not right (or was used already); enter the next one."));
+            let Some(step) = totp::verify(&secret, &code, t, current.last_step) else {
+                return Ok(Err(wrong_code("That code is not right (or was used already); enter the next one.")));
             };
             users::use_totp_step(c, id, step)?;
             let codes = fresh_recovery_codes(c, id)?;
             audit::record(c, t, &who, "mfa.recovery_codes", "", "new recovery codes; the old ones stop working")?;
             Ok(Ok(codes))
         })
-        .await?
-        .map_err(|m| ApiError::bad_field("code", m))?;
-    Ok(Json(json!({ "recovery_codes": codes })))
+        .await??;
+    Ok(Json(RecoveryCodes { recovery_codes: codes }))
 }
 
 /// The user's passkeys as webauthn-rs wants them, with their row ids.
@@ -282,26 +374,37 @@ pub(crate) async fn load_passkeys(state: &AppState, user_id: i64) -> ApiResult<V
 fn passkey_error(e: PasskeyError) -> ApiError {
     match e {
         PasskeyError::Unavailable(why) => ApiError::conflict(why),
+        // No ceremony waits for an answer: the caller's state, not the request, is off.
+        PasskeyError::NotStarted => ApiError::conflict(PasskeyError::NotStarted.to_string()),
         other => ApiError::bad_field("credential", other.to_string()),
     }
 }
 
-/// The caller's passkeys, oldest first.
+/// The caller's passkeys
+///
+/// Oldest first.
+#[utoipa::path(get, path = "/api/v1/me/mfa/passkeys", responses((status = 200, body = Page<PasskeyInfo>)))]
 pub async fn passkeys(State(state): State<AppState>, Person(caller): Person) -> ApiResult<Json<Page<PasskeyInfo>>> {
     let id = caller.user.id;
     let items = state.db.read(move |c| db_passkeys::list(c, id)).await?;
     Ok(Json(Page { items, next_cursor: None }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewPasskey {
+    /// A wrong one is refused with 403.
     current_password: String,
+    /// Which device or key it is, for the list.
+    #[schema(format = "name", min_length = 1, max_length = 60)]
     name: String,
 }
 
-/// Starts adding a passkey (after the password): answers the options the browser passes to
-/// `navigator.credentials.create`, with the caller's passkeys excluded so none is added twice.
+/// Start adding a passkey (with the password): the options for navigator.credentials.create
+///
+/// The caller's passkeys are excluded, so none is added twice. WebAuthn
+/// PublicKeyCredentialCreationOptions under publicKey; binary fields are base64url strings.
+#[utoipa::path(post, path = "/api/v1/me/mfa/passkeys/register/start", request_body = NewPasskey, responses((status = 200, body = Object)))]
 pub async fn passkey_register_start(
     State(state): State<AppState>,
     Person(caller): Person,
@@ -317,13 +420,52 @@ pub async fn passkey_register_start(
     Ok(Json(serde_json::to_value(options).map_err(ApiError::internal)?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PasskeyCredential {
+    /// The PublicKeyCredential navigator.credentials.create answered, binary fields as base64url.
+    #[schema(schema_with = registration_credential)]
     credential: Value,
 }
 
-/// Finishes adding a passkey with the browser's answer; it is in force from now on.
+/// What `RegisterPublicKeyCredential` (webauthn-rs) takes: binary fields as unpadded base64url
+/// (the unused bits of the last character zero), unknown fields ignored.
+fn registration_credential() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, SchemaType, Type};
+    let base64url = || {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .pattern(Some("^(?:[A-Za-z0-9_-]{4})*(?:[A-Za-z0-9_-][AQgw]|[A-Za-z0-9_-]{2}[AEIMQUYcgkosw048])?$"))
+    };
+    let text = || ObjectBuilder::new().schema_type(Type::String);
+    let response = ObjectBuilder::new()
+        .property("attestationObject", base64url())
+        .required("attestationObject")
+        .property("clientDataJSON", base64url())
+        .required("clientDataJSON")
+        .property(
+            "transports",
+            ArrayBuilder::new().schema_type(SchemaType::from_iter([Type::Array, Type::Null])).items(text()),
+        );
+    // The client's extension outputs: flags webauthn-rs reads, anything else ignored.
+    let extensions = ObjectBuilder::new().max_properties(Some(0));
+    ObjectBuilder::new()
+        .property("id", text())
+        .required("id")
+        .property("rawId", base64url())
+        .required("rawId")
+        .property("response", response)
+        .required("response")
+        .property("type", text())
+        .required("type")
+        .property("clientExtensionResults", extensions)
+        .build()
+}
+
+/// Finish adding a passkey with the browser's answer to navigator.credentials.create
+///
+/// It is in force from now on. Adding must have been started (409 otherwise).
+#[utoipa::path(post, path = "/api/v1/me/mfa/passkeys/register/finish", request_body = PasskeyCredential, responses((status = 201, body = PasskeyInfo)))]
 pub async fn passkey_register_finish(
     State(state): State<AppState>,
     Person(caller): Person,
@@ -349,8 +491,10 @@ pub async fn passkey_register_finish(
     Ok((StatusCode::CREATED, Json(added)))
 }
 
-/// Removes one of the caller's passkeys, unless it is the last second factor of someone whose
-/// role must have one.
+/// Remove one of the caller's passkeys
+///
+/// Unless it is the last second factor of someone whose role must have one (409).
+#[utoipa::path(delete, path = "/api/v1/me/mfa/passkeys/{id}", responses((status = 204)))]
 pub async fn remove_passkey(
     State(state): State<AppState>,
     Person(caller): Person,

@@ -20,7 +20,15 @@ pub use super::api_doc::{ApiDoc, Operation, QueryParams, page_of};
 
 /// The parts described from their types.
 fn typed_parts() -> Vec<utoipa::openapi::OpenApi> {
-    vec![super::clients::Api::openapi()]
+    vec![
+        super::clients::Api::openapi(),
+        super::session::Api::openapi(),
+        super::mfa::Api::openapi(),
+        super::users::Api::openapi(),
+        super::api_keys::Api::openapi(),
+        super::live::Api::openapi(),
+        super::audit::Api::openapi(),
+    ]
 }
 
 /// The document the types give, with what every operation shares added.

@@ -355,29 +355,51 @@ pub async fn logout(State(state): State<AppState>, Person(caller): Person) -> Ap
 }
 
 /// The caller, their second-factor state and, for a browser session, its CSRF token.
-pub async fn me(State(state): State<AppState>, Person(caller): Person) -> ApiResult<Json<Value>> {
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Me {
+    user: User,
+    /// Send as X-CSRF-Token on unsafe requests of a browser session; null for an API key.
+    #[schema(required = true)]
+    csrf_token: Option<String>,
+    /// The caller's role must use a second factor here.
+    mfa_required: bool,
+    /// It must, and the caller has none yet.
+    mfa_setup_required: bool,
+}
+
+/// The part of the API description this module answers.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(me, change_password, my_sessions, end_my_session, end_my_other_sessions))]
+pub struct Api;
+
+/// The caller, and the CSRF token of a browser session
+#[utoipa::path(get, path = "/api/v1/me", responses((status = 200, body = Me)))]
+pub async fn me(State(state): State<AppState>, Person(caller): Person) -> ApiResult<Json<Me>> {
     let csrf = match &caller.via {
         Via::Session { csrf_token, .. } => Some(csrf_token.clone()),
         Via::ApiKey { .. } => None,
     };
     let required = state.config.auth.require_mfa_for.applies_to(caller.user.role);
-    Ok(Json(json!({
-        "user": caller.user,
-        "csrf_token": csrf,
-        "mfa_required": required,
-        "mfa_setup_required": required && !caller.user.mfa_enabled,
-    })))
+    let mfa_setup_required = required && !caller.user.mfa_enabled;
+    Ok(Json(Me { user: caller.user, csrf_token: csrf, mfa_required: required, mfa_setup_required }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PasswordChange {
+    /// A wrong one is refused with 403.
     current_password: String,
+    /// At least 12 characters, not one character repeated; nor a run such as 123456789012, one
+    /// of the most common passwords, or the caller's login or e-mail address.
+    #[schema(min_length = 12, max_length = 1024, pattern = r"^(?!([\s\S])\1*$)")]
     new_password: String,
 }
 
-/// Changes the caller's password after checking the current one. Every other session ends, and
-/// the caller's API keys are revoked (whoever knew the old password may have made one).
+/// Change the caller's password (other sessions end)
+///
+/// After checking the current one. Every other session ends, and the caller's API keys are
+/// revoked (whoever knew the old password may have made one).
+#[utoipa::path(post, path = "/api/v1/me/password", request_body = PasswordChange, responses((status = 204)))]
 pub async fn change_password(
     State(state): State<AppState>,
     Person(caller): Person,
@@ -398,7 +420,7 @@ pub async fn change_password(
     .await
     .map_err(ApiError::internal)??;
     let Some(new_hash) = new_hash else {
-        return Err(ApiError::bad_field("current_password", "The current password is wrong."));
+        return Err(super::mfa::wrong_password());
     };
     let who = caller.who();
     let keep = match caller.via {
@@ -418,7 +440,8 @@ pub async fn change_password(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// The caller's sessions in force.
+/// The caller's sessions in force (where, when, which one is this)
+#[utoipa::path(get, path = "/api/v1/me/sessions", responses((status = 200, body = Page<SessionInfo>)))]
 pub async fn my_sessions(State(state): State<AppState>, Person(caller): Person) -> ApiResult<Json<Page<SessionInfo>>> {
     let now = state.clock.now();
     let current = match caller.via {
@@ -430,7 +453,8 @@ pub async fn my_sessions(State(state): State<AppState>, Person(caller): Person) 
     Ok(Json(Page { items, next_cursor: None }))
 }
 
-/// Ends one of the caller's sessions.
+/// End one of the caller's sessions
+#[utoipa::path(delete, path = "/api/v1/me/sessions/{id}", responses((status = 204)))]
 pub async fn end_my_session(
     State(state): State<AppState>,
     Person(caller): Person,
@@ -455,8 +479,17 @@ pub async fn end_my_session(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// "Log out everywhere": ends every session of the caller but the one making this request.
-pub async fn end_my_other_sessions(State(state): State<AppState>, Person(caller): Person) -> ApiResult<Json<Value>> {
+/// How many sessions ended.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Ended {
+    ended: usize,
+}
+
+/// Log out everywhere else: end every other session of the caller
+///
+/// Every session of the caller but the one making this request.
+#[utoipa::path(post, path = "/api/v1/me/sessions/end-others", responses((status = 200, body = Ended)))]
+pub async fn end_my_other_sessions(State(state): State<AppState>, Person(caller): Person) -> ApiResult<Json<Ended>> {
     let now = state.clock.now();
     let keep = match caller.via {
         Via::Session { id, .. } => Some(id),
@@ -472,5 +505,5 @@ pub async fn end_my_other_sessions(State(state): State<AppState>, Person(caller)
         })
         .await?;
     state.live.revoke(&ended, &[]);
-    Ok(Json(json!({ "ended": ended.len() })))
+    Ok(Json(Ended { ended: ended.len() }))
 }

@@ -14,6 +14,13 @@ use crate::server::state::AppState;
 
 use super::{Page, PageParams, email, optional_line, page};
 
+/// The part of the API description this module answers.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(list, create, get, update, end_sessions, reset_mfa))]
+pub struct Api;
+
+/// List users (admin)
+#[utoipa::path(get, path = "/api/v1/users", params(PageParams), responses((status = 200, body = Page<User>)))]
 pub async fn list(State(state): State<AppState>, _: Admin, Query(p): Query<PageParams>) -> ApiResult<Json<Page<User>>> {
     let limit = p.limit()?;
     let after = p.after()?;
@@ -21,6 +28,8 @@ pub async fn list(State(state): State<AppState>, _: Admin, Query(p): Query<PageP
     Ok(Json(page(rows, limit, |u| &u.login)))
 }
 
+/// One user (admin, or the user themself)
+#[utoipa::path(get, path = "/api/v1/users/{id}", responses((status = 200, body = User)))]
 pub async fn get(State(state): State<AppState>, Person(caller): Person, Path(id): Path<i64>) -> ApiResult<Json<User>> {
     if caller.user.id != id && !caller.is_admin() {
         return Err(ApiError::forbidden("Only an admin may do this."));
@@ -40,6 +49,74 @@ pub struct NewUserRequest {
     password: String,
 }
 
+// The description's side of `NewUserRequest`, which takes both kinds and checks the client.
+/// A new user: staff (an admin or a technician), or a client contact with their client.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(untagged)]
+#[schema(as = NewUser)]
+#[allow(dead_code)]
+enum NewUserForm {
+    Staff(NewStaffUser),
+    Contact(NewContactUser),
+}
+
+/// A new admin or technician.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct NewStaffUser {
+    /// Their login too.
+    #[schema(format = Email, max_length = 254)]
+    email: String,
+    #[serde(default)]
+    #[schema(format = "line", max_length = 200)]
+    name: String,
+    role: StaffRole,
+    /// Not used: staff belong to no client.
+    client_id: Option<i64>,
+    /// At least 12 characters, not one character repeated; nor a run such as 123456789012, one
+    /// of the most common passwords, or the e-mail address.
+    #[schema(min_length = 12, max_length = 1024, pattern = r"^(?!([\s\S])\1*$)")]
+    password: String,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code)]
+enum StaffRole {
+    Admin,
+    Technician,
+}
+
+/// A new client contact: they see their client's devices and tickets.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct NewContactUser {
+    /// Their login too.
+    #[schema(format = Email, max_length = 254)]
+    email: String,
+    #[serde(default)]
+    #[schema(format = "line", max_length = 200)]
+    name: String,
+    role: ContactRole,
+    /// Their client.
+    client_id: i64,
+    /// At least 12 characters, not one character repeated; nor a run such as 123456789012, one
+    /// of the most common passwords, or the e-mail address.
+    #[schema(min_length = 12, max_length = 1024, pattern = r"^(?!([\s\S])\1*$)")]
+    password: String,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code)]
+enum ContactRole {
+    Client,
+}
+
+/// Add a user (admin); their login is their e-mail
+#[utoipa::path(post, path = "/api/v1/users", request_body = NewUserForm, responses((status = 201, body = User)))]
 pub async fn create(
     State(state): State<AppState>,
     Admin(caller): Admin,
@@ -76,14 +153,18 @@ pub async fn create(
             Ok(user)
         })
         .await
-        .map_err(unknown_client_is_bad_request)?;
+        .map_err(unknown_client_names_the_field)?;
     Ok((StatusCode::CREATED, Json(user)))
 }
 
-/// A client id in a request body that names nothing is the request's fault: 400, not 404.
-fn unknown_client_is_bad_request(e: DbError) -> ApiError {
+/// A client id in a request body that names nothing: 404, naming the field.
+fn unknown_client_names_the_field(e: DbError) -> ApiError {
     match e {
-        DbError::NotFound(m) if m.contains("client") => ApiError::bad_field("client_id", m),
+        DbError::NotFound(m) if m.contains("client") => {
+            let mut e = ApiError::not_found(m);
+            e.detail = Some(serde_json::json!({ "field": "client_id" }));
+            e
+        }
         other => other.into(),
     }
 }
@@ -93,16 +174,65 @@ fn some_option<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<i64>>, D
     Option::<i64>::deserialize(d).map(Some)
 }
 
-#[derive(Deserialize)]
+/// What to change of a user; what is left out stays as it is.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = UserChangeFields)]
 pub struct UserChangeRequest {
+    #[schema(format = "line", max_length = 200)]
     name: Option<String>,
     role: Option<Role>,
+    /// The client of a client contact; null clears it (for another role).
     #[serde(default, deserialize_with = "some_option")]
     client_id: Option<Option<i64>>,
     disabled: Option<bool>,
 }
 
+/// `UserChangeFields`, with the one rule between them a request alone breaks: a client contact
+/// needs a client, so `"role": "client"` does not go with `"client_id": null`.
+struct UserChangesDoc;
+
+impl utoipa::PartialSchema for UserChangesDoc {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{AllOfBuilder, AnyOfBuilder, ObjectBuilder, Ref, SchemaType, Type};
+        let any = || ObjectBuilder::new().schema_type(SchemaType::AnyValue);
+        let staff = any().property(
+            "role",
+            any().enum_values(Some([
+                serde_json::json!("admin"),
+                serde_json::json!("technician"),
+                serde_json::Value::Null,
+            ])),
+        );
+        let with_client = any().property(
+            "client_id",
+            ObjectBuilder::new().schema_type(Type::Integer).format(Some(
+                utoipa::openapi::schema::SchemaFormat::KnownFormat(utoipa::openapi::schema::KnownFormat::Int64),
+            )),
+        );
+        AllOfBuilder::new()
+            .item(Ref::from_schema_name("UserChangeFields"))
+            .item(AnyOfBuilder::new().item(staff).item(with_client))
+            .description(Some(
+                "What to change of a user; what is left out stays as it is. A client contact needs a client.",
+            ))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for UserChangesDoc {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "UserChanges".into()
+    }
+
+    fn schemas(schemas: &mut Vec<(String, utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>)>) {
+        schemas.push(("UserChangeFields".to_owned(), <UserChangeRequest as utoipa::PartialSchema>::schema()));
+        <UserChangeRequest as utoipa::ToSchema>::schemas(schemas);
+    }
+}
+
+/// Change a user's name, role, client or disabled flag (admin)
+#[utoipa::path(patch, path = "/api/v1/users/{id}", request_body = UserChangesDoc, responses((status = 200, body = User)))]
 pub async fn update(
     State(state): State<AppState>,
     Admin(caller): Admin,
@@ -125,6 +255,15 @@ pub async fn update(
                 users::get(c, id)?.ok_or_else(|| DbError::NotFound(format!("There is no user with id {id}.")))?;
             // Nobody demotes or disables themself, so the last admin can never lock everyone out.
             let demoted = changes.role.is_some_and(|r| r != current.role);
+            // A client contact without a client: when this request alone says so (`"role":
+            // "client", "client_id": null`) it is a bad request; otherwise it is the user's
+            // current standing that lacks the client.
+            let role = changes.role.unwrap_or(current.role);
+            let client = changes.client_id.unwrap_or(current.client_id);
+            let said_so = changes.role == Some(Role::Client) && changes.client_id == Some(None);
+            if role == Role::Client && client.is_none() && !said_so {
+                return Err(DbError::conflict("client_id", "A user with the client role needs a client."));
+            }
             if id == by && (demoted || changes.disabled == Some(true)) {
                 return Err(DbError::conflict(
                     if demoted { "role" } else { "disabled" },
@@ -142,7 +281,7 @@ pub async fn update(
             Ok((user, current))
         })
         .await
-        .map_err(unknown_client_is_bad_request)?;
+        .map_err(unknown_client_names_the_field)?;
     let (user, before) = user;
     // A disabled user, or one whose role or client changed, keeps no open stream of the old kind.
     if user.disabled != before.disabled || user.role != before.role || user.client_id != before.client_id {
@@ -173,7 +312,10 @@ fn changed(before: &User, after: &User) -> String {
     parts.join("; ")
 }
 
-/// An admin ends every session of a user (a lost laptop), and their open event streams.
+/// End every session of a user (admins)
+///
+/// A lost laptop: their open event streams end too.
+#[utoipa::path(delete, path = "/api/v1/users/{id}/sessions", responses((status = 204)))]
 pub async fn end_sessions(
     State(state): State<AppState>,
     Admin(caller): Admin,
@@ -190,8 +332,11 @@ pub async fn end_sessions(
     .await
 }
 
-/// An admin turns a user's second factor off (a lost phone without recovery codes); the user
-/// sets up a new one at the next login when the policy asks for it.
+/// Turn a user's second factor off, for a lost phone (admins)
+///
+/// For a lost phone without recovery codes; the user sets up a new one at the next login when
+/// the policy asks for it.
+#[utoipa::path(delete, path = "/api/v1/users/{id}/mfa", responses((status = 204)))]
 pub async fn reset_mfa(
     State(state): State<AppState>,
     Admin(caller): Admin,
