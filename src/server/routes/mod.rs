@@ -93,7 +93,10 @@ impl PageParams {
 
     fn cursor_bytes(&self) -> Result<Option<Vec<u8>>, ApiError> {
         let Some(cursor) = self.cursor.as_deref().filter(|c| !c.is_empty()) else { return Ok(None) };
-        CURSOR.decode(cursor).map(Some).map_err(|_| ApiError::bad_field("cursor", "cursor is not one this server gave out."))
+        CURSOR
+            .decode(cursor)
+            .map(Some)
+            .map_err(|_| ApiError::bad_field("cursor", "cursor is not one this server gave out."))
     }
 
     /// The sort key the previous page ended at (a key no row has is still a position).

@@ -70,7 +70,8 @@ fn walk(value: &mut Value) {
         Value::Object(map) => {
             if let Some(Value::String(format)) = map.get("format").cloned() {
                 if format == "timezone" {
-                    let nullable = map.get("type").and_then(Value::as_array).is_some_and(|t| t.contains(&json!("null")));
+                    let nullable =
+                        map.get("type").and_then(Value::as_array).is_some_and(|t| t.contains(&json!("null")));
                     let description = map.get("description").cloned();
                     let zone = json!({ "$ref": "#/components/schemas/TimeZone" });
                     let mut schema = if nullable { json!({ "oneOf": [zone, { "type": "null" }] }) } else { zone };
