@@ -7,7 +7,7 @@ use super::{DbError, rfc3339};
 use crate::rules::Severity;
 
 /// An alert as lists and pages show it.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct Alert {
     pub id: i64,
     pub state: String,
@@ -23,10 +23,14 @@ pub struct Alert {
     pub value: Option<f64>,
     pub threshold: Option<f64>,
     pub flapping: bool,
+    #[schema(format = DateTime)]
     pub opened_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
+    #[schema(format = DateTime)]
     pub acknowledged_at: Option<String>,
     pub acknowledged_by: Option<String>,
+    #[schema(format = DateTime)]
     pub resolved_at: Option<String>,
     pub resolution: String,
     pub ticket_id: Option<i64>,
@@ -123,8 +127,9 @@ pub fn get(conn: &Connection, id: i64) -> Result<Option<Alert>, DbError> {
 }
 
 /// One entry of an alert's history.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct AlertEvent {
+    #[schema(format = DateTime)]
     pub at: String,
     pub kind: String,
     pub detail: String,
@@ -295,7 +300,7 @@ pub fn unresolved_of_rule(conn: &Connection, rule_id: i64) -> Result<Vec<(i64, i
 }
 
 /// Open counts by severity (open and acknowledged), optionally of one client.
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct OpenCounts {
     pub critical: i64,
     pub warning: i64,

@@ -417,7 +417,7 @@ pub fn oldest_online_seen(conn: &Connection) -> Result<Option<i64>, DbError> {
 }
 
 /// A row of the device list.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct DeviceSummary {
     pub id: i64,
     pub hostname: String,
@@ -426,6 +426,7 @@ pub struct DeviceSummary {
     pub site_id: Option<i64>,
     pub site: Option<String>,
     pub online: bool,
+    #[schema(format = DateTime)]
     pub last_seen: Option<String>,
     pub os: String,
     pub agent_version: String,
@@ -440,9 +441,11 @@ pub struct DeviceSummary {
     /// (staff see it; merge or keep both).
     pub clone_of: Option<i64>,
     pub revoked: bool,
+    #[schema(format = DateTime)]
     pub revoked_at: Option<String>,
     pub revoked_reason: String,
     /// Staff allowed one re-enrollment without the device secret until then.
+    #[schema(format = DateTime)]
     pub reenroll_allowed_until: Option<String>,
 }
 
@@ -528,19 +531,29 @@ pub fn summary(conn: &Connection, id: i64) -> Result<Option<DeviceSummary>, DbEr
 }
 
 /// Everything the device page shows, beyond the summary.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct DeviceDetail {
+    #[schema(format = DateTime)]
     pub enrolled_at: String,
     pub last_seq: i64,
     pub dropped_reports: i64,
+    #[schema(format = DateTime)]
     pub latest_collected_at: Option<String>,
+    #[schema(value_type = Option<Object>)]
     pub latest: Option<Value>,
+    #[schema(value_type = Option<Object>)]
     pub inventory: Option<Value>,
+    #[schema(format = DateTime)]
     pub inventory_collected_at: Option<String>,
+    #[schema(value_type = Option<Object>)]
     pub patches: Option<Value>,
+    #[schema(format = DateTime)]
     pub patches_collected_at: Option<String>,
+    #[schema(format = DateTime)]
     pub security_pending_since: Option<String>,
+    #[schema(value_type = Option<Object>)]
     pub smart: Option<Value>,
+    #[schema(format = DateTime)]
     pub smart_collected_at: Option<String>,
     pub software_count: i64,
 }
@@ -612,7 +625,7 @@ fn with_disk_percentages(mut m: Value) -> Value {
     m
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Software {
     pub name: String,
     pub version: String,
@@ -644,8 +657,9 @@ pub fn all_tags(conn: &Connection) -> Result<Vec<(String, i64)>, DbError> {
 }
 
 /// A device event, for the device page's history.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct DeviceEvent {
+    #[schema(format = DateTime)]
     pub at: String,
     pub kind: String,
     pub detail: String,
@@ -662,7 +676,7 @@ pub fn events(conn: &Connection, id: i64, limit: usize) -> Result<Vec<DeviceEven
 }
 
 /// Online and offline devices per client, for the dashboard.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ClientHealth {
     pub client_id: i64,
     pub client: String,
@@ -703,7 +717,7 @@ pub fn recent_check_ins(conn: &Connection, limit: usize) -> Result<Vec<DeviceSum
 }
 
 /// Fleet-wide counts for `/metrics` and the dashboard header.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
 pub struct FleetCounts {
     pub devices: i64,
     pub online: i64,

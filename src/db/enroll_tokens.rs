@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::{DbError, rfc3339};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct EnrollToken {
     pub id: i64,
     pub prefix: String,
@@ -13,7 +13,9 @@ pub struct EnrollToken {
     pub client: String,
     pub site_id: Option<i64>,
     pub site: Option<String>,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub expires_at: String,
     pub max_uses: i64,
     pub uses: i64,

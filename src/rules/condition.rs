@@ -13,7 +13,7 @@ use crate::monitoring::series;
 use crate::protocol::{Metrics, SmartDisk};
 
 /// Comparison of a threshold.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Op {
     /// The problem is a value above the level (CPU, disk used).

@@ -36,15 +36,54 @@ pub const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 const MERGE_LIMIT: usize = 64;
 
 /// When a window is on, in the window's own time zone.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Schedule {
     /// From `starts` to `ends`, local date-times such as "2026-12-01T22:00".
-    Once { starts: String, ends: String },
+    Once {
+        /// Local date and time, e.g. 2026-12-01T22:00 (inclusive).
+        #[schema(
+            pattern = r"^(?:19|20)[0-9]{2}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9])?$"
+        )]
+        starts: String,
+        /// Local date and time after starts (exclusive).
+        #[schema(
+            pattern = r"^(?:19|20)[0-9]{2}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9])?$"
+        )]
+        ends: String,
+    },
     /// On the given days ("mon".."sun"), from `start` ("22:00") for `duration_minutes`.
-    Weekly { days: Vec<String>, start: String, duration_minutes: u32 },
+    Weekly {
+        #[schema(min_items = 1, value_type = Vec<WeekDay>)]
+        days: Vec<String>,
+        /// HH:MM, e.g. 22:00; a window may run past midnight and into the next week.
+        #[schema(pattern = r"^(?:[01][0-9]|2[0-3]):[0-5][0-9]$")]
+        start: String,
+        /// Real minutes, 1 to 10080 (7 days).
+        #[schema(minimum = 1, maximum = 10080)]
+        duration_minutes: u32,
+    },
     /// From each time the cron expression matches, for `duration_minutes`.
-    Cron { expression: String, duration_minutes: u32 },
+    Cron {
+        /// Five fields: minute hour day-of-month month day-of-week, e.g. "0 22 * * 1-5".
+        expression: String,
+        /// Real minutes, 1 to 10080 (7 days).
+        #[schema(minimum = 1, maximum = 10080)]
+        duration_minutes: u32,
+    },
+}
+
+/// A day of a weekly schedule (the description's name for `DAYS`).
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
+pub enum WeekDay {
+    Mon,
+    Tue,
+    Wed,
+    Thu,
+    Fri,
+    Sat,
+    Sun,
 }
 
 /// A window as the engine keeps it in memory.

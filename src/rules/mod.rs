@@ -18,7 +18,7 @@ pub mod scope;
 use serde::{Deserialize, Serialize};
 
 /// How bad: a warning can wait for office hours, a critical cannot.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     Warning,
@@ -64,7 +64,7 @@ pub struct Rule {
 }
 
 /// Whether a rule's alerts open tickets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TicketPolicy {
     /// As the installation's `alert_tickets` setting says (always, unless changed).

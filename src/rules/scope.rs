@@ -6,14 +6,24 @@
 use serde::{Deserialize, Serialize};
 
 /// Where something applies.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "scope", rename_all = "snake_case")]
 pub enum Scope {
     Global,
-    Client { client_id: i64 },
-    Site { site_id: i64 },
-    Device { device_id: i64 },
-    Tag { tag: String },
+    Client {
+        client_id: i64,
+    },
+    Site {
+        site_id: i64,
+    },
+    Device {
+        device_id: i64,
+    },
+    Tag {
+        /// 1 to 40 characters, no spaces or control characters (trimmed, lower-cased).
+        #[schema(pattern = r"^[ \t\n\r]*[!-~]{1,40}[ \t\n\r]*$")]
+        tag: String,
+    },
 }
 
 /// What scoping needs to know about a device.

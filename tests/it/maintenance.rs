@@ -153,9 +153,6 @@ async fn each_bad_field_is_a_400_that_names_it_and_nothing_is_stored() {
         (with(json!({ "scope": null, "client_id": null })), "scope"),
         (with(json!({ "scope": "planet" })), "scope"),
         (with(json!({ "client_id": null })), "client_id"),
-        (with(json!({ "client_id": 9999 })), "client_id"),
-        (with(json!({ "scope": "site", "client_id": null, "site_id": 9999 })), "site_id"),
-        (with(json!({ "scope": "device", "client_id": null, "device_id": 9999 })), "device_id"),
         (with(json!({ "scope": "global", "client_id": acme })), "client_id"),
         (with(json!({ "scope": "tag", "client_id": null, "tag": "two words" })), "tag"),
         (with(json!({ "schedule": null })), "schedule"),
@@ -195,21 +192,35 @@ async fn each_bad_field_is_a_400_that_names_it_and_nothing_is_stored() {
         let sentence = answer["error"].as_str().unwrap();
         assert!(sentence.contains(field.trim_start_matches("schedule.")), "the sentence names {field}: {sentence}");
     }
+    // A scope naming a row that does not exist is a 404 that names the field.
+    let missing = [
+        (with(json!({ "client_id": 9999 })), "client_id"),
+        (with(json!({ "scope": "site", "client_id": null, "site_id": 9999 })), "site_id"),
+        (with(json!({ "scope": "device", "client_id": null, "device_id": 9999 })), "device_id"),
+    ];
+    for (body, field) in &missing {
+        let (status, answer) = admin.post(WINDOWS, body.clone()).await;
+        assert_eq!(status, 404, "{body} → {answer}");
+        assert_eq!(answer["detail"]["field"], *field, "{body} → {answer}");
+        assert!(answer["error"].as_str().unwrap().contains(field), "the sentence names {field}: {answer}");
+    }
     assert_eq!(names(&admin, WINDOWS).await, Vec::<String>::new(), "nothing was stored");
 
     // A bad change to a stored window leaves it as it was.
     let w = add(&admin, good.clone()).await;
     let id = w["id"].as_i64().unwrap();
-    for (body, field) in [
+    for (body, status_and_field) in [
         (
             json!({ "name": "Renamed", "schedule": { "kind": "weekly", "days": ["sun"], "start": "23:00", "duration_minutes": 0 } }),
-            "schedule.duration_minutes",
+            (400, "schedule.duration_minutes"),
         ),
-        (json!({ "name": "Renamed", "timezone": "Europe/Atlantis" }), "timezone"),
-        (json!({ "name": "Renamed", "scope": "client", "client_id": 9999 }), "client_id"),
+        (json!({ "name": "Renamed", "timezone": "Europe/Atlantis" }), (400, "timezone")),
+        // A client that does not exist: 404, naming the field.
+        (json!({ "name": "Renamed", "scope": "client", "client_id": 9999 }), (404, "client_id")),
     ] {
         let (status, answer) = admin.send(Method::PATCH, &format!("{WINDOWS}/{id}"), body).await;
-        assert_eq!((status, answer["detail"]["field"].as_str()), (400, Some(field)), "{answer}");
+        let (want_status, field) = status_and_field;
+        assert_eq!((status, answer["detail"]["field"].as_str()), (want_status, Some(field)), "{answer}");
     }
     let (_, mut unchanged) = admin.get(&format!("{WINDOWS}/{id}")).await;
     let mut w = w;

@@ -306,10 +306,6 @@ async fn rules_are_validated_naming_the_field_and_nothing_is_stored() {
             "condition.critical",
         ),
         (json!({ "name": "x", "condition": { "kind": "smart" }, "hold": "soon" }), "hold"),
-        (
-            json!({ "name": "x", "condition": { "kind": "smart" }, "scope": { "scope": "client", "client_id": 999 } }),
-            "scope.client_id",
-        ),
     ];
     for (body, field) in cases {
         let (status, answer) = admin.post("/api/v1/rules", body.clone()).await;
@@ -317,6 +313,13 @@ async fn rules_are_validated_naming_the_field_and_nothing_is_stored() {
         assert_eq!(answer["detail"]["field"], field, "{body} -> {answer}");
         assert!(answer["error"].as_str().unwrap().ends_with('.'), "a sentence: {answer}");
     }
+    // A scope naming a row that does not exist is a 404 that names the field.
+    let body =
+        json!({ "name": "x", "condition": { "kind": "smart" }, "scope": { "scope": "client", "client_id": 999 } });
+    let (status, answer) = admin.post("/api/v1/rules", body.clone()).await;
+    assert_eq!(status, 404, "{body} -> {answer}");
+    assert_eq!(answer["detail"]["field"], "scope.client_id", "{body} -> {answer}");
+    assert_eq!(answer["error"], "There is no client with id 999.");
     let (_, after) = admin.get("/api/v1/rules?limit=500").await;
     assert_eq!(after["items"].as_array().unwrap().len(), count, "nothing stored");
 }

@@ -2,7 +2,7 @@
 //! contact sees their own company's. Alerts resolve by themselves when the condition clears.
 
 use axum::extract::State;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::api_doc::{ApiDoc, page_of};
@@ -83,19 +83,69 @@ fn schemas() -> Value {
     })
 }
 
-#[derive(Deserialize)]
+/// The part of the API description this module answers.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(list, counts, one, acknowledge, unacknowledge, acknowledge_many))]
+pub struct Api;
+
+/// Which alerts a list shows: open (open or acknowledged), unacknowledged, acknowledged,
+/// resolved, or all; every state when not given.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum StateFilter {
+    Open,
+    Unacknowledged,
+    Acknowledged,
+    Resolved,
+    All,
+}
+
+/// A severity to filter by: warning or critical; empty for any.
+pub struct SeverityFilter;
+
+impl utoipa::PartialSchema for SeverityFilter {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .enum_values(Some(["", "warning", "critical"]))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for SeverityFilter {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "SeverityFilter".into()
+    }
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
+    /// How many alerts at most (default 50).
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<u32>,
+    /// Where the previous page ended: its `next_cursor`.
+    #[param(format = "id-cursor")]
     cursor: Option<String>,
+    /// open (open or acknowledged), unacknowledged, acknowledged, resolved or all.
+    #[param(inline, value_type = Option<StateFilter>)]
     state: Option<String>,
+    /// warning or critical.
+    #[param(inline, value_type = Option<SeverityFilter>)]
     severity: Option<String>,
+    /// Only this client's alerts.
     client_id: Option<i64>,
+    /// Only this device's alerts.
     device_id: Option<i64>,
+    /// Only this rule's alerts.
     rule_id: Option<i64>,
+    /// Hostname, subject or summary contains this.
     q: Option<String>,
 }
 
+/// Alerts, newest first, with filters
+#[utoipa::path(get, path = "/api/v1/alerts", params(ListParams), responses((status = 200, body = Page<Alert>)))]
 pub async fn list(
     State(state): State<AppState>,
     Person(caller): Person,
@@ -133,12 +183,16 @@ pub async fn list(
     Ok(Json(id_page(rows, limit, |a| a.id)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct CountParams {
+    /// Only this client's alerts.
     client_id: Option<i64>,
 }
 
+/// Open alerts by severity (?client_id=)
+#[utoipa::path(get, path = "/api/v1/alerts/counts", params(CountParams), responses((status = 200, body = alerts::OpenCounts)))]
 pub async fn counts(
     State(state): State<AppState>,
     Person(caller): Person,
@@ -156,12 +210,24 @@ async fn visible(state: &AppState, caller: &Caller, id: i64) -> ApiResult<Alert>
         .ok_or_else(|| ApiError::not_found(format!("There is no alert with id {id}.")))
 }
 
-pub async fn one(State(state): State<AppState>, Person(caller): Person, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
+/// An alert with its history.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct AlertDetail {
+    #[serde(flatten)]
+    alert: Alert,
+    events: Vec<alerts::AlertEvent>,
+}
+
+/// One alert with its history
+#[utoipa::path(get, path = "/api/v1/alerts/{id}", responses((status = 200, body = AlertDetail)))]
+pub async fn one(
+    State(state): State<AppState>,
+    Person(caller): Person,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<AlertDetail>> {
     let alert = visible(&state, &caller, id).await?;
     let events = state.db.read(move |c| alerts::events(c, id)).await?;
-    let mut body = serde_json::to_value(alert).map_err(ApiError::internal)?;
-    body["events"] = json!(events);
-    Ok(Json(body))
+    Ok(Json(AlertDetail { alert, events }))
 }
 
 type Change = fn(&rusqlite::Connection, &[i64], i64, i64) -> Result<Vec<(i64, i64, i64)>, crate::db::DbError>;
@@ -192,6 +258,8 @@ async fn change(
     Ok(changed.into_iter().map(|(a, _, _)| a).collect())
 }
 
+/// Acknowledge an open alert: someone is on it, reminders stop (staff)
+#[utoipa::path(post, path = "/api/v1/alerts/{id}/acknowledge", responses((status = 200, body = Alert)))]
 pub async fn acknowledge(State(state): State<AppState>, caller: Staff, Path(id): Path<i64>) -> ApiResult<Json<Alert>> {
     let alert = visible(&state, &caller, id).await?;
     if alert.state != "open" {
@@ -201,6 +269,8 @@ pub async fn acknowledge(State(state): State<AppState>, caller: Staff, Path(id):
     Ok(Json(visible(&state, &caller, id).await?))
 }
 
+/// Take back an acknowledgement (staff)
+#[utoipa::path(post, path = "/api/v1/alerts/{id}/unacknowledge", responses((status = 200, body = Alert)))]
 pub async fn unacknowledge(
     State(state): State<AppState>,
     caller: Staff,
@@ -214,20 +284,31 @@ pub async fn unacknowledge(
     Ok(Json(visible(&state, &caller, id).await?))
 }
 
-#[derive(Deserialize)]
+/// The alerts to change.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AlertIds {
+    /// 1 to 500 alert ids; those not open are left as they are.
+    #[schema(min_items = 1, max_items = 500)]
     ids: Vec<i64>,
 }
 
+/// The alerts a bulk change changed.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Changed {
+    changed: Vec<i64>,
+}
+
+/// Acknowledge many open alerts at once (staff)
+#[utoipa::path(post, path = "/api/v1/alerts/acknowledge", request_body = AlertIds, responses((status = 200, body = Changed)))]
 pub async fn acknowledge_many(
     State(state): State<AppState>,
     caller: Staff,
     Json(req): Json<AlertIds>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Changed>> {
     if req.ids.is_empty() || req.ids.len() > 500 {
         return Err(ApiError::bad_field("ids", "ids must list between 1 and 500 alerts."));
     }
     let changed = change(&state, &caller, req.ids, alerts::acknowledge, "alert.acknowledged").await?;
-    Ok(Json(json!({ "changed": changed })))
+    Ok(Json(Changed { changed }))
 }

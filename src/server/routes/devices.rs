@@ -4,8 +4,7 @@
 use axum::extract::State;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 
 use crate::db::devices::{self, DeviceFilter, DeviceSummary};
 use crate::db::{DbError, audit, metrics};
@@ -19,19 +18,77 @@ use crate::server::state::AppState;
 
 use super::{Page, PageParams};
 
-#[derive(Deserialize)]
+/// The part of the API description this module answers.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    list,
+    get,
+    series,
+    software,
+    events,
+    set_tags,
+    revoke,
+    allow_reenroll,
+    merge,
+    keep,
+    tags,
+    metric_catalog,
+    dashboard
+))]
+pub struct Api;
+
+/// A metric name of `monitoring::series::METRICS`: a string the description lists as an enum.
+pub struct MetricName;
+
+impl utoipa::PartialSchema for MetricName {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some("A metric name (GET /api/v1/metrics lists them)"))
+            .enum_values(Some(METRICS.iter().map(|(m, _)| *m)))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for MetricName {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "MetricName".into()
+    }
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
+    /// How many devices at most (default 50).
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<u32>,
+    /// Where the previous page ended: its `next_cursor`.
+    #[param(format = "cursor")]
     cursor: Option<String>,
+    /// Only this client's devices.
     client_id: Option<i64>,
+    /// Only the devices of this site.
     site_id: Option<i64>,
+    /// Only devices online (true) or offline (false).
     online: Option<bool>,
+    /// Only devices carrying this tag.
     tag: Option<String>,
     /// Hostname, OS or client name contains this.
     q: Option<String>,
 }
 
+/// Where a device list's cursor points: after (hostname, id). A cursor without an id (not one
+/// this server gave out, but a position all the same) is before every device of that name.
+fn name_and_id(key: &str) -> (String, i64) {
+    match key.rsplit_once('\u{1f}').and_then(|(name, id)| Some((name, id.parse::<i64>().ok()?))) {
+        Some((name, id)) => (name.to_owned(), id),
+        None => (key.to_owned(), i64::MIN),
+    }
+}
+
+/// List devices (?client_id, site_id, online, tag, q filter; client contacts see their own)
+#[utoipa::path(get, path = "/api/v1/devices", params(ListParams), responses((status = 200, body = Page<DeviceSummary>)))]
 pub async fn list(
     State(state): State<AppState>,
     Person(caller): Person,
@@ -39,19 +96,7 @@ pub async fn list(
 ) -> ApiResult<Json<Page<DeviceSummary>>> {
     let paging = PageParams { limit: p.limit, cursor: p.cursor };
     let limit = paging.limit()?;
-    let after = match paging.after()? {
-        Some(key) => {
-            let (name, id) = key
-                .rsplit_once('\u{1f}')
-                .ok_or_else(|| ApiError::bad_field("cursor", "cursor is not one this server gave out."))?;
-            Some((
-                name.to_owned(),
-                id.parse::<i64>()
-                    .map_err(|_| ApiError::bad_field("cursor", "cursor is not one this server gave out."))?,
-            ))
-        }
-        None => None,
-    };
+    let after = paging.after()?.as_deref().map(name_and_id);
     let filter = DeviceFilter {
         client_id: caller.client_scope().or(p.client_id),
         site_id: p.site_id,
@@ -94,7 +139,31 @@ fn for_client_contact(d: &mut DeviceSummary) {
     d.machine_id.clear();
 }
 
-pub async fn get(State(state): State<AppState>, Person(caller): Person, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
+/// A metric series a device has reported.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SeriesName {
+    metric: String,
+    /// Mount point, interface, sensor; empty for a metric of the whole device.
+    subject: String,
+}
+
+/// A device with its detail: latest metrics, inventory, patch state, SMART, and its series.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct DeviceWithDetail {
+    #[serde(flatten)]
+    summary: DeviceSummary,
+    #[serde(flatten)]
+    detail: devices::DeviceDetail,
+    series: Vec<SeriesName>,
+}
+
+/// One device: latest metrics, inventory, patch state, SMART, series
+#[utoipa::path(get, path = "/api/v1/devices/{id}", responses((status = 200, body = DeviceWithDetail)))]
+pub async fn get(
+    State(state): State<AppState>,
+    Person(caller): Person,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<DeviceWithDetail>> {
     let summary = visible(&state, &caller, id).await?;
     let (detail, series) = state
         .db
@@ -105,39 +174,74 @@ pub async fn get(State(state): State<AppState>, Person(caller): Person, Path(id)
             Ok((detail, series))
         })
         .await?;
-    let mut body = serde_json::to_value(summary).map_err(ApiError::internal)?;
-    let detail = serde_json::to_value(detail).map_err(ApiError::internal)?;
-    if let (Some(b), Value::Object(d)) = (body.as_object_mut(), detail) {
-        b.extend(d);
-    }
-    body["series"] =
-        series.into_iter().map(|(_, metric, subject)| json!({ "metric": metric, "subject": subject })).collect();
-    Ok(Json(body))
+    let series = series.into_iter().map(|(_, metric, subject)| SeriesName { metric, subject }).collect();
+    Ok(Json(DeviceWithDetail { summary, detail, series }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct SeriesParams {
+    /// The metric (GET /api/v1/metrics lists them).
+    #[param(inline, value_type = MetricName)]
     metric: String,
     /// One subject (mount point, interface, sensor); all of the metric's subjects when absent.
     subject: Option<String>,
-    /// RFC 3339 or unix seconds; default: an hour before `to`.
+    /// RFC 3339 or unix seconds; default: an hour before `to`; before `to`.
+    #[param(format = "instant")]
     from: Option<String>,
     /// RFC 3339 or unix seconds; default: now.
+    #[param(format = "instant")]
     to: Option<String>,
-    /// Seconds between points, or a duration such as "5m"; default: about 300 points over the range.
+    /// Seconds between points (at least 1), or a duration such as "5m"; default: about 300 points over the range.
     step: Option<String>,
+}
+
+/// A device's history of one metric, per subject.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SeriesAnswer {
+    metric: String,
+    /// Unix seconds.
+    from: i64,
+    /// Unix seconds.
+    to: i64,
+    /// Seconds between points.
+    step: i64,
+    /// The stored resolution read: raw, 5m or 1h.
+    resolution: &'static str,
+    /// What each point holds: ts, min, avg, max.
+    #[schema(value_type = Vec<String>)]
+    columns: [&'static str; 4],
+    series: Vec<SubjectSeries>,
+}
+
+/// ts, min, avg, max (null for a value that is not a number).
+type Point = (i64, Option<f64>, Option<f64>, Option<f64>);
+
+/// The points of one subject.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SubjectSeries {
+    subject: String,
+    /// [ts, min, avg, max] each.
+    #[schema(value_type = Vec<Vec<Option<f64>>>)]
+    points: Vec<Point>,
+}
+
+fn finite(x: f64) -> Option<f64> {
+    x.is_finite().then_some(x)
 }
 
 /// Most points one series answer carries.
 const MAX_POINTS: i64 = 2000;
 
+/// Metric history (?metric, subject, from, to, step); the resolution fits the range
+#[utoipa::path(get, path = "/api/v1/devices/{id}/series", params(SeriesParams), responses((status = 200, body = SeriesAnswer)))]
 pub async fn series(
     State(state): State<AppState>,
     Person(caller): Person,
     Path(id): Path<i64>,
     Query(p): Query<SeriesParams>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<SeriesAnswer>> {
     let now = state.clock.now();
     visible(&state, &caller, id).await?;
     if !METRICS.iter().any(|(m, _)| *m == p.metric) {
@@ -182,26 +286,37 @@ pub async fn series(
             Ok(out)
         })
         .await?;
-    let series: Vec<Value> = found
+    let series = found
         .into_iter()
         .map(|(subject, pts)| {
-            let points: Vec<Value> =
-                rollup::downsample(&pts, step).into_iter().map(|(t, mn, avg, mx)| json!([t, mn, avg, mx])).collect();
-            json!({ "subject": subject, "points": points })
+            let points = rollup::downsample(&pts, step)
+                .into_iter()
+                .map(|(t, mn, avg, mx)| (t, finite(mn), finite(avg), finite(mx)))
+                .collect();
+            SubjectSeries { subject, points }
         })
         .collect();
-    Ok(Json(json!({
-        "metric": p.metric, "from": from, "to": to, "step": step, "resolution": resolution.name(),
-        "columns": ["ts", "min", "avg", "max"], "series": series,
-    })))
+    Ok(Json(SeriesAnswer {
+        metric: p.metric,
+        from,
+        to,
+        step,
+        resolution: resolution.name(),
+        columns: ["ts", "min", "avg", "max"],
+        series,
+    }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct SoftwareParams {
+    /// Only packages whose name contains this (case-insensitive).
     q: Option<String>,
 }
 
+/// Installed packages (?q filters by name)
+#[utoipa::path(get, path = "/api/v1/devices/{id}/software", params(SoftwareParams), responses((status = 200, body = Page<devices::Software>)))]
 pub async fn software(
     State(state): State<AppState>,
     Person(caller): Person,
@@ -214,6 +329,8 @@ pub async fn software(
     Ok(Json(Page { items, next_cursor: None }))
 }
 
+/// Enrollments and online/offline changes, newest first
+#[utoipa::path(get, path = "/api/v1/devices/{id}/events", responses((status = 200, body = Page<devices::DeviceEvent>)))]
 pub async fn events(
     State(state): State<AppState>,
     Person(caller): Person,
@@ -224,13 +341,38 @@ pub async fn events(
     Ok(Json(Page { items, next_cursor: None }))
 }
 
-#[derive(Deserialize)]
+/// A device tag as a request gives it (see `tag`).
+pub struct TagText;
+
+impl utoipa::PartialSchema for TagText {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some("1 to 40 ASCII letters, digits, - _ . or :; trimmed and lower-cased"))
+            .pattern(Some(r"^[ \t\n\r]*[A-Za-z0-9_.:-]{1,40}[ \t\n\r]*$"))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for TagText {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "DeviceTag".into()
+    }
+}
+
+/// A device's tags, replacing those it has.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Tags {
+    /// Short words: 1 to 40 ASCII letters, digits, `-`, `_`, `.` or `:` (trimmed, lower-cased).
+    #[schema(max_items = 32, value_type = Vec<TagText>)]
     tags: Vec<String>,
 }
 
-/// Replaces the device's tags. Tags are short words: letters, digits, `-`, `_`, `.`, `:`.
+/// Replace a device's tags (staff; audited)
+///
+/// Tags are short words: letters, digits, `-`, `_`, `.`, `:`.
+#[utoipa::path(put, path = "/api/v1/devices/{id}/tags", request_body = Tags, responses((status = 200, body = DeviceSummary)))]
 pub async fn set_tags(
     State(state): State<AppState>,
     Staff(caller): Staff,
@@ -264,43 +406,73 @@ pub async fn set_tags(
     Ok(Json(summary))
 }
 
-pub async fn tags(State(state): State<AppState>, _: Staff) -> ApiResult<Json<Page<Value>>> {
+/// A tag and how many devices carry it.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct TagCount {
+    tag: String,
+    devices: i64,
+}
+
+/// Tags in use, with device counts (staff)
+#[utoipa::path(get, path = "/api/v1/tags", responses((status = 200, body = Page<TagCount>)))]
+pub async fn tags(State(state): State<AppState>, _: Staff) -> ApiResult<Json<Page<TagCount>>> {
     let tags = state.db.read(devices::all_tags).await?;
     Ok(Json(Page {
-        items: tags.into_iter().map(|(tag, n)| json!({ "tag": tag, "devices": n })).collect(),
+        items: tags.into_iter().map(|(tag, devices)| TagCount { tag, devices }).collect(),
         next_cursor: None,
     }))
 }
 
-/// The fleet dashboard in one answer.
-pub async fn dashboard(State(state): State<AppState>, _: Staff) -> ApiResult<Json<Value>> {
+/// The fleet dashboard.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Dashboard {
+    counts: devices::FleetCounts,
+    by_client: Vec<devices::ClientHealth>,
+    fullest_disks: Vec<DeviceSummary>,
+    pending_security: Vec<DeviceSummary>,
+    recent_check_ins: Vec<DeviceSummary>,
+}
+
+/// The fleet dashboard: counts, health by client, fullest disks, pending security updates, recent check-ins (staff)
+#[utoipa::path(get, path = "/api/v1/dashboard", responses((status = 200, body = Dashboard)))]
+pub async fn dashboard(State(state): State<AppState>, _: Staff) -> ApiResult<Json<Dashboard>> {
     let body = state
         .db
         .read(|c| {
-            Ok(json!({
-                "counts": devices::counts(c)?,
-                "by_client": devices::health_by_client(c)?,
-                "fullest_disks": devices::fullest_disks(c, 10)?,
-                "pending_security": devices::pending_security(c, 10)?,
-                "recent_check_ins": devices::recent_check_ins(c, 10)?,
-            }))
+            Ok(Dashboard {
+                counts: devices::counts(c)?,
+                by_client: devices::health_by_client(c)?,
+                fullest_disks: devices::fullest_disks(c, 10)?,
+                pending_security: devices::pending_security(c, 10)?,
+                recent_check_ins: devices::recent_check_ins(c, 10)?,
+            })
         })
         .await?;
     Ok(Json(body))
 }
 
-/// The metric names a chart or rule can use.
-pub async fn metric_catalog(_: Person) -> Json<Value> {
-    Json(
-        json!({ "items": METRICS.iter().map(|(m, d)| json!({ "metric": m, "description": d })).collect::<Vec<_>>(), "next_cursor": null }),
-    )
+/// A metric a chart or rule can use.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct MetricInfo {
+    metric: &'static str,
+    description: &'static str,
 }
 
-/// A device tag as typed: trimmed and lower-cased; 1 to 40 letters, digits, `-`, `_`, `.` or `:`.
+/// Metric names a series or rule can use
+#[utoipa::path(get, path = "/api/v1/metrics", responses((status = 200, body = Page<MetricInfo>)))]
+pub async fn metric_catalog(_: Person) -> Json<Page<MetricInfo>> {
+    Json(Page {
+        items: METRICS.iter().map(|&(metric, description)| MetricInfo { metric, description }).collect(),
+        next_cursor: None,
+    })
+}
+
+/// A device tag as typed: trimmed and lower-cased; 1 to 40 ASCII letters, digits, `-`, `_`, `.` or `:`.
 pub fn tag(field: &str, value: &str) -> Result<String, ApiError> {
     let t = value.trim().to_lowercase();
-    let ok =
-        !t.is_empty() && t.len() <= 40 && t.chars().all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'));
+    let ok = !t.is_empty()
+        && t.len() <= 40
+        && t.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'));
     if ok {
         Ok(t)
     } else {
@@ -318,15 +490,19 @@ async fn summary_after(state: &AppState, id: i64) -> ApiResult<Json<DeviceSummar
     summary.map(Json).ok_or_else(|| ApiError::not_found(format!("There is no device with id {id}.")))
 }
 
-#[derive(Deserialize)]
+/// Why a device is revoked.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RevokeRequest {
     /// Why; the agent logs it. 1 to 200 characters, one line.
+    #[schema(format = "name", min_length = 1, max_length = 200)]
     reason: String,
 }
 
-/// `POST /devices/{id}/revoke`: the device's next check-in is refused with the reason, and its
-/// agent stops reporting. The record and its history stay.
+/// Revoke a device: its next check-in is refused with the reason and its agent stops (staff; audited)
+///
+/// The record and its history stay.
+#[utoipa::path(post, path = "/api/v1/devices/{id}/revoke", request_body = RevokeRequest, responses((status = 200, body = DeviceSummary)))]
 pub async fn revoke(
     State(state): State<AppState>,
     caller: Staff,
@@ -363,9 +539,11 @@ pub async fn revoke(
 /// How long a staff approval of a re-enrollment lasts.
 const REENROLL_WINDOW_SECS: i64 = 24 * 3600;
 
-/// `POST /devices/{id}/allow-reenroll`: for 24 hours, one enrollment of this machine id into
-/// this device's client updates this device even without its device secret (the machine lost
-/// its state folder).
+/// Allow one re-enrollment of this device's machine without its device secret, within 24 hours (staff; audited)
+///
+/// For 24 hours, one enrollment of this machine id into this device's client updates this
+/// device even without its device secret (the machine lost its state folder).
+#[utoipa::path(post, path = "/api/v1/devices/{id}/allow-reenroll", responses((status = 200, body = DeviceSummary)))]
 pub async fn allow_reenroll(
     State(state): State<AppState>,
     caller: Staff,
@@ -388,9 +566,10 @@ pub async fn allow_reenroll(
     summary_after(&state, id).await
 }
 
-/// `POST /devices/{id}/merge`, on a device flagged as a possible clone: the device it was
-/// flagged against keeps its id and history and takes over this one's agent (see
-/// `devices::merge`); this record goes. Answers the surviving device.
+/// On a possible clone: the device it was flagged against keeps its id and history and takes over this one's agent; this record goes (staff; audited)
+///
+/// Answers the surviving device.
+#[utoipa::path(post, path = "/api/v1/devices/{id}/merge", responses((status = 200, body = DeviceSummary)))]
 pub async fn merge(
     State(state): State<AppState>,
     caller: Staff,
@@ -416,8 +595,10 @@ pub async fn merge(
     summary_after(&state, into).await
 }
 
-/// `POST /devices/{id}/keep`, on a device flagged as a possible clone: it is a machine of its
-/// own; the flag goes and both devices stay.
+/// On a possible clone: keep it as a device of its own (the flag goes) (staff; audited)
+///
+/// Both devices stay.
+#[utoipa::path(post, path = "/api/v1/devices/{id}/keep", responses((status = 200, body = DeviceSummary)))]
 pub async fn keep(State(state): State<AppState>, caller: Staff, Path(id): Path<i64>) -> ApiResult<Json<DeviceSummary>> {
     let now = state.clock.now();
     let device = staff_device(&state, &caller, id).await?;

@@ -3,8 +3,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 
 use crate::config::HumanDuration;
 use crate::db::enroll_tokens::{self, EnrollToken};
@@ -14,26 +13,51 @@ use crate::server::roles::Staff;
 use crate::server::state::AppState;
 
 use super::Page;
+use super::rules::missing_row;
 use crate::install::install_command;
 
 use crate::services::enrollment::{MAX_TTL_SECS, MAX_USES, TokenRequest, create_token};
 
-#[derive(Deserialize)]
+/// The part of the API description this module answers.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(list, create, revoke))]
+pub struct Api;
+
+/// A new enrollment token's client, site and limits.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewTokenRequest {
+    /// The client the enrolled devices belong to.
     client_id: i64,
+    /// A site of that client, if the devices belong to one.
     site_id: Option<i64>,
-    /// A duration such as "24h" or "7d"; default `[monitoring] enroll_token_ttl`.
+    /// A duration such as "24h" or "7d", 1s to 90 days; default `[monitoring] enroll_token_ttl`.
+    /// The description lists one term (the server also takes sums such as "1d12h").
+    #[schema(pattern = r"^(?:[1-9][0-9]{0,5}s|[1-9][0-9]{0,4}m|[1-9][0-9]{0,2}h|(?:[1-9]|[1-8][0-9]|90)d)$")]
     ttl: Option<String>,
     /// How many machines may enroll with it; default 1.
+    #[schema(minimum = 1, maximum = 10000)]
     uses: Option<i64>,
 }
 
+/// A new token: the token itself (shown only here) and the command that installs an agent with it.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct NewToken {
+    #[serde(flatten)]
+    made: EnrollToken,
+    /// Shown only in this answer.
+    token: String,
+    /// One line that installs and enrolls an agent.
+    install_command: String,
+}
+
+/// Make an enrollment token and its one-line install command (staff)
+#[utoipa::path(post, path = "/api/v1/enroll-tokens", request_body = NewTokenRequest, responses((status = 201, body = NewToken)))]
 pub async fn create(
     State(state): State<AppState>,
     Staff(caller): Staff,
     Json(req): Json<NewTokenRequest>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<NewToken>)> {
     let ttl = match req.ttl.as_deref() {
         Some(t) => t.parse::<HumanDuration>().map_err(|e| ApiError::bad_field("ttl", e.to_string()))?,
         None => state.config.monitoring.enroll_token_ttl,
@@ -53,22 +77,24 @@ pub async fn create(
     )
     .await
     .map_err(|e| match e {
-        DbError::NotFound(m) if m.contains("site") => ApiError::bad_field("site_id", m),
-        DbError::NotFound(m) => ApiError::bad_field("client_id", m),
+        DbError::NotFound(m) if m.contains("site") => missing_row("site_id", m),
+        DbError::NotFound(m) => missing_row("client_id", m),
         other => other.into(),
     })?;
-    let mut body = serde_json::to_value(made).map_err(ApiError::internal)?;
-    body["token"] = json!(token);
-    body["install_command"] = json!(install_command(&state.public_url, state.tls_identity.as_deref(), &token));
-    Ok((StatusCode::CREATED, Json(body)))
+    let install_command = install_command(&state.public_url, state.tls_identity.as_deref(), &token);
+    Ok((StatusCode::CREATED, Json(NewToken { made, token, install_command })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
+    /// Only this client's tokens.
     client_id: Option<i64>,
 }
 
+/// Usable enrollment tokens (?client_id) (staff)
+#[utoipa::path(get, path = "/api/v1/enroll-tokens", params(ListParams), responses((status = 200, body = Page<EnrollToken>)))]
 pub async fn list(
     State(state): State<AppState>,
     _: Staff,
@@ -79,6 +105,8 @@ pub async fn list(
     Ok(Json(Page { items, next_cursor: None }))
 }
 
+/// Revoke an enrollment token (staff)
+#[utoipa::path(delete, path = "/api/v1/enroll-tokens/{id}", responses((status = 204)))]
 pub async fn revoke(State(state): State<AppState>, Staff(caller): Staff, Path(id): Path<i64>) -> ApiResult<StatusCode> {
     let t = state.clock.now();
     let who = caller.who();

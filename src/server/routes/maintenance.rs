@@ -123,31 +123,59 @@ fn schemas() -> Value {
     })
 }
 
+/// The part of the API description this module answers.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(list, create, get_one, update, remove))]
+pub struct Api;
+
+/// Where a window applies.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
+pub enum ScopeKind {
+    Global,
+    Client,
+    Site,
+    Device,
+    Tag,
+}
+
 /// A window as the API answers it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct WindowAnswer {
     id: i64,
     name: String,
+    #[schema(value_type = ScopeKind)]
     scope: &'static str,
+    /// The client the window belongs to (also for site and device windows).
     client_id: Option<i64>,
     client: Option<String>,
     site_id: Option<i64>,
     site: Option<String>,
     device_id: Option<i64>,
+    /// The device's hostname.
     device: Option<String>,
     tag: Option<String>,
     schedule: Schedule,
+    /// The IANA name the schedule is read in.
     timezone: String,
     enabled: bool,
+    /// Enabled and on right now: new alerts of the devices it covers are held back.
     active: bool,
+    /// The occurrence in progress, else the next one (null when none is to come, or disabled);
+    /// overlapping occurrences are merged.
     next: Option<Occurrence>,
+    #[schema(format = DateTime)]
     created_at: String,
+    #[schema(format = DateTime)]
     updated_at: String,
 }
 
-#[derive(Debug, Serialize)]
-struct Occurrence {
+/// One occurrence of a window.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Occurrence {
+    #[schema(format = DateTime)]
     starts: String,
+    #[schema(format = DateTime)]
     ends: String,
 }
 
@@ -188,15 +216,22 @@ fn answer(w: MaintenanceWindow, now: i64) -> WindowAnswer {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
+    /// How many windows at most (default 50).
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<u32>,
+    /// Where the previous page ended: its `next_cursor`.
+    #[param(format = "cursor")]
     cursor: Option<String>,
     /// Only the windows of this client, its sites and its devices.
     client_id: Option<i64>,
 }
 
+/// List maintenance windows by name (?client_id: those of a client, its sites and devices; client contacts see their own client's)
+#[utoipa::path(get, path = "/api/v1/maintenance-windows", params(ListParams), responses((status = 200, body = Page<WindowAnswer>)))]
 pub async fn list(
     State(state): State<AppState>,
     Person(caller): Person,
@@ -205,14 +240,14 @@ pub async fn list(
     let t = state.clock.now();
     let paging = PageParams { limit: p.limit, cursor: p.cursor };
     let limit = paging.limit()?;
-    let bad_cursor = || ApiError::bad_field("cursor", "cursor is not one this server gave out.");
-    let after = match paging.after()? {
-        Some(key) => {
-            let (name, id) = key.rsplit_once('\u{1f}').ok_or_else(bad_cursor)?;
-            Some((name.to_owned(), id.parse::<i64>().map_err(|_| bad_cursor())?))
+    // A cursor without an id (not one this server gave out, but a position all the same) is
+    // before every window of that name.
+    let after = paging.after()?.map(|key| {
+        match key.rsplit_once('\u{1f}').and_then(|(name, id)| Some((name.to_owned(), id.parse::<i64>().ok()?))) {
+            Some(position) => position,
+            None => (key, i64::MIN),
         }
-        None => None,
-    };
+    });
     let client_id = caller.client_scope().or(p.client_id);
     let mut rows = state
         .db
@@ -235,6 +270,8 @@ async fn visible(state: &AppState, caller: &Caller, id: i64) -> ApiResult<Mainte
     }
 }
 
+/// One maintenance window
+#[utoipa::path(get, path = "/api/v1/maintenance-windows/{id}", responses((status = 200, body = WindowAnswer)))]
 pub async fn get_one(
     State(state): State<AppState>,
     Person(caller): Person,
@@ -259,6 +296,109 @@ pub struct WindowRequest {
     schedule: Option<Value>,
     timezone: Option<String>,
     enabled: Option<bool>,
+}
+
+/// The id field each scope needs, and its schema.
+fn scope_fields() -> [(&'static str, Option<(&'static str, Value)>); 5] {
+    let id = |what: &str| json!({ "type": "integer", "format": "int64", "description": format!("The {what}'s id") });
+    [
+        ("global", None),
+        ("client", Some(("client_id", id("client")))),
+        ("site", Some(("site_id", id("site")))),
+        ("device", Some(("device_id", id("device")))),
+        (
+            "tag",
+            Some((
+                "tag",
+                json!({ "type": "string", "description": "1 to 40 characters, no spaces or control characters (trimmed, lower-cased)",
+                        "pattern": r"^[ \t\n\r]*[!-~]{1,40}[ \t\n\r]*$" }),
+            )),
+        ),
+    ]
+}
+
+/// A window request's schema: one branch per scope (with the one id field that scope needs and
+/// the others absent or null), and for changes a branch without a scope. The scope is flat, as
+/// `request_scope` reads it.
+fn window_request_schema(new: bool) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    let nullable = |schema: Value| json!({ "oneOf": [schema, { "type": "null" }] });
+    let name = json!({ "type": "string", "format": "name", "minLength": 1, "maxLength": NAME_MAX });
+    let schedule = json!({ "$ref": "#/components/schemas/Schedule" });
+    let mut common = serde_json::Map::new();
+    common.insert("name".into(), if new { name } else { nullable(name) });
+    common.insert("schedule".into(), if new { schedule } else { nullable(schedule) });
+    common.insert(
+        "timezone".into(),
+        json!({ "type": ["string", "null"], "format": "timezone",
+                "description": if new { "IANA name the schedule is read in; default: the site's, else the client's, else UTC" }
+                               else { "IANA name the schedule is read in; kept when not given" } }),
+    );
+    common.insert("enabled".into(), json!({ "type": ["boolean", "null"], "description": "Default true" }));
+    let fields = scope_fields();
+    let mut branches: Vec<Value> = Vec::new();
+    for (kind, needed) in &fields {
+        let mut props = common.clone();
+        props.insert("scope".into(), json!({ "type": "string", "enum": [kind] }));
+        let mut required: Vec<&str> = if new { vec!["name", "scope", "schedule"] } else { vec!["scope"] };
+        for (_, other) in &fields {
+            if let Some((field, schema)) = other {
+                let mine = needed.as_ref().is_some_and(|(f, _)| f == field);
+                props.insert((*field).into(), if mine { schema.clone() } else { json!({ "type": "null" }) });
+                if mine {
+                    required.push(field);
+                }
+            }
+        }
+        branches.push(json!({ "type": "object", "title": kind, "required": required, "properties": props,
+                              "additionalProperties": false }));
+    }
+    if !new {
+        let mut props = common.clone();
+        props.insert("scope".into(), json!({ "type": "null" }));
+        for (field, _) in fields.iter().filter_map(|(_, f)| f.as_ref()) {
+            props.insert((*field).into(), json!({ "type": "null" }));
+        }
+        branches.push(json!({ "type": "object", "title": "unchanged scope", "properties": props,
+                              "additionalProperties": false }));
+    }
+    let description = if new {
+        "A new maintenance window. Its scope is flat: \"scope\": \"site\", \"site_id\": 4; the id or tag that goes with the scope is needed and the others are not given."
+    } else {
+        "What to change of a window; what is left out stays as it is. A scope, when given, is replaced whole, with the id or tag that goes with it."
+    };
+    serde_json::from_value(json!({ "oneOf": branches, "description": description }))
+        .expect("a window request's schema is a schema")
+}
+
+/// The body of `POST /maintenance-windows`, as the description states it (the handler reads a
+/// `WindowRequest`).
+pub struct NewWindow;
+
+impl utoipa::PartialSchema for NewWindow {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        window_request_schema(true)
+    }
+}
+
+impl utoipa::ToSchema for NewWindow {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "NewMaintenanceWindow".into()
+    }
+}
+
+/// The body of `PATCH /maintenance-windows/{id}`, as the description states it.
+pub struct WindowChanges;
+
+impl utoipa::PartialSchema for WindowChanges {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        window_request_schema(false)
+    }
+}
+
+impl utoipa::ToSchema for WindowChanges {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "MaintenanceWindowChanges".into()
+    }
 }
 
 /// What a request asks for, checked as far as can be without the database.
@@ -347,7 +487,7 @@ fn check_stored(c: &rusqlite::Connection, f: &WindowFields, t: i64) -> Result<Re
             _ => ("device_id", "device"),
         };
         let id = f.scope.to_columns().1.unwrap_or_default();
-        return Ok(Err(ApiError::bad_field(field, format!("{field}: there is no {what} with id {id}."))));
+        return Ok(Err(super::rules::missing_row(field, format!("{field}: there is no {what} with id {id}."))));
     }
     Ok(check(&f.schedule, &f.timezone, t).map_err(|e| ApiError::bad_field(e.field, e.message)))
 }
@@ -360,6 +500,8 @@ async fn reload_engine(state: &AppState) {
     }
 }
 
+/// Add a maintenance window (staff); its time zone defaults to its site's, else its client's, else UTC
+#[utoipa::path(post, path = "/api/v1/maintenance-windows", request_body = NewWindow, responses((status = 201, body = WindowAnswer)))]
 pub async fn create(
     State(state): State<AppState>,
     Staff(caller): Staff,
@@ -397,6 +539,8 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(answer(created, now))))
 }
 
+/// Change a maintenance window (staff); a scope, when given, is replaced whole
+#[utoipa::path(patch, path = "/api/v1/maintenance-windows/{id}", request_body = WindowChanges, responses((status = 200, body = WindowAnswer)))]
 pub async fn update(
     State(state): State<AppState>,
     Staff(caller): Staff,
@@ -433,6 +577,8 @@ pub async fn update(
     Ok(Json(answer(updated, now)))
 }
 
+/// Remove a maintenance window (staff)
+#[utoipa::path(delete, path = "/api/v1/maintenance-windows/{id}", responses((status = 204)))]
 pub async fn remove(State(state): State<AppState>, Staff(caller): Staff, Path(id): Path<i64>) -> ApiResult<StatusCode> {
     let now = state.clock.now();
     let who = caller.who();

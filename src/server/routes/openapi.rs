@@ -28,6 +28,11 @@ fn typed_parts() -> Vec<utoipa::openapi::OpenApi> {
         super::api_keys::Api::openapi(),
         super::live::Api::openapi(),
         super::audit::Api::openapi(),
+        super::devices::Api::openapi(),
+        super::enroll_tokens::Api::openapi(),
+        super::alerts::Api::openapi(),
+        super::rules::Api::openapi(),
+        super::maintenance::Api::openapi(),
     ]
 }
 

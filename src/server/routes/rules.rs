@@ -7,10 +7,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::api_doc::{ApiDoc, page_of};
+use super::devices::MetricName;
 use super::{Page, PageParams, id_page, required_text, yes};
 use crate::config::HumanDuration;
 use crate::db::{DbError, audit, rfc3339, rules as stored};
-use crate::rules::condition::Condition;
+use crate::rules::condition::{Condition, Op};
 use crate::rules::scope::{DeviceFacts, Scope};
 use crate::rules::{Rule, Severity, TicketPolicy};
 use crate::server::error::{ApiError, ApiResult, Json, Path, Query};
@@ -85,23 +86,115 @@ fn schemas() -> Value {
     })
 }
 
+/// The part of the API description this module answers.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(list, create, preview, one, update, remove))]
+pub struct Api;
+
+/// What a rule checks, by kind (the description of `rules::condition::Condition`):
+/// threshold {metric, op, warning, critical, clear, subject}; offline {severity};
+/// disk_forecast {window_hours, warning_days, critical_days}; smart;
+/// security_updates {warning_days, critical_days}; process {name, severity};
+/// service {name, severity}; spool_dropped {severity}.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+#[allow(dead_code)]
+pub enum RuleCondition {
+    /// A reported metric against warning and critical levels, per subject (e.g. every mount).
+    /// Give a warning level, a critical level or both; a percentage metric's levels are 0 to
+    /// 100; critical must not be less severe than warning, and clear is on the healthy side.
+    Threshold {
+        #[schema(value_type = MetricName)]
+        metric: String,
+        /// above (the default) or below: which side of the level is the problem.
+        #[schema(nullable = false)]
+        op: Option<Op>,
+        warning: Option<f64>,
+        critical: Option<f64>,
+        /// Resolve only beyond this level (hysteresis).
+        clear: Option<f64>,
+        /// Only this subject (e.g. "/"); every subject when empty.
+        #[schema(nullable = false, max_length = 200, pattern = r"^[^\u0000-\u001f\u007f-\u009f]*$")]
+        subject: Option<String>,
+    },
+    /// No check-in for `[monitoring] offline_after`.
+    Offline {
+        /// Default warning.
+        #[schema(nullable = false)]
+        severity: Option<Severity>,
+    },
+    /// Days until a filesystem is full, from the trend of its use; give warning_days,
+    /// critical_days or both.
+    DiskForecast {
+        /// Hours of history the trend reads (default 72).
+        #[schema(nullable = false, minimum = 6, maximum = 2160)]
+        window_hours: Option<u32>,
+        #[schema(minimum = 0, maximum = 3650)]
+        warning_days: Option<f64>,
+        #[schema(minimum = 0, maximum = 3650)]
+        critical_days: Option<f64>,
+    },
+    /// SMART: the overall verdict failing, bad-sector counters non-zero or rising, NVMe trouble.
+    Smart,
+    /// Security updates pending for longer than this many days; give warning_days,
+    /// critical_days (not fewer than warning_days) or both.
+    SecurityUpdates {
+        #[schema(minimum = 0, maximum = 3650)]
+        warning_days: Option<f64>,
+        #[schema(minimum = 0, maximum = 3650)]
+        critical_days: Option<f64>,
+    },
+    /// A process (by name) not running.
+    Process {
+        #[schema(pattern = r"^[A-Za-z0-9_.@:+-]{1,100}$")]
+        name: String,
+        /// Default critical.
+        #[schema(nullable = false)]
+        severity: Option<Severity>,
+    },
+    /// A systemd service not active.
+    Service {
+        #[schema(pattern = r"^[A-Za-z0-9_.@:+-]{1,100}$")]
+        name: String,
+        /// Default critical.
+        #[schema(nullable = false)]
+        severity: Option<Severity>,
+    },
+    /// The agent's spool was full and dropped reports.
+    SpoolDropped {
+        /// Default warning.
+        #[schema(nullable = false)]
+        severity: Option<Severity>,
+    },
+}
+
 /// A rule as the API shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RuleView {
     id: i64,
     name: String,
     enabled: bool,
+    /// Where the rule applies; the most specific rule of a kind wins (device > tag > site > client > global).
     scope: Scope,
+    /// "All devices", "Client Acme", ...
     scope_label: String,
+    #[schema(value_type = RuleCondition)]
     condition: Condition,
+    /// What overrides what: a more specific rule replaces a broader one with the same key.
     kind_key: String,
+    /// How long the condition must hold before the alert fires, e.g. 10m; 0s for at once.
     hold: String,
+    /// How long the condition must be clear before the alert resolves.
     clear_hold: String,
+    /// Tell again about an unacknowledged alert after this long; 0s: never.
     renotify: String,
+    /// The shipped default this rule started as, if any.
     builtin: Option<String>,
     tickets: TicketPolicy,
     open_alerts: i64,
+    #[schema(format = DateTime)]
     created_at: String,
+    #[schema(format = DateTime)]
     updated_at: String,
 }
 
@@ -159,16 +252,26 @@ fn scope_label(conn: &rusqlite::Connection, s: &Scope) -> Result<String, DbError
     })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
+    /// How many rules at most (default 50).
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<u32>,
+    /// Where the previous page ended: its `next_cursor`.
+    #[param(format = "id-cursor")]
     cursor: Option<String>,
+    /// Name or kind contains this (case-insensitive).
     q: Option<String>,
+    /// Only rules of this kind (threshold, offline, ...).
     kind: Option<String>,
+    /// Only enabled (true) or disabled (false) rules.
     enabled: Option<bool>,
 }
 
+/// Alert rules, oldest first (staff)
+#[utoipa::path(get, path = "/api/v1/rules", params(ListParams), responses((status = 200, body = Page<RuleView>)))]
 pub async fn list(
     State(state): State<AppState>,
     _: Staff,
@@ -201,26 +304,62 @@ pub async fn list(
     Ok(Json(id_page(rows, limit, |r| r.id)))
 }
 
-/// A rule as a person sends it.
-#[derive(Debug, Clone, Deserialize)]
+/// A new rule as a person sends it.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RuleFields {
+    /// Preview only: the rule being edited (a new rule's id is chosen by the server).
     #[serde(default)]
+    #[schema(ignore)]
     id: Option<i64>,
+    #[schema(format = "name", min_length = 1, max_length = 200)]
     name: String,
     #[serde(default = "yes")]
+    #[schema(default = true)]
     enabled: bool,
+    /// Where the rule applies (default global).
     #[serde(default = "global")]
+    #[schema(value_type = Scope)]
     scope: Scope,
+    #[schema(value_type = RuleCondition)]
     condition: Value,
+    /// How long the condition must hold before the alert fires, e.g. 10m (at most 90 days).
     #[serde(default)]
+    #[schema(pattern = r"^(?:[0-9]{1,6}s|[0-9]{1,5}m|[0-9]{1,3}h|(?:[0-9]|[1-8][0-9]|90)d)$")]
     hold: Option<String>,
+    /// How long the condition must be clear before the alert resolves (at most 90 days).
     #[serde(default)]
+    #[schema(pattern = r"^(?:[0-9]{1,6}s|[0-9]{1,5}m|[0-9]{1,3}h|(?:[0-9]|[1-8][0-9]|90)d)$")]
     clear_hold: Option<String>,
+    /// Tell again about an unacknowledged alert after this long; 0s: never (at most 90 days).
     #[serde(default)]
+    #[schema(pattern = r"^(?:[0-9]{1,6}s|[0-9]{1,5}m|[0-9]{1,3}h|(?:[0-9]|[1-8][0-9]|90)d)$")]
     renotify: Option<String>,
     #[serde(default)]
+    #[schema(nullable = false)]
     tickets: TicketPolicy,
+}
+
+/// A draft rule to preview: a rule's fields, and the id of the rule being edited, if any.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct RuleDraft {
+    /// The rule being edited: the preview shows the draft in its place.
+    id: Option<i64>,
+    #[schema(format = "name", min_length = 1, max_length = 200)]
+    name: String,
+    #[schema(default = true)]
+    enabled: Option<bool>,
+    scope: Option<Scope>,
+    condition: RuleCondition,
+    #[schema(pattern = r"^(?:[0-9]{1,6}s|[0-9]{1,5}m|[0-9]{1,3}h|(?:[0-9]|[1-8][0-9]|90)d)$")]
+    hold: Option<String>,
+    #[schema(pattern = r"^(?:[0-9]{1,6}s|[0-9]{1,5}m|[0-9]{1,3}h|(?:[0-9]|[1-8][0-9]|90)d)$")]
+    clear_hold: Option<String>,
+    #[schema(pattern = r"^(?:[0-9]{1,6}s|[0-9]{1,5}m|[0-9]{1,3}h|(?:[0-9]|[1-8][0-9]|90)d)$")]
+    renotify: Option<String>,
+    #[schema(nullable = false)]
+    tickets: Option<TicketPolicy>,
 }
 
 fn global() -> Scope {
@@ -267,7 +406,7 @@ async fn checked_scope(state: &AppState, scope: Scope) -> Result<Scope, ApiError
     if exists {
         Ok(scope)
     } else {
-        Err(ApiError::bad_field(field, format!("There is no {} with id {id}.", &table[..table.len() - 1])))
+        Err(missing_row(field, format!("There is no {} with id {id}.", &table[..table.len() - 1])))
     }
 }
 
@@ -289,6 +428,8 @@ async fn rule_from(state: &AppState, f: RuleFields, id: i64, builtin: Option<Str
     })
 }
 
+/// Add an alert rule (admin)
+#[utoipa::path(post, path = "/api/v1/rules", request_body = RuleFields, responses((status = 201, body = RuleView)))]
 pub async fn create(
     State(state): State<AppState>,
     Admin(caller): Admin,
@@ -313,24 +454,35 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(view)))
 }
 
+/// One alert rule (staff)
+#[utoipa::path(get, path = "/api/v1/rules/{id}", responses((status = 200, body = RuleView)))]
 pub async fn one(State(state): State<AppState>, _: Staff, Path(id): Path<i64>) -> ApiResult<Json<RuleView>> {
     let found = state.db.read(move |c| stored::get(c, id)?.map(|r| view(c, r)).transpose()).await?;
     found.map(Json).ok_or_else(|| ApiError::not_found(format!("There is no rule with id {id}.")))
 }
 
-#[derive(Debug, Deserialize)]
+/// What to change of a rule; what is left out stays as it is.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RuleChanges {
+    #[schema(format = "name", min_length = 1, max_length = 200)]
     name: Option<String>,
     enabled: Option<bool>,
+    /// Replaces the scope whole.
     scope: Option<Scope>,
+    #[schema(value_type = Option<RuleCondition>)]
     condition: Option<Value>,
+    #[schema(pattern = r"^(?:[0-9]{1,6}s|[0-9]{1,5}m|[0-9]{1,3}h|(?:[0-9]|[1-8][0-9]|90)d)$")]
     hold: Option<String>,
+    #[schema(pattern = r"^(?:[0-9]{1,6}s|[0-9]{1,5}m|[0-9]{1,3}h|(?:[0-9]|[1-8][0-9]|90)d)$")]
     clear_hold: Option<String>,
+    #[schema(pattern = r"^(?:[0-9]{1,6}s|[0-9]{1,5}m|[0-9]{1,3}h|(?:[0-9]|[1-8][0-9]|90)d)$")]
     renotify: Option<String>,
     tickets: Option<TicketPolicy>,
 }
 
+/// Change an alert rule (admin); its alerts follow at the next check-in
+#[utoipa::path(patch, path = "/api/v1/rules/{id}", request_body = RuleChanges, responses((status = 200, body = RuleView)))]
 pub async fn update(
     State(state): State<AppState>,
     Admin(caller): Admin,
@@ -376,6 +528,8 @@ pub async fn update(
     Ok(Json(view))
 }
 
+/// Delete an alert rule (admin); its open alerts resolve
+#[utoipa::path(delete, path = "/api/v1/rules/{id}", responses((status = 204)))]
 pub async fn remove(State(state): State<AppState>, Admin(caller): Admin, Path(id): Path<i64>) -> ApiResult<StatusCode> {
     let t = state.clock.now();
     let who = caller.who();
@@ -424,7 +578,46 @@ async fn after_change(state: &AppState, rule_id: i64) -> ApiResult<()> {
 /// How far a preview looks.
 const PREVIEW_DEVICES: usize = 1000;
 
-pub async fn preview(State(state): State<AppState>, _: Staff, Json(f): Json<RuleFields>) -> ApiResult<Json<Value>> {
+/// What a draft rule would do.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct RulePreview {
+    /// Devices the rule applies to.
+    devices: usize,
+    /// Of those, how many cross a level now.
+    alerting: usize,
+    /// Devices where a more specific rule of the same kind wins.
+    shadowed: usize,
+    items: Vec<PreviewDevice>,
+}
+
+/// A device the draft's scope covers.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct PreviewDevice {
+    device_id: i64,
+    hostname: String,
+    client: String,
+    applies: bool,
+    /// The rule that wins on this device instead.
+    shadowed_by: Option<String>,
+    now: Vec<PreviewLevel>,
+}
+
+/// What the draft reads of a subject now.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct PreviewLevel {
+    subject: String,
+    /// The level crossed, if any.
+    level: Option<Severity>,
+    summary: String,
+}
+
+/// Which devices a draft rule would apply to, and which would alert now (staff)
+#[utoipa::path(post, path = "/api/v1/rules/preview", request_body = RuleDraft, responses((status = 200, body = RulePreview)))]
+pub async fn preview(
+    State(state): State<AppState>,
+    _: Staff,
+    Json(f): Json<RuleFields>,
+) -> ApiResult<Json<RulePreview>> {
     let id = f.id.unwrap_or(-1);
     let draft = rule_from(&state, RuleFields { enabled: true, ..f }, id, None).await?;
     let book = state.engine.book();
@@ -479,20 +672,31 @@ pub async fn preview(State(state): State<AppState>, _: Staff, Json(f): Json<Rule
                         let mut any = false;
                         for (subject, r) in readings {
                             any |= r.crossed.is_some();
-                            now_levels.push(json!({ "subject": subject, "level": r.crossed.map(Severity::as_str), "summary": r.summary }));
+                            now_levels.push(PreviewLevel { subject, level: r.crossed, summary: r.summary });
                         }
                         alerting += usize::from(any);
                     }
                 } else {
                     shadowed += 1;
                 }
-                items.push(json!({
-                    "device_id": device_id, "hostname": hostname, "client": client, "applies": applies,
-                    "shadowed_by": if applies { None } else { winner.map(|(_, n)| n) }, "now": now_levels,
-                }));
+                items.push(PreviewDevice {
+                    device_id,
+                    hostname,
+                    client,
+                    applies,
+                    shadowed_by: if applies { None } else { winner.map(|(_, n)| n) },
+                    now: now_levels,
+                });
             }
-            Ok(json!({ "devices": applies_n, "alerting": alerting, "shadowed": shadowed, "items": items }))
+            Ok(RulePreview { devices: applies_n, alerting, shadowed, items })
         })
         .await?;
     Ok(Json(result))
+}
+
+/// A body field that names a row that does not exist: 404, naming the field.
+pub fn missing_row(field: &str, message: impl Into<String>) -> ApiError {
+    let mut e = ApiError::not_found(message);
+    e.detail = Some(json!({ "field": field }));
+    e
 }
