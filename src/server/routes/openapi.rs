@@ -20,7 +20,12 @@ pub use super::api_doc::{ApiDoc, Operation, QueryParams, page_of};
 
 /// The parts described from their types.
 fn typed_parts() -> Vec<utoipa::openapi::OpenApi> {
-    vec![super::clients::Api::openapi()]
+    vec![
+        super::clients::Api::openapi(),
+        super::tickets::Api::openapi(),
+        super::kb::Api::openapi(),
+        super::reports::Api::openapi(),
+    ]
 }
 
 /// The document the types give, with what every operation shares added.
@@ -31,10 +36,7 @@ fn typed() -> Value {
     }
     let mut schemas = utoipa::openapi::Components::default().schemas;
     <crate::server::error::ErrorBody as utoipa::ToSchema>::schemas(&mut Vec::new());
-    schemas.insert(
-        "Error".to_owned(),
-        <crate::server::error::ErrorBody as utoipa::PartialSchema>::schema(),
-    );
+    schemas.insert("Error".to_owned(), <crate::server::error::ErrorBody as utoipa::PartialSchema>::schema());
     doc.components.get_or_insert_default().schemas.extend(schemas);
     let mut doc = serde_json::to_value(doc).expect("the description serializes");
     let error = json!({ "description": "What was wrong, as a sentence (with the field, for a bad one)",
