@@ -31,7 +31,8 @@ pub const MARK_END: char = '\u{E001}';
 pub const EXCERPT_CHARS: usize = 200;
 
 /// Who may read an article.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
 pub enum Visibility {
     /// The MSP's own staff only.
     Internal,
@@ -57,13 +58,14 @@ impl Visibility {
 }
 
 /// An article as its page shows it.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct Article {
     pub id: i64,
     pub title: String,
     /// The Markdown source.
     pub body: String,
     /// "internal" or "client".
+    #[schema(value_type = Visibility)]
     pub visibility: String,
     /// Lower-case tags.
     pub tags: Vec<String>,
@@ -72,19 +74,23 @@ pub struct Article {
     pub author: Option<String>,
     /// Send it back with a change; a change naming an older version is refused.
     pub version: i64,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 
 /// An article as lists show it: the body only as a plain-text excerpt.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct ArticleSummary {
     pub id: i64,
     pub title: String,
+    #[schema(value_type = Visibility)]
     pub visibility: String,
     pub tags: Vec<String>,
     pub excerpt: String,
     pub author: Option<String>,
+    #[schema(format = DateTime)]
     pub updated_at: String,
     pub version: i64,
     /// The recency list's sort key (unix seconds).
@@ -306,7 +312,7 @@ pub fn list(
 }
 
 /// A tag and how many articles carry it.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct TagCount {
     pub tag: String,
     pub count: i64,
@@ -324,7 +330,7 @@ pub fn tags(conn: &Connection, client_only: bool) -> Result<Vec<TagCount>, DbErr
 }
 
 /// A ticket an article is linked from.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct LinkedTicket {
     pub id: i64,
     pub subject: String,
@@ -343,13 +349,15 @@ pub fn linked_tickets(conn: &Connection, article_id: i64) -> Result<Vec<LinkedTi
 }
 
 /// An article linked from a ticket.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct LinkedArticle {
     pub id: i64,
     pub title: String,
+    #[schema(value_type = Visibility)]
     pub visibility: String,
     pub tags: Vec<String>,
     pub excerpt: String,
+    #[schema(format = DateTime)]
     pub linked_at: String,
     /// Who linked it (their name, or login).
     pub linked_by: Option<String>,
@@ -526,7 +534,7 @@ pub fn suggestions(conn: &Connection, ticket_id: i64, client_only: bool) -> Resu
 }
 
 /// A ticket found by search.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct TicketHit {
     pub id: i64,
     pub subject: String,
@@ -540,10 +548,11 @@ pub struct TicketHit {
 }
 
 /// An article found by search.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct ArticleHit {
     pub id: i64,
     pub title: String,
+    #[schema(value_type = Visibility)]
     pub visibility: String,
     /// Text around the match, from the body when the match is there, else the title or tags;
     /// marked like `TicketHit::snippet`.

@@ -16,7 +16,7 @@ use crate::tickets::lifecycle::Clock;
 use crate::tickets::{Priority, Status};
 
 /// One SLA clock (first response or resolution) over a set of tickets.
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct ClockCounts {
     /// Stopped in time: answered (first response) or resolved (resolution) before it was due.
     pub met: i64,
@@ -46,7 +46,7 @@ pub fn clock_counts(tickets: i64, met: i64, breached: i64) -> ClockCounts {
 }
 
 /// One SLA clock of one ticket that ran out.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct SlaBreach {
     pub ticket_id: i64,
     pub subject: String,
@@ -55,9 +55,11 @@ pub struct SlaBreach {
     pub status: Status,
     pub clock: Clock,
     /// When the clock ran out (the due time it missed).
+    #[schema(format = DateTime)]
     pub due: Option<String>,
     /// When Steward recorded the breach (its `sla_breach` event): the due time, or a little later
     /// when nothing was watching at that instant. The due time when no such event exists.
+    #[schema(format = DateTime)]
     pub breached_at: Option<String>,
     pub assignee_id: Option<i64>,
     /// The assignee's name (their login when they have no name).
@@ -65,7 +67,7 @@ pub struct SlaBreach {
 }
 
 /// SLA compliance of one client's tickets opened in the month.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct ClientSla {
     pub client_id: i64,
     pub client: String,
@@ -78,7 +80,7 @@ pub struct ClientSla {
 }
 
 /// The same figures over every client in the report.
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct SlaTotals {
     pub tickets: i64,
     pub first_response: ClockCounts,
@@ -88,7 +90,7 @@ pub struct SlaTotals {
 }
 
 /// The SLA compliance report: one entry per client that had tickets opened in the period.
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct SlaCompliance {
     pub clients: Vec<ClientSla>,
     pub totals: SlaTotals,
@@ -198,7 +200,7 @@ pub struct TimeRow {
 }
 
 /// Minutes split into billable and not.
-#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct Minutes {
     pub billable_minutes: i64,
     pub non_billable_minutes: i64,
@@ -215,7 +217,7 @@ impl Minutes {
 }
 
 /// One technician's time in the period.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct TechnicianTime {
     pub user_id: Option<i64>,
     pub technician: String,
@@ -224,7 +226,7 @@ pub struct TechnicianTime {
 }
 
 /// Time spent on one client's tickets in the period.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct ClientTime {
     pub client_id: i64,
     pub client: String,
@@ -233,7 +235,7 @@ pub struct ClientTime {
 }
 
 /// One technician's time on one client's tickets.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct TechnicianClientTime {
     pub user_id: Option<i64>,
     pub technician: String,

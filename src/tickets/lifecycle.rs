@@ -264,7 +264,7 @@ pub fn clock_events(history: &[(i64, EventRecord)]) -> Vec<ClockEvent> {
 }
 
 /// One of a ticket's two SLA clocks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Clock {
     FirstResponse,

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::{Priority, Status};
 
 /// Where a ticket came from.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Source {
     /// Opened by an alert.
@@ -40,11 +40,13 @@ impl Source {
 }
 
 /// The SLA figures stored on a ticket.
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct TicketSla {
     pub policy_id: Option<i64>,
     /// When the first response is (or was) due; kept after the clock stops.
+    #[schema(format = DateTime)]
     pub first_response_due: Option<String>,
+    #[schema(format = DateTime)]
     pub resolution_due: Option<String>,
     pub first_response_met: bool,
     pub first_response_breached: bool,
@@ -58,7 +60,7 @@ pub struct TicketSla {
 }
 
 /// A ticket as lists and pages show it.
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct Ticket {
     /// The ticket number.
     pub id: i64,
@@ -83,10 +85,15 @@ pub struct Ticket {
     pub device_ids: Vec<i64>,
     pub alert_id: Option<i64>,
     pub created_by: Option<i64>,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
+    #[schema(format = DateTime)]
     pub first_response_at: Option<String>,
+    #[schema(format = DateTime)]
     pub resolved_at: Option<String>,
+    #[schema(format = DateTime)]
     pub closed_at: Option<String>,
     /// Send it back with a change; a change naming an older version is refused.
     pub version: i64,
@@ -151,7 +158,7 @@ pub enum Refusal {
 }
 
 /// What one entry of a ticket's history records.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum EventKind {
     /// Opened; the priority it was opened with is the new value.
@@ -238,9 +245,10 @@ impl EventRecord {
 }
 
 /// One entry of a ticket's history as the timeline shows it.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct TicketEvent {
     pub id: i64,
+    #[schema(format = DateTime)]
     pub at: String,
     pub user_id: Option<i64>,
     pub user: Option<String>,
@@ -253,7 +261,7 @@ pub struct TicketEvent {
 }
 
 /// A comment on a ticket.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct Comment {
     pub id: i64,
     pub author_id: Option<i64>,
@@ -262,6 +270,7 @@ pub struct Comment {
     pub body: String,
     /// Seen by the client; internal otherwise.
     pub public: bool,
+    #[schema(format = DateTime)]
     pub created_at: String,
 }
 
@@ -287,7 +296,7 @@ impl Author {
 }
 
 /// Time a technician spent on a ticket.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct TimeEntry {
     pub id: i64,
     pub user_id: Option<i64>,
@@ -296,7 +305,9 @@ pub struct TimeEntry {
     pub billable: bool,
     pub note: String,
     /// The day the work was done ("2026-11-28", UTC).
+    #[schema(format = Date)]
     pub date: String,
+    #[schema(format = DateTime)]
     pub created_at: String,
 }
 

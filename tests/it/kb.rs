@@ -302,7 +302,7 @@ async fn articles_are_linked_from_tickets_and_suggested_by_their_subject() {
     assert_eq!(carl.send(Method::DELETE, &format!("{path}/{}", id(&jams)), json!({})).await.0, 403);
 
     let (status, e) = admin.post(&path, json!({ "article_id": 9999 })).await;
-    assert_eq!((status, e["detail"]["field"].as_str()), (400, Some("article_id")));
+    assert_eq!((status, e["detail"]["field"].as_str()), (404, Some("article_id")), "an article that does not exist");
     assert_eq!(admin.post("/api/v1/tickets/9999/articles", json!({ "article_id": id(&jams) })).await.0, 404);
     // Deleting an article unlinks it; the timeline keeps its entry.
     assert_eq!(admin.send(Method::DELETE, &format!("/api/v1/kb/articles/{}", id(&jams)), json!({})).await.0, 204);

@@ -175,11 +175,13 @@ async fn the_sla_report_shows_each_clients_met_and_breached_clocks_lists_the_bre
         ("/api/v1/reports/sla?month=March", "month"),
         ("/api/v1/reports/sla.csv?month=2025-3", "month"),
         ("/api/v1/reports/sla?client_id=acme", "client_id"),
-        ("/api/v1/reports/sla.csv?client_id=99999", "client_id"),
         ("/api/v1/reports/sla.csv?detail=everything", "detail"),
     ] {
         assert_eq!(refused(&admin, path).await, field, "{path}");
     }
+    // A client that does not exist is not found, named like a bad field.
+    let (status, body) = admin.get("/api/v1/reports/sla.csv?client_id=99999").await;
+    assert_eq!((status, body["detail"]["field"].as_str()), (404, Some("client_id")), "{body}");
     let (status, body) = admin.get("/api/v1/reports/sla?colour=red").await;
     assert_eq!(status, 400);
     assert!(body["error"].as_str().unwrap().contains("colour"), "{body}");

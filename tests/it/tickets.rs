@@ -186,35 +186,36 @@ async fn stale_writes_get_the_current_ticket_and_bad_fields_are_named_with_nothi
     assert_eq!(stale["detail"]["status"], "open");
     assert_eq!(stale["detail"]["priority"], "P3", "the stale change was not applied");
 
+    // A field naming a row that does not exist (or is not the client's) is "not found", by name.
     let bad_creates = [
-        (json!({ "priority": "P2", "client_id": acme }), "subject"),
-        (json!({ "subject": "  ", "priority": "P2", "client_id": acme }), "subject"),
-        (json!({ "subject": "x", "priority": "P9", "client_id": acme }), "priority"),
-        (json!({ "subject": "x", "client_id": acme }), "priority"),
-        (json!({ "subject": "x", "priority": "P2" }), "client_id"),
-        (json!({ "subject": "x", "priority": "P2", "client_id": 999 }), "client_id"),
-        (json!({ "subject": "x", "priority": "P2", "client_id": acme, "device_ids": [999] }), "device_ids"),
-        (json!({ "subject": "x", "priority": "P2", "client_id": acme, "assignee_id": 999 }), "assignee_id"),
-        (json!({ "subject": "x", "priority": "P2", "client_id": acme, "queue_id": 999 }), "queue_id"),
-        (json!({ "subject": "x", "priority": "P2", "client_id": acme, "site_id": 999 }), "site_id"),
+        (json!({ "priority": "P2", "client_id": acme }), "subject", 400),
+        (json!({ "subject": "  ", "priority": "P2", "client_id": acme }), "subject", 400),
+        (json!({ "subject": "x", "priority": "P9", "client_id": acme }), "priority", 400),
+        (json!({ "subject": "x", "client_id": acme }), "priority", 400),
+        (json!({ "subject": "x", "priority": "P2" }), "client_id", 400),
+        (json!({ "subject": "x", "priority": "P2", "client_id": 999 }), "client_id", 404),
+        (json!({ "subject": "x", "priority": "P2", "client_id": acme, "device_ids": [999] }), "device_ids", 404),
+        (json!({ "subject": "x", "priority": "P2", "client_id": acme, "assignee_id": 999 }), "assignee_id", 404),
+        (json!({ "subject": "x", "priority": "P2", "client_id": acme, "queue_id": 999 }), "queue_id", 404),
+        (json!({ "subject": "x", "priority": "P2", "client_id": acme, "site_id": 999 }), "site_id", 404),
     ];
-    for (body, field) in bad_creates {
+    for (body, field, code) in bad_creates {
         let (status, e) = admin.post("/api/v1/tickets", body.clone()).await;
-        assert_eq!((status, e["detail"]["field"].as_str()), (400, Some(field)), "{body} -> {e}");
+        assert_eq!((status, e["detail"]["field"].as_str()), (code, Some(field)), "{body} -> {e}");
         assert!(e["error"].as_str().unwrap().contains(field), "the sentence names {field}: {e}");
     }
     let bad_patches = [
-        (json!({ "status": "pending" }), "version"),
-        (json!({ "version": 2, "status": "done" }), "status"),
-        (json!({ "version": 2, "priority": "urgent" }), "priority"),
-        (json!({ "version": 2, "subject": "" }), "subject"),
-        (json!({ "version": 2, "assignee_id": 999 }), "assignee_id"),
-        (json!({ "version": 2, "contact_id": 999 }), "contact_id"),
-        (json!({ "version": 2, "status": "pending", "device_ids": [999] }), "device_ids"),
+        (json!({ "status": "pending" }), "version", 400),
+        (json!({ "version": 2, "status": "done" }), "status", 400),
+        (json!({ "version": 2, "priority": "urgent" }), "priority", 400),
+        (json!({ "version": 2, "subject": "" }), "subject", 400),
+        (json!({ "version": 2, "assignee_id": 999 }), "assignee_id", 404),
+        (json!({ "version": 2, "contact_id": 999 }), "contact_id", 404),
+        (json!({ "version": 2, "status": "pending", "device_ids": [999] }), "device_ids", 404),
     ];
-    for (body, field) in bad_patches {
+    for (body, field, code) in bad_patches {
         let (status, e) = patch(&admin, id, body.clone()).await;
-        assert_eq!((status, e["detail"]["field"].as_str()), (400, Some(field)), "{body} -> {e}");
+        assert_eq!((status, e["detail"]["field"].as_str()), (code, Some(field)), "{body} -> {e}");
     }
     let bad_time = [
         (json!({ "minutes": 0 }), "minutes"),

@@ -13,7 +13,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::api_doc::{ApiDoc, page_of};
-use super::{Page, PageParams, optional_text, page, required_text};
+use super::tickets::{opt_whole, pair_after, pair_cursor};
+use super::{Page, PageParams, optional_text, required_text};
 use crate::db::kb::{
     self, Article, ArticleChanges, ArticleFilter, ArticleHit, ArticleSummary, LinkedArticle, ListFrom, NewArticle,
     Refusal, TagCount, TicketHit, Visibility,
@@ -25,6 +26,11 @@ use crate::server::live::LiveEvent;
 use crate::server::roles::{Person, Staff};
 use crate::server::state::AppState;
 use crate::tickets::{Priority, Status, markdown};
+
+/// The part of the API description this module answers.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(list, create, one, update, remove, preview, tag_list, ticket_articles, link, unlink, search))]
+pub struct Api;
 
 pub const API: ApiDoc = ApiDoc {
     operations: &[
@@ -229,20 +235,27 @@ fn body_text(body: &str) -> Result<String, ApiError> {
     optional_text("body", body, BODY_MAX)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
+    /// How many articles at most (default 50).
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<u32>,
+    /// Where the previous page ended: its `next_cursor`.
+    #[param(format = "cursor")]
     cursor: Option<String>,
+    /// Words to search the title, body and tags for; the best matches come first.
+    #[param(format = "text", max_length = 200)]
     q: Option<String>,
+    /// Only articles with this tag.
     tag: Option<String>,
+    #[param(value_type = Option<Visibility>)]
     visibility: Option<String>,
 }
 
-fn bad_cursor() -> ApiError {
-    ApiError::bad_field("cursor", "cursor is not one this server gave out.")
-}
-
+/// Knowledge-base articles: best matches first with ?q=, else the most recently changed; client contacts see client-visible ones
+#[utoipa::path(get, path = "/api/v1/kb/articles", params(ListParams), responses((status = 200, body = Page<ArticleSummary>)))]
 pub async fn list(
     State(state): State<AppState>,
     Person(caller): Person,
@@ -263,15 +276,11 @@ pub async fn list(
         }
         wanted = Some(Visibility::Client);
     }
-    let from = match paging.after()? {
+    // The cursor is (rank, 0) in search order, (updated_at, id) in recency order.
+    let from = match pair_after(paging.cursor.as_deref())? {
         None => ListFrom::Start,
-        Some(c) if matching.is_some() => {
-            ListFrom::Offset(c.strip_prefix('o').and_then(|n| n.parse().ok()).ok_or_else(bad_cursor)?)
-        }
-        Some(c) => c
-            .split_once(':')
-            .and_then(|(at, id)| Some(ListFrom::After { updated_at: at.parse().ok()?, id: id.parse().ok()? }))
-            .ok_or_else(bad_cursor)?,
+        Some((rank, _)) if matching.is_some() => ListFrom::Offset(usize::try_from(rank).unwrap_or(usize::MAX)),
+        Some((updated_at, id)) => ListFrom::After { updated_at, id },
     };
     let offset = match from {
         ListFrom::Offset(n) => n,
@@ -283,40 +292,55 @@ pub async fn list(
         tag: p.tag.map(|t| t.trim().to_lowercase()).filter(|t| !t.is_empty()),
         visibility: wanted,
     };
-    let rows = state.db.read(move |c| kb::list(c, &filter, from, limit)).await?;
-    let keyed: Vec<(String, ArticleSummary)> = rows
-        .into_iter()
-        .enumerate()
-        .map(|(i, a)| {
-            let key = if ranked { format!("o{}", offset + i + 1) } else { format!("{}:{}", a.updated_unix, a.id) };
-            (key, a)
-        })
-        .collect();
-    let p = page(keyed, limit, |(k, _)| k);
-    Ok(Json(Page { items: p.items.into_iter().map(|(_, a)| a).collect(), next_cursor: p.next_cursor }))
+    let mut rows = state.db.read(move |c| kb::list(c, &filter, from, limit)).await?;
+    let more = rows.len() > limit;
+    rows.truncate(limit);
+    let next_cursor = match rows.last() {
+        Some(_) if more && ranked => Some(pair_cursor(i64::try_from(offset + limit).unwrap_or(i64::MAX), 0)),
+        Some(a) if more => Some(pair_cursor(a.updated_unix, a.id)),
+        _ => None,
+    };
+    Ok(Json(Page { items: rows, next_cursor }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewArticleRequest {
+    #[schema(value_type = String, format = "name", min_length = 1, max_length = 200)]
     title: Option<String>,
+    /// Markdown.
     #[serde(default)]
+    #[schema(format = "text", max_length = 100000)]
     body: String,
+    /// internal (the default): staff only; client: client contacts may read it too.
+    #[schema(value_type = Option<Visibility>)]
     visibility: Option<String>,
     #[serde(default)]
+    #[schema(value_type = Vec<KbTag>, max_items = 20)]
     tags: Vec<String>,
 }
 
+/// An article's tag: at most 40 characters of a-z, 0-9, '-', '_' and spaces, lower-cased on the
+/// way in (an article has at most 20; blanks and repeats are dropped).
+#[derive(utoipa::ToSchema)]
+#[schema(pattern = "^[A-Za-z0-9 _-]{0,40}$", max_length = 40)]
+#[allow(dead_code)]
+pub struct KbTag(String);
+
 /// An article as its page shows it: with the rendered body and, for staff, where it is linked.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct ArticleDetail {
     #[serde(flatten)]
     article: Article,
+    /// The body rendered: raw HTML escaped, only http, https, mailto and relative addresses.
     html: String,
+    /// Staff only: the tickets it is linked from.
     #[serde(skip_serializing_if = "Option::is_none")]
     linked_tickets: Option<Vec<kb::LinkedTicket>>,
 }
 
+/// Write an article (staff)
+#[utoipa::path(post, path = "/api/v1/kb/articles", request_body = NewArticleRequest, responses((status = 201, body = ArticleDetail)))]
 pub async fn create(
     State(state): State<AppState>,
     Staff(caller): Staff,
@@ -350,6 +374,8 @@ fn readable(caller: &Caller, article: Option<Article>, id: i64) -> ApiResult<Art
         .ok_or_else(|| no_article(id))
 }
 
+/// One article with its rendered HTML (and, for staff, the tickets it is linked from)
+#[utoipa::path(get, path = "/api/v1/kb/articles/{id}", responses((status = 200, body = ArticleDetail)))]
 pub async fn one(
     State(state): State<AppState>,
     Person(caller): Person,
@@ -369,16 +395,27 @@ pub async fn one(
     Ok(Json(ArticleDetail { article, html, linked_tickets: linked }))
 }
 
-#[derive(Deserialize)]
+/// A change to an article, based on the `version` read; what is left out (or null) stays.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ArticlePatch {
+    /// The version of the article this change is based on.
+    #[serde(default, deserialize_with = "opt_whole")]
+    #[schema(value_type = i64)]
     version: Option<i64>,
+    #[schema(format = "name", min_length = 1, max_length = 200)]
     title: Option<String>,
+    /// Markdown.
+    #[schema(format = "text", max_length = 100000)]
     body: Option<String>,
+    #[schema(value_type = Option<Visibility>)]
     visibility: Option<String>,
+    #[schema(value_type = Option<Vec<KbTag>>, max_items = 20)]
     tags: Option<Vec<String>>,
 }
 
+/// Change an article (staff); 409 with the current article in detail when `version` is stale
+#[utoipa::path(patch, path = "/api/v1/kb/articles/{id}", request_body = ArticlePatch, responses((status = 200, body = ArticleDetail)))]
 pub async fn update(
     State(state): State<AppState>,
     Staff(caller): Staff,
@@ -417,6 +454,8 @@ pub async fn update(
     Ok(Json(ArticleDetail { article, html, linked_tickets: Some(linked) }))
 }
 
+/// Delete an article (staff)
+#[utoipa::path(delete, path = "/api/v1/kb/articles/{id}", responses((status = 204)))]
 pub async fn remove(State(state): State<AppState>, Staff(caller): Staff, Path(id): Path<i64>) -> ApiResult<StatusCode> {
     let t = state.clock.now();
     let who = caller.who();
@@ -433,20 +472,32 @@ pub async fn remove(State(state): State<AppState>, Staff(caller): Staff, Path(id
     deleted.map(|_| StatusCode::NO_CONTENT).ok_or_else(|| no_article(id))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PreviewRequest {
+    /// Markdown.
     #[serde(default)]
+    #[schema(max_length = 100000)]
     body: String,
 }
 
-pub async fn preview(_: Staff, Json(req): Json<PreviewRequest>) -> ApiResult<Json<Value>> {
+/// Markdown rendered as an article shows it.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct RenderedArticle {
+    html: String,
+}
+
+/// Render Markdown as an article would show it, for the editor's preview (staff)
+#[utoipa::path(post, path = "/api/v1/kb/preview", request_body = PreviewRequest, responses((status = 200, body = RenderedArticle)))]
+pub async fn preview(_: Staff, Json(req): Json<PreviewRequest>) -> ApiResult<Json<RenderedArticle>> {
     if req.body.chars().count() > BODY_MAX {
         return Err(ApiError::bad_field("body", format!("body must be at most {BODY_MAX} characters long.")));
     }
-    Ok(Json(json!({ "html": markdown::render(&req.body) })))
+    Ok(Json(RenderedArticle { html: markdown::render(&req.body) }))
 }
 
+/// Tags of articles, most used first, with counts
+#[utoipa::path(get, path = "/api/v1/kb/tags", responses((status = 200, body = Page<TagCount>)))]
 pub async fn tag_list(State(state): State<AppState>, Person(caller): Person) -> ApiResult<Json<Page<TagCount>>> {
     let client_only = caller.client_scope().is_some();
     let items = state.db.read(move |c| kb::tags(c, client_only)).await?;
@@ -462,12 +513,15 @@ async fn visible_ticket(state: &AppState, caller: &Caller, id: i64) -> ApiResult
         .ok_or_else(|| ApiError::not_found(format!("There is no ticket with id {id}.")))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct TicketArticles {
     linked: Vec<LinkedArticle>,
+    /// Not linked yet; matching the ticket's subject, best first.
     suggested: Vec<ArticleSummary>,
 }
 
+/// Articles linked from a ticket, and up to five more its subject suggests
+#[utoipa::path(get, path = "/api/v1/tickets/{id}/articles", responses((status = 200, body = TicketArticles)))]
 pub async fn ticket_articles(
     State(state): State<AppState>,
     Person(caller): Person,
@@ -482,12 +536,16 @@ pub async fn ticket_articles(
     Ok(Json(TicketArticles { linked, suggested }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LinkRequest {
+    #[serde(default, deserialize_with = "opt_whole")]
+    #[schema(value_type = i64)]
     article_id: Option<i64>,
 }
 
+/// Link an article from a ticket (staff); shows on the ticket's timeline
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/articles", request_body = LinkRequest, responses((status = 201, body = LinkedArticle)))]
 pub async fn link(
     State(state): State<AppState>,
     Staff(caller): Staff,
@@ -501,13 +559,19 @@ pub async fn link(
     let client_id = visible_ticket(&state, &caller, id).await?;
     let by = caller.user.id;
     let linked = state.db.write(move |c| kb::link(c, id, article_id, by, now)).await?.map_err(|r| match r {
-        Refusal::NoArticle(a) => ApiError::bad_field("article_id", format!("article_id {a} is not an article.")),
+        Refusal::NoArticle(a) => {
+            let mut e = ApiError::not_found(format!("article_id {a} is not an article."));
+            e.detail = Some(json!({ "field": "article_id" }));
+            e
+        }
         other => refused(other),
     })?;
     state.live.send(LiveEvent::TicketChanged { ticket_id: id, client_id });
     Ok((StatusCode::CREATED, Json(linked)))
 }
 
+/// Unlink an article from a ticket (staff)
+#[utoipa::path(delete, path = "/api/v1/tickets/{id}/articles/{article_id}", responses((status = 204)))]
 pub async fn unlink(
     State(state): State<AppState>,
     Staff(caller): Staff,
@@ -521,19 +585,26 @@ pub async fn unlink(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct SearchParams {
+    /// Words to find.
+    #[param(format = "text", max_length = 200)]
     q: Option<String>,
+    /// How many of each at most (default 10).
+    #[param(minimum = 1, maximum = 50)]
     limit: Option<u32>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct SearchResults {
     tickets: Vec<TicketHit>,
     articles: Vec<ArticleHit>,
 }
 
+/// Full-text search across tickets (subject, description, comments) and articles
+#[utoipa::path(get, path = "/api/v1/search", params(SearchParams), responses((status = 200, body = SearchResults)))]
 pub async fn search(
     State(state): State<AppState>,
     Person(caller): Person,

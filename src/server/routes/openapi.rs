@@ -33,6 +33,9 @@ fn typed_parts() -> Vec<utoipa::openapi::OpenApi> {
         super::alerts::Api::openapi(),
         super::rules::Api::openapi(),
         super::maintenance::Api::openapi(),
+        super::tickets::Api::openapi(),
+        super::kb::Api::openapi(),
+        super::reports::Api::openapi(),
     ]
 }
 

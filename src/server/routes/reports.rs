@@ -24,6 +24,11 @@ use crate::server::error::{ApiError, ApiResult, Json, Query};
 use crate::server::roles::Staff;
 use crate::server::state::AppState;
 
+/// The part of the API description this module answers.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(sla, sla_csv, time, time_csv))]
+pub struct Api;
+
 /// The reports' part of the API description.
 pub const API: ApiDoc = ApiDoc {
     operations: &[
@@ -265,56 +270,98 @@ async fn check_client(state: &AppState, client_id: Option<i64>) -> ApiResult<()>
     let found = state.db.read(move |c| clients::get(c, id)).await?;
     match found {
         Some(_) => Ok(()),
-        None => Err(ApiError::bad_field("client_id", format!("There is no client with id {id}."))),
+        None => {
+            let mut e = ApiError::not_found(format!("There is no client with id {id}."));
+            e.detail = Some(json!({ "field": "client_id" }));
+            Err(e)
+        }
     }
 }
 
 // ---------- SLA compliance ----------
 
-/// `?month=YYYY-MM&client_id=&detail=` of the SLA report.
-#[derive(Deserialize)]
+/// `?month=YYYY-MM&client_id=` of the SLA report (`detail` is the CSV's).
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct SlaParams {
+    /// The calendar month (UTC), YYYY-MM; the current one when left out.
+    #[param(pattern = "^(?:(?:19[7-9][0-9]|[2-9][0-9]{3})-(?:0[1-9]|1[0-2]))?$")]
     month: Option<String>,
+    /// Only this client's tickets.
+    #[param(value_type = Option<i64>, minimum = 1)]
     client_id: Option<String>,
-    /// CSV only: "breaches" for one row per breach.
+    /// Refused: for sla.csv only.
+    #[param(ignore)]
     detail: Option<String>,
 }
 
-#[derive(Serialize)]
-struct SlaAnswer {
+/// `?month=YYYY-MM&client_id=&detail=` of the SLA report as CSV.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct SlaCsvParams {
+    /// The calendar month (UTC), YYYY-MM; the current one when left out.
+    #[param(pattern = "^(?:(?:19[7-9][0-9]|[2-9][0-9]{3})-(?:0[1-9]|1[0-2]))?$")]
+    month: Option<String>,
+    /// Only this client's tickets.
+    #[param(value_type = Option<i64>, minimum = 1)]
+    client_id: Option<String>,
+    /// "breaches" for one row per breach; one row per client when left out.
+    #[param(pattern = "^(?:breaches)?$")]
+    detail: Option<String>,
+}
+
+/// The SLA report of a month.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SlaAnswer {
+    /// YYYY-MM, a calendar month in UTC.
     month: String,
+    /// The month's first instant.
+    #[schema(format = DateTime)]
     from: String,
+    /// The start of the next month (not included).
+    #[schema(format = DateTime)]
     to: String,
     #[serde(flatten)]
     report: SlaCompliance,
 }
 
-async fn sla_report(state: &AppState, p: &SlaParams) -> ApiResult<(Month, SlaCompliance)> {
-    let month = match given(&p.month) {
+async fn sla_report(
+    state: &AppState,
+    month: &Option<String>,
+    client_id: &Option<String>,
+) -> ApiResult<(Month, SlaCompliance)> {
+    let month = match given(month) {
         Some(m) => parse_month("month", m)?,
         None => Month::current(state.clock.now()),
     };
-    let client_id = parse_client_id(&p.client_id)?;
+    let client_id = parse_client_id(client_id)?;
     check_client(state, client_id).await?;
     let (start, end) = month.bounds()?;
     let report = state.db.read(move |c| reports::sla_compliance(c, start, end, client_id)).await?;
     Ok((month, report))
 }
 
+/// SLA compliance per client of the tickets opened in a calendar month (UTC), with the breaches (staff)
+///
 /// `GET /api/v1/reports/sla`: the month's SLA compliance per client, with the breaches.
-pub async fn sla(State(state): State<AppState>, _: Staff, Query(p): Query<SlaParams>) -> ApiResult<Json<Value>> {
+#[utoipa::path(get, path = "/api/v1/reports/sla", params(SlaParams), responses((status = 200, body = SlaAnswer)))]
+pub async fn sla(State(state): State<AppState>, _: Staff, Query(p): Query<SlaParams>) -> ApiResult<Json<SlaAnswer>> {
     if given(&p.detail).is_some() {
         return Err(ApiError::bad_field("detail", "detail is for sla.csv; the JSON answer always lists the breaches."));
     }
-    let (month, report) = sla_report(&state, &p).await?;
+    let (month, report) = sla_report(&state, &p.month, &p.client_id).await?;
     let (start, end) = month.bounds()?;
-    let answer = SlaAnswer { month: month.label(), from: rfc3339(start), to: rfc3339(end), report };
-    Ok(Json(serde_json::to_value(answer).map_err(ApiError::internal)?))
+    Ok(Json(SlaAnswer { month: month.label(), from: rfc3339(start), to: rfc3339(end), report }))
 }
 
+/// The SLA compliance report as CSV: one row per client, or one per breach with ?detail=breaches (staff)
+///
 /// `GET /api/v1/reports/sla.csv`: the same as a CSV file, per client or per breach.
-pub async fn sla_csv(State(state): State<AppState>, _: Staff, Query(p): Query<SlaParams>) -> ApiResult<Response> {
+#[utoipa::path(get, path = "/api/v1/reports/sla.csv", params(SlaCsvParams),
+    responses((status = 200, content_type = "text/csv", body = String)))]
+pub async fn sla_csv(State(state): State<AppState>, _: Staff, Query(p): Query<SlaCsvParams>) -> ApiResult<Response> {
     let breaches = match given(&p.detail) {
         None => false,
         Some("breaches") => true,
@@ -325,7 +372,7 @@ pub async fn sla_csv(State(state): State<AppState>, _: Staff, Query(p): Query<Sl
             ));
         }
     };
-    let (month, report) = sla_report(&state, &p).await?;
+    let (month, report) = sla_report(&state, &p.month, &p.client_id).await?;
     let (name, body) = if breaches {
         (format!("sla-breaches-{}.csv", month.label()), sla_breaches_csv(&report.clients))
     } else {
@@ -408,43 +455,89 @@ fn sla_breaches_csv(clients: &[ClientSla]) -> String {
 
 // ---------- time ----------
 
-/// `?from=&to=` (or `month=`), `client_id=` and, for the CSV, `by=` of the time report.
-#[derive(Deserialize)]
+/// `?from=&to=` (or `month=`) and `client_id=` of the time report (`by` is the CSV's).
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct TimeParams {
+    /// The first day (UTC), YYYY-MM-DD; with `to`, instead of `month`; at most 366 days.
+    #[param(pattern = "^(?:(?:19[7-9][0-9]|[2-9][0-9]{3})-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8]))?$")]
     from: Option<String>,
+    /// The last day (UTC), YYYY-MM-DD, included; with `from`.
+    #[param(pattern = "^(?:(?:19[7-9][0-9]|[2-9][0-9]{3})-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8]))?$")]
     to: Option<String>,
+    /// A calendar month (UTC), YYYY-MM, instead of from and to; the current one when all three
+    /// are left out.
+    #[param(pattern = "^(?:(?:19[7-9][0-9]|[2-9][0-9]{3})-(?:0[1-9]|1[0-2]))?$")]
     month: Option<String>,
+    /// Only this client's time.
+    #[param(value_type = Option<i64>, minimum = 1)]
     client_id: Option<String>,
-    /// CSV only: technician (default), client or entries.
+    /// Refused: for time.csv only.
+    #[param(ignore)]
     by: Option<String>,
 }
 
-#[derive(Serialize)]
-struct TimeAnswer {
+/// `?from=&to=` (or `month=`), `client_id=` and `by=` of the time report as CSV.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct TimeCsvParams {
+    /// The first day (UTC), YYYY-MM-DD; with `to`, instead of `month`; at most 366 days.
+    #[param(pattern = "^(?:(?:19[7-9][0-9]|[2-9][0-9]{3})-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8]))?$")]
+    from: Option<String>,
+    /// The last day (UTC), YYYY-MM-DD, included; with `from`.
+    #[param(pattern = "^(?:(?:19[7-9][0-9]|[2-9][0-9]{3})-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8]))?$")]
+    to: Option<String>,
+    /// A calendar month (UTC), YYYY-MM, instead of from and to; the current one when all three
+    /// are left out.
+    #[param(pattern = "^(?:(?:19[7-9][0-9]|[2-9][0-9]{3})-(?:0[1-9]|1[0-2]))?$")]
+    month: Option<String>,
+    /// Only this client's time.
+    #[param(value_type = Option<i64>, minimum = 1)]
+    client_id: Option<String>,
+    /// technician (the default), client, or entries for every time entry.
+    #[param(pattern = "^(?:technician|client|entries)?$")]
+    by: Option<String>,
+}
+
+/// Time logged per technician, per client and per both.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct TimeAnswer {
+    /// First day included (UTC).
+    #[schema(format = Date)]
     from: String,
+    /// Last day included (UTC).
+    #[schema(format = Date)]
     to: String,
     technicians: Vec<TechnicianTime>,
     clients: Vec<ClientTime>,
+    /// Per technician and client.
     matrix: Vec<reports::TechnicianClientTime>,
     totals: Minutes,
 }
 
-async fn time_report(state: &AppState, p: &TimeParams) -> ApiResult<(Date, Date, TimeReport)> {
-    let (first, last) = parse_days(&p.from, &p.to, &p.month, state.clock.now())?;
-    let client_id = parse_client_id(&p.client_id)?;
+async fn time_report(
+    state: &AppState,
+    (from, to, month, client_id): (&Option<String>, &Option<String>, &Option<String>, &Option<String>),
+) -> ApiResult<(Date, Date, TimeReport)> {
+    let (first, last) = parse_days(from, to, month, state.clock.now())?;
+    let client_id = parse_client_id(client_id)?;
     check_client(state, client_id).await?;
     let (from, to) = (first.to_string(), last.to_string());
     let report = state.db.read(move |c| reports::time_report(c, &from, &to, client_id)).await?;
     Ok((first, last, report))
 }
 
+/// Time logged per technician, per client and per technician and client, billable and not, for the days from..to or a calendar month (UTC) (staff)
+///
 /// `GET /api/v1/reports/time`: time per technician, per client and per both.
-pub async fn time(State(state): State<AppState>, _: Staff, Query(p): Query<TimeParams>) -> ApiResult<Json<Value>> {
+#[utoipa::path(get, path = "/api/v1/reports/time", params(TimeParams), responses((status = 200, body = TimeAnswer)))]
+pub async fn time(State(state): State<AppState>, _: Staff, Query(p): Query<TimeParams>) -> ApiResult<Json<TimeAnswer>> {
     if given(&p.by).is_some() {
         return Err(ApiError::bad_field("by", "by is for time.csv; the JSON answer has every grouping."));
     }
-    let (first, last, r) = time_report(&state, &p).await?;
+    let (first, last, r) = time_report(&state, (&p.from, &p.to, &p.month, &p.client_id)).await?;
     let answer = TimeAnswer {
         from: first.to_string(),
         to: last.to_string(),
@@ -453,7 +546,7 @@ pub async fn time(State(state): State<AppState>, _: Staff, Query(p): Query<TimeP
         matrix: r.matrix,
         totals: r.totals,
     };
-    Ok(Json(serde_json::to_value(answer).map_err(ApiError::internal)?))
+    Ok(Json(answer))
 }
 
 /// How the time CSV is cut.
@@ -485,10 +578,14 @@ impl TimeBy {
     }
 }
 
+/// The time report as CSV: ?by=technician (default), client, or entries for every time entry (staff)
+///
 /// `GET /api/v1/reports/time.csv`: the same as a CSV file, per technician, per client or per entry.
-pub async fn time_csv(State(state): State<AppState>, _: Staff, Query(p): Query<TimeParams>) -> ApiResult<Response> {
+#[utoipa::path(get, path = "/api/v1/reports/time.csv", params(TimeCsvParams),
+    responses((status = 200, content_type = "text/csv", body = String)))]
+pub async fn time_csv(State(state): State<AppState>, _: Staff, Query(p): Query<TimeCsvParams>) -> ApiResult<Response> {
     let by = TimeBy::parse(given(&p.by))?;
-    let (first, last, report) = time_report(&state, &p).await?;
+    let (first, last, report) = time_report(&state, (&p.from, &p.to, &p.month, &p.client_id)).await?;
     let body = match by {
         TimeBy::Technician => {
             minutes_csv("technician", report.technicians.iter().map(|t| (t.technician.as_str(), t.minutes)))

@@ -6,11 +6,12 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use serde::Deserialize;
+use base64::Engine;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::api_doc::{ApiDoc, page_of};
-use super::{Page, PageParams, optional_line, optional_text, page, present, required_multiline, required_text, yes};
+use super::{Page, PageParams, optional_line, optional_text, present, required_multiline, required_text, yes};
 use crate::db::tickets::{self, AssigneeFilter, TicketFilter};
 use crate::db::{audit, ticket_comments, ticket_events, time_entries};
 use crate::server::auth::{Caller, Via};
@@ -20,8 +21,14 @@ use crate::server::roles::{Person, Staff};
 use crate::server::state::AppState;
 use crate::services::tickets as service;
 use crate::tickets::{
-    Author, Comment, EventKind, NewTicket, NewTime, Priority, Refusal, Source, Status, Ticket, TicketChanges, TimeEntry,
+    Author, Comment, EventKind, NewTicket, NewTime, Priority, Refusal, Source, Status, Ticket, TicketChanges,
+    TicketEvent, TimeEntry,
 };
+
+/// The part of the API description this module answers.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(list, create, one, update, bulk, comment, log_time))]
+pub struct Api;
 
 pub const API: ApiDoc = ApiDoc {
     operations: &[
@@ -170,7 +177,12 @@ fn schemas() -> Value {
 /// Turns a refusal decided in the write transaction into the API's answer.
 fn refused(r: Refusal) -> ApiError {
     match r {
-        Refusal::Field { field, message } => ApiError::bad_field(field, message),
+        // Every field refusal names a row that does not exist (or is not the client's).
+        Refusal::Field { field, message } => {
+            let mut e = ApiError::not_found(message);
+            e.detail = Some(json!({ "field": field }));
+            e
+        }
         Refusal::NotFound(id) => ApiError::not_found(format!("There is no ticket with id {id}.")),
         Refusal::Stale(current) => {
             let mut e = ApiError::conflict(format!(
@@ -211,6 +223,63 @@ fn status(field: &str, v: Option<OneOf<Status>>) -> ApiResult<Option<Status>> {
     v.map(|s| s.check(field, Status::NAMES)).transpose()
 }
 
+/// A whole number as JSON may write it: `2` or `2.0` (JSON Schema counts both as integers, so the
+/// description's `integer` takes both). Fractions and numbers outside i64 stay refused.
+#[derive(Clone, Copy)]
+pub(super) struct Whole(i64);
+
+impl<'de> Deserialize<'de> for Whole {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Whole, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = Whole;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a whole number")
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Whole, E> {
+                Ok(Whole(v))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Whole, E> {
+                i64::try_from(v).map(Whole).map_err(|_| E::invalid_value(serde::de::Unexpected::Unsigned(v), &self))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Whole, E> {
+                // -2^63 <= v < 2^63, and no fraction: exactly an i64.
+                if v.fract() == 0.0 && (-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&v) {
+                    Ok(Whole(v as i64))
+                } else {
+                    Err(E::invalid_value(serde::de::Unexpected::Float(v), &self))
+                }
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
+}
+
+/// `#[serde(deserialize_with = "whole")]` for an `i64` field.
+pub(super) fn whole<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    Whole::deserialize(d).map(|w| w.0)
+}
+
+/// `#[serde(default, deserialize_with = "opt_whole")]` for an `Option<i64>` field.
+pub(super) fn opt_whole<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    Option::<Whole>::deserialize(d).map(|w| w.map(|w| w.0))
+}
+
+/// Like `present` for an `Option<Option<i64>>` field: absent `None`, null `Some(None)`.
+fn present_whole<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<i64>>, D::Error> {
+    opt_whole(d).map(Some)
+}
+
+/// `#[serde(default, deserialize_with = "whole_list")]` for a `Vec<i64>` field.
+fn whole_list<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<i64>, D::Error> {
+    Vec::<Whole>::deserialize(d).map(|v| v.into_iter().map(|w| w.0).collect())
+}
+
+/// `#[serde(default, deserialize_with = "opt_whole_list")]` for an `Option<Vec<i64>>` field.
+fn opt_whole_list<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Vec<i64>>, D::Error> {
+    Option::<Vec<Whole>>::deserialize(d).map(|v| v.map(|v| v.into_iter().map(|w| w.0).collect()))
+}
+
 fn device_ids(ids: &[i64]) -> Result<(), ApiError> {
     if ids.len() > 50 {
         return Err(ApiError::bad_field("device_ids", "device_ids may list at most 50 devices."));
@@ -218,20 +287,70 @@ fn device_ids(ids: &[i64]) -> Result<(), ApiError> {
     Ok(())
 }
 
-#[derive(Deserialize)]
+/// Cursors of lists ordered by two numbers (a due time or a rank, then an id): the 16 big-endian
+/// bytes of the two, unpadded base64url. Like every cursor, any base64url text is a position:
+/// shorter texts are padded with zero bytes, bytes past the 16th are ignored.
+const PAIR_CURSOR: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::new(
+    &base64::alphabet::URL_SAFE,
+    base64::engine::GeneralPurposeConfig::new()
+        .with_encode_padding(false)
+        .with_decode_allow_trailing_bits(true)
+        .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
+);
+
+pub(super) fn pair_cursor(a: i64, b: i64) -> String {
+    let mut bytes = [0u8; 16];
+    bytes[..8].copy_from_slice(&a.to_be_bytes());
+    bytes[8..].copy_from_slice(&b.to_be_bytes());
+    PAIR_CURSOR.encode(bytes)
+}
+
+/// The two numbers a `pair_cursor` holds; `None` without a cursor.
+pub(super) fn pair_after(cursor: Option<&str>) -> ApiResult<Option<(i64, i64)>> {
+    let Some(cursor) = cursor.filter(|c| !c.is_empty()) else { return Ok(None) };
+    let bytes = PAIR_CURSOR
+        .decode(cursor)
+        .map_err(|_| ApiError::bad_field("cursor", "cursor is not one this server gave out."))?;
+    let mut all = [0u8; 16];
+    let n = bytes.len().min(16);
+    all[..n].copy_from_slice(&bytes[..n]);
+    let number = |b: &[u8]| {
+        let be: [u8; 8] = b.try_into().expect("eight bytes");
+        i64::try_from(u64::from_be_bytes(be)).unwrap_or(i64::MAX)
+    };
+    Ok(Some((number(&all[..8]), number(&all[8..]))))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
+    /// How many tickets at most (default 50).
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<u32>,
+    /// Where the previous page ended: its `next_cursor`.
+    #[param(format = "cursor")]
     cursor: Option<String>,
+    /// `active` (new, open and pending), `all` (the default), or statuses separated by commas.
+    #[param(
+        pattern = "^(?:all|active|(?:new|open|pending|resolved|closed)(?:,(?:new|open|pending|resolved|closed))*)?$"
+    )]
     status: Option<String>,
+    /// P1 to P4.
+    #[param(pattern = "^(?:[Pp][1-4])?$")]
     priority: Option<String>,
     client_id: Option<i64>,
+    /// `me`, `unassigned`, or a user's id.
+    #[param(pattern = "^(?:me|unassigned|-?[0-9]{1,18})?$")]
     assignee: Option<String>,
     queue_id: Option<i64>,
     device_id: Option<i64>,
+    /// Words in the subject or description.
     q: Option<String>,
 }
 
+/// The ticket queue, soonest SLA due first, with filters
+#[utoipa::path(get, path = "/api/v1/tickets", params(ListParams), responses((status = 200, body = Page<Ticket>)))]
 pub async fn list(
     State(state): State<AppState>,
     Person(caller): Person,
@@ -239,14 +358,7 @@ pub async fn list(
 ) -> ApiResult<Json<Page<Ticket>>> {
     let paging = PageParams { limit: p.limit, cursor: p.cursor };
     let limit = paging.limit()?;
-    let after = match paging.after()? {
-        Some(c) => Some(
-            c.split_once(':')
-                .and_then(|(due, id)| Some((due.parse::<i64>().ok()?, id.parse::<i64>().ok()?)))
-                .ok_or_else(|| ApiError::bad_field("cursor", "cursor is not one this server gave out."))?,
-        ),
-        None => None,
-    };
+    let after = pair_after(paging.cursor.as_deref())?;
     // "active" is every status whose clocks may still run: the usual queue.
     let statuses = match p.status.as_deref().map(str::trim) {
         None | Some("") | Some("all") => Vec::new(),
@@ -286,30 +398,51 @@ pub async fn list(
         device_id: p.device_id,
         search: p.q.map(|q| q.trim().to_owned()).filter(|q| !q.is_empty()),
     };
-    let rows = state.db.read(move |c| tickets::list(c, &filter, after, limit)).await?;
-    let keyed: Vec<(String, Ticket)> = rows.into_iter().map(|t| (format!("{}:{}", t.sort_due, t.id), t)).collect();
-    let p = page(keyed, limit, |(k, _)| k);
-    Ok(Json(Page { items: p.items.into_iter().map(|(_, t)| t).collect(), next_cursor: p.next_cursor }))
+    let mut rows = state.db.read(move |c| tickets::list(c, &filter, after, limit)).await?;
+    let more = rows.len() > limit;
+    rows.truncate(limit);
+    let next_cursor = if more { rows.last().map(|t| pair_cursor(t.sort_due, t.id)) } else { None };
+    Ok(Json(Page { items: rows, next_cursor }))
 }
 
-#[derive(Deserialize)]
+/// A ticket to open. Client contacts open tickets for their own company (client_id may be left
+/// out) and may not set queue_id, assignee_id or contact_id.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewTicketRequest {
+    #[schema(value_type = String, format = "name", min_length = 1, max_length = 300)]
     subject: Option<String>,
     #[serde(default)]
+    #[schema(format = "text", max_length = 20000)]
     description: String,
+    /// The client the ticket is for (a client contact's own company when left out).
+    #[serde(default, deserialize_with = "opt_whole")]
+    #[schema(value_type = i64)]
     client_id: Option<i64>,
+    /// One of the client's sites.
+    #[serde(default, deserialize_with = "opt_whole")]
     site_id: Option<i64>,
+    /// One of the client's contacts.
+    #[serde(default, deserialize_with = "opt_whole")]
     contact_id: Option<i64>,
     #[serde(default)]
+    #[schema(format = "line", max_length = 100)]
     category: String,
+    #[schema(value_type = Priority)]
     priority: Option<OneOf<Priority>>,
+    #[serde(default, deserialize_with = "opt_whole")]
     queue_id: Option<i64>,
+    /// An active technician or admin.
+    #[serde(default, deserialize_with = "opt_whole")]
     assignee_id: Option<i64>,
-    #[serde(default)]
+    /// Devices of the client; the first is the ticket's device.
+    #[serde(default, deserialize_with = "whole_list")]
+    #[schema(max_items = 50)]
     device_ids: Vec<i64>,
 }
 
+/// Open a ticket (client contacts: for their own company)
+#[utoipa::path(post, path = "/api/v1/tickets", request_body = NewTicketRequest, responses((status = 201, body = Ticket)))]
 pub async fn create(
     State(state): State<AppState>,
     Person(caller): Person,
@@ -399,7 +532,42 @@ async fn visible(state: &AppState, caller: &Caller, id: i64) -> ApiResult<Ticket
 /// Events a client contact sees: the ticket's opening and its status changes.
 const CLIENT_EVENTS: &[EventKind] = &[EventKind::Created, EventKind::Status];
 
-pub async fn one(State(state): State<AppState>, Person(caller): Person, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
+/// A comment as the timeline shows it: with its time as `at`.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct TimelineComment {
+    #[serde(flatten)]
+    comment: Comment,
+    #[schema(format = DateTime)]
+    at: String,
+}
+
+/// One entry of a ticket's timeline.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum TimelineEntry {
+    Event(TicketEvent),
+    Comment(TimelineComment),
+}
+
+/// A ticket with its timeline and (for staff) its time entries.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct TicketDetail {
+    #[serde(flatten)]
+    ticket: Ticket,
+    /// Comments and events, oldest first; client contacts see public comments, the opening and
+    /// status changes.
+    timeline: Vec<TimelineEntry>,
+    /// Empty for client contacts.
+    time_entries: Vec<TimeEntry>,
+}
+
+/// One ticket with its timeline and time entries
+#[utoipa::path(get, path = "/api/v1/tickets/{id}", responses((status = 200, body = TicketDetail)))]
+pub async fn one(
+    State(state): State<AppState>,
+    Person(caller): Person,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<TicketDetail>> {
     let ticket = visible(&state, &caller, id).await?;
     let staff = caller.client_scope().is_none();
     let (comments, events, time) = state
@@ -410,44 +578,58 @@ pub async fn one(State(state): State<AppState>, Person(caller): Person, Path(id)
             Ok((ticket_comments::list(c, id, staff)?, events, time))
         })
         .await?;
-    let mut timeline: Vec<(String, u8, i64, Value)> = Vec::new();
+    let mut timeline: Vec<(String, u8, i64, TimelineEntry)> = Vec::new();
     for e in events.into_iter().filter(|e| staff || CLIENT_EVENTS.contains(&e.kind)) {
-        let mut v = serde_json::to_value(&e).map_err(ApiError::internal)?;
-        v["type"] = json!("event");
-        timeline.push((e.at, 0, e.id, v));
+        timeline.push((e.at.clone(), 0, e.id, TimelineEntry::Event(e)));
     }
     for m in comments {
-        let mut v = serde_json::to_value(&m).map_err(ApiError::internal)?;
-        v["type"] = json!("comment");
-        v["at"] = json!(m.created_at);
-        timeline.push((m.created_at, 1, m.id, v));
+        let (at, id) = (m.created_at.clone(), m.id);
+        timeline.push((at.clone(), 1, id, TimelineEntry::Comment(TimelineComment { comment: m, at })));
     }
     // RFC 3339 UTC texts of one format sort as time; at the same second, events before comments.
     timeline.sort_by(|a, b| (&a.0, a.1, a.2).cmp(&(&b.0, b.1, b.2)));
-    let mut body = serde_json::to_value(ticket).map_err(ApiError::internal)?;
-    body["timeline"] = Value::Array(timeline.into_iter().map(|(_, _, _, v)| v).collect());
-    body["time_entries"] = json!(time);
-    Ok(Json(body))
+    let timeline = timeline.into_iter().map(|(_, _, _, entry)| entry).collect();
+    Ok(Json(TicketDetail { ticket, timeline, time_entries: time }))
 }
 
-#[derive(Deserialize)]
+/// A change to a ticket, based on the `version` read; what is left out (or null) stays as it
+/// is, except that null clears queue_id, assignee_id and contact_id.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TicketPatch {
+    /// The version of the ticket this change is based on.
+    #[serde(default, deserialize_with = "opt_whole")]
+    #[schema(value_type = i64)]
     version: Option<i64>,
+    #[schema(format = "name", min_length = 1, max_length = 300)]
     subject: Option<String>,
+    #[schema(format = "text", max_length = 20000)]
     description: Option<String>,
+    #[schema(value_type = Option<Priority>)]
     priority: Option<OneOf<Priority>>,
+    #[schema(value_type = Option<Status>)]
     status: Option<OneOf<Status>>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "present_whole")]
+    #[schema(value_type = Option<i64>)]
     queue_id: Option<Option<i64>>,
-    #[serde(default, deserialize_with = "present")]
+    /// An active technician or admin; null unassigns.
+    #[serde(default, deserialize_with = "present_whole")]
+    #[schema(value_type = Option<i64>)]
     assignee_id: Option<Option<i64>>,
+    #[schema(format = "line", max_length = 100)]
     category: Option<String>,
-    #[serde(default, deserialize_with = "present")]
+    /// One of the client's contacts; null clears it.
+    #[serde(default, deserialize_with = "present_whole")]
+    #[schema(value_type = Option<i64>)]
     contact_id: Option<Option<i64>>,
+    /// Devices of the client, in order; replaces the list.
+    #[serde(default, deserialize_with = "opt_whole_list")]
+    #[schema(max_items = 50)]
     device_ids: Option<Vec<i64>>,
 }
 
+/// Change a ticket (staff); 409 with the current ticket in detail when `version` is stale
+#[utoipa::path(patch, path = "/api/v1/tickets/{id}", request_body = TicketPatch, responses((status = 200, body = Ticket)))]
 pub async fn update(
     State(state): State<AppState>,
     Staff(caller): Staff,
@@ -492,14 +674,18 @@ pub async fn update(
     Ok(Json(ticket))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewComment {
+    #[schema(value_type = String, format = "body", min_length = 1, max_length = 50000)]
     body: Option<String>,
+    /// Seen by the client; client contacts' comments are always public.
     #[serde(default)]
     public: bool,
 }
 
+/// Comment on a ticket; the first public comment by staff is the first response
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/comments", request_body = NewComment, responses((status = 201, body = Comment)))]
 pub async fn comment(
     State(state): State<AppState>,
     Person(caller): Person,
@@ -534,17 +720,26 @@ pub async fn comment(
     Ok((StatusCode::CREATED, Json(comment)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewTimeEntry {
+    /// The time spent.
+    #[serde(default, deserialize_with = "opt_whole")]
+    #[schema(value_type = i64, minimum = 1, maximum = 1440)]
     minutes: Option<i64>,
     #[serde(default = "yes")]
+    #[schema(default = true)]
     billable: bool,
     #[serde(default)]
+    #[schema(format = "text", max_length = 2000)]
     note: String,
+    /// The day the work was done, YYYY-MM-DD; today (UTC) when left out or empty.
+    #[schema(pattern = "^(?:[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8]))?$")]
     date: Option<String>,
 }
 
+/// Log time on a ticket (staff)
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/time", request_body = NewTimeEntry, responses((status = 201, body = TimeEntry)))]
 pub async fn log_time(
     State(state): State<AppState>,
     Staff(caller): Staff,
@@ -608,41 +803,58 @@ fn changed(state: &AppState, t: &Ticket) {
     state.live.send(LiveEvent::TicketChanged { ticket_id: t.id, client_id: t.client_id });
 }
 
-#[derive(Deserialize)]
+/// One change for several tickets, each named with the version it was seen at.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BulkRequest {
+    #[schema(value_type = Vec<BulkItem>, min_items = 1, max_items = 500)]
     tickets: Option<Vec<BulkItem>>,
+    #[schema(value_type = BulkChanges)]
     changes: Option<BulkChanges>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BulkItem {
+    #[serde(deserialize_with = "whole")]
     id: i64,
+    /// The version the ticket was seen at.
+    #[serde(deserialize_with = "whole")]
     version: i64,
 }
 
-#[derive(Deserialize)]
+/// What to set on every ticket: at least one of the four (null clears assignee_id and queue_id).
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(min_properties = 1)]
 pub struct BulkChanges {
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "present_whole")]
+    #[schema(value_type = Option<i64>)]
     assignee_id: Option<Option<i64>>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "present_whole")]
+    #[schema(value_type = Option<i64>)]
     queue_id: Option<Option<i64>>,
+    /// Not null: a bulk change of nothing but a null status would set nothing.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Status, required = false)]
     status: Option<OneOf<Status>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Priority, required = false)]
     priority: Option<OneOf<Priority>>,
 }
 
 /// One ticket a bulk change did not apply to, and why.
-#[derive(serde::Serialize)]
+#[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct BulkRefusal {
     id: i64,
     message: String,
+    /// The ticket as it is now, when the refusal was a stale version.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Ticket>)]
     ticket: Option<Box<Ticket>>,
 }
 
-#[derive(serde::Serialize)]
+#[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct BulkResult {
     updated: Vec<Ticket>,
     refused: Vec<BulkRefusal>,
@@ -651,8 +863,11 @@ pub struct BulkResult {
 /// Most tickets one bulk change may name.
 const BULK_MAX: usize = 500;
 
+/// Change several tickets at once (staff): each named with the version it was seen at; stale ones are refused, not overwritten
+///
 /// Applies one change to many tickets in one transaction. Each ticket carries the version the
 /// technician saw: one changed meanwhile is refused with its current state, like a single PATCH.
+#[utoipa::path(post, path = "/api/v1/tickets/bulk", request_body = BulkRequest, responses((status = 200, body = BulkResult)))]
 pub async fn bulk(
     State(state): State<AppState>,
     Staff(caller): Staff,
@@ -740,5 +955,20 @@ mod tests {
         let e = status("changes.status", bulk.status).unwrap_err();
         assert_eq!(e.message, "changes.status \"done\" is not one of new, open, pending, resolved, closed.");
         assert_eq!(priority(bulk.priority).unwrap(), Some(Priority::P1));
+        let bulk: BulkChanges = serde_json::from_value(json!({ "assignee_id": null, "status": null })).unwrap();
+        assert_eq!(bulk.assignee_id, Some(None), "null unassigns");
+        let e = status("changes.status", bulk.status).unwrap_err();
+        assert_eq!(e.message, "changes.status null is not one of new, open, pending, resolved, closed.");
+    }
+
+    #[test]
+    fn whole_numbers_may_be_written_as_floats_but_fractions_and_huge_ones_are_refused() {
+        let item: BulkItem = serde_json::from_value(json!({ "id": 2.0, "version": -3 })).unwrap();
+        assert_eq!((item.id, item.version), (2, -3));
+        for bad in [json!(2.5), json!(1e19), json!(u64::MAX), json!("2")] {
+            assert!(serde_json::from_value::<BulkItem>(json!({ "id": bad, "version": 1 })).is_err(), "{bad}");
+        }
+        let patch: TicketPatch = serde_json::from_value(json!({ "version": 4.0, "queue_id": null })).unwrap();
+        assert_eq!((patch.version, patch.queue_id, patch.assignee_id), (Some(4), Some(None), None));
     }
 }
