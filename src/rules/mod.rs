@@ -18,7 +18,7 @@ pub mod scope;
 use serde::{Deserialize, Serialize};
 
 /// How bad: a warning can wait for office hours, a critical cannot.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     Warning,

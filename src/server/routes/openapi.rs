@@ -20,7 +20,16 @@ pub use super::api_doc::{ApiDoc, Operation, QueryParams, page_of};
 
 /// The parts described from their types.
 fn typed_parts() -> Vec<utoipa::openapi::OpenApi> {
-    vec![super::clients::Api::openapi()]
+    vec![
+        super::clients::Api::openapi(),
+        super::channels::Api::openapi(),
+        super::service_desk::queues::Api::openapi(),
+        super::service_desk::technicians::Api::openapi(),
+        super::service_desk::routing_rules::Api::openapi(),
+        super::service_desk::calendars::Api::openapi(),
+        super::service_desk::sla_policies::Api::openapi(),
+        super::service_desk::contacts::Api::openapi(),
+    ]
 }
 
 /// The document the types give, with what every operation shares added.
