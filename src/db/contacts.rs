@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::{DbError, rfc3339};
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct Contact {
     pub id: i64,
     pub client_id: i64,
@@ -18,6 +18,7 @@ pub struct Contact {
     pub user_id: Option<i64>,
     /// Tickets of theirs that are new, open or pending.
     pub open_tickets: i64,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 

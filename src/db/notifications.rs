@@ -10,7 +10,7 @@ use crate::notify::{ChannelKind, Message};
 use crate::rules::Severity;
 
 /// A way notices reach people: an e-mail list, a webhook, a chat room, or the bell in the UI.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct Channel {
     pub id: i64,
     pub name: String,
@@ -23,7 +23,9 @@ pub struct Channel {
     pub client_id: Option<i64>,
     pub client: Option<String>,
     pub enabled: bool,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
     /// Deliveries not yet made (waiting for their first or next attempt).
     pub pending: i64,
@@ -32,7 +34,7 @@ pub struct Channel {
 }
 
 /// One outbox row, as people see it under a channel.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct Delivery {
     /// The outbox id; webhooks carry it as `X-Steward-Delivery`.
     pub id: i64,
@@ -40,14 +42,19 @@ pub struct Delivery {
     pub event: String,
     pub title: String,
     /// "pending", "delivered" or "failed" (given up).
+    #[schema(value_type = String, pattern = "^(?:pending|delivered|failed)$")]
     pub state: &'static str,
     pub attempts: i64,
     /// Why the latest failed attempt failed; kept after a later success, to show why it took long.
     pub last_error: String,
+    #[schema(format = DateTime)]
     pub created_at: String,
     /// When the next attempt is due, while pending.
+    #[schema(format = DateTime)]
     pub next_attempt_at: Option<String>,
+    #[schema(format = DateTime)]
     pub delivered_at: Option<String>,
+    #[schema(format = DateTime)]
     pub failed_at: Option<String>,
 }
 
@@ -341,9 +348,10 @@ pub fn prune(conn: &Connection, before: i64) -> Result<usize, DbError> {
 }
 
 /// An in-app notice, as the bell shows it.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct AppNotice {
     pub id: i64,
+    #[schema(format = DateTime)]
     pub at: String,
     pub event: String,
     pub severity: String,

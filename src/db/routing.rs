@@ -99,7 +99,7 @@ pub fn on_shift(spec: Option<&str>, now: i64) -> bool {
 // ---------- queues ----------
 
 /// A queue member as pages show them.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct QueueMember {
     pub id: i64,
     pub login: String,
@@ -109,7 +109,7 @@ pub struct QueueMember {
 }
 
 /// A queue (a team tickets are routed to).
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct Queue {
     pub id: i64,
     pub name: String,
@@ -253,7 +253,7 @@ pub fn delete_queue(conn: &Connection, id: i64) -> Result<bool, DbError> {
 // ---------- technicians and their schedules ----------
 
 /// A technician (or admin) as the assignee pickers and the schedule page show them.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct Technician {
     pub id: i64,
     pub login: String,
@@ -316,7 +316,7 @@ pub fn set_schedule(conn: &Connection, user_id: i64, spec: Option<&CalendarSpec>
 // ---------- routing rules ----------
 
 /// A routing rule as pages show it.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct RuleView {
     pub id: i64,
     pub name: String,
@@ -332,7 +332,9 @@ pub struct RuleView {
     pub queue: Option<String>,
     pub assignee_id: Option<i64>,
     pub assignee: Option<String>,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 

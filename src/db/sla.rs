@@ -11,7 +11,7 @@ use crate::tickets::Status;
 use crate::tickets::sla::{Calendar, CalendarSpec, SlaPolicy};
 
 /// A business calendar as pages show it.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct CalendarView {
     pub id: i64,
     pub name: String,
@@ -19,6 +19,7 @@ pub struct CalendarView {
     pub spec: CalendarSpec,
     /// Names of the policies counting in this calendar.
     pub policies: Vec<String>,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 
@@ -93,7 +94,7 @@ pub fn delete_calendar(conn: &Connection, id: i64) -> Result<Result<bool, Vec<St
 }
 
 /// An SLA policy as pages show it.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct PolicyView {
     pub id: i64,
     pub name: String,
@@ -105,10 +106,11 @@ pub struct PolicyView {
     pub targets: SlaPolicy,
     /// Clients that have this as their own policy.
     pub clients: Vec<ClientRef>,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct ClientRef {
     pub id: i64,
     pub name: String,

@@ -79,7 +79,7 @@ pub struct Message {
 }
 
 /// What kind of receiver a channel is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ChannelKind {
     /// SMTP; the target is comma-separated addresses.

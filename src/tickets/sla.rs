@@ -96,7 +96,7 @@ fn bad(field: impl Into<String>, message: impl Into<String>) -> FieldError {
 ///              "sat": [], "sun": [] },
 ///   "holidays": [{ "date": "2026-12-25", "name": "Christmas Day" }] }
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CalendarSpec {
     /// IANA time zone name, such as "Europe/Berlin": the zone of the wall clock the hours are on.
@@ -108,7 +108,7 @@ pub struct CalendarSpec {
 }
 
 /// Business hours per weekday; a day left out has none.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WeeklyHours {
     #[serde(default)]
@@ -129,17 +129,21 @@ pub struct WeeklyHours {
 
 /// Wall-clock hours within one day: `start` "HH:MM" (00:00 to 23:59) up to `end` "HH:MM" (up to
 /// "24:00", the end of the day), end exclusive.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Interval {
+    #[schema(example = "08:00", pattern = r"^\s*(?:[01][0-9]|2[0-3]):[0-5][0-9]\s*$")]
     pub start: String,
+    #[schema(example = "17:00", pattern = r"^\s*(?:(?:[01][0-9]|2[0-3]):[0-5][0-9]|24:00)\s*$")]
     pub end: String,
 }
 
 /// A local date ("2026-12-25") on which no business time counts, with an optional name.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Holiday {
+    /// A local date; days up to 28 in the description so that every match is a real date.
+    #[schema(example = "2026-12-25", pattern = r"^\s*[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])\s*$")]
     pub date: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub name: String,
@@ -532,16 +536,19 @@ fn instant(seconds: i64) -> Timestamp {
 // ----------------------------------------------------------------------------------------------
 
 /// The two budgets of one priority, in business minutes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Targets {
+    #[schema(minimum = 1, maximum = 527040)]
     pub first_response_minutes: u32,
+    /// Not shorter than `first_response_minutes`.
+    #[schema(minimum = 1, maximum = 527040)]
     pub resolution_minutes: u32,
 }
 
 /// An SLA policy: targets per priority, counted in the business time of a calendar, and the
 /// share of a budget at which the warning fires.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SlaPolicy {
     pub p1: Targets,
@@ -550,6 +557,7 @@ pub struct SlaPolicy {
     pub p4: Targets,
     /// Percent of a budget used at which the warning fires (1 to 99).
     #[serde(default = "default_warning_percent")]
+    #[schema(minimum = 1, maximum = 99, default = 75)]
     pub warning_percent: u8,
 }
 

@@ -31,7 +31,7 @@ async fn delete(s: &Session, path: &str) -> (u16, Value) {
     s.send(Method::DELETE, path, Value::Null).await
 }
 
-/// The field a 400 names, with its status: `(400, Some("name"))`.
+/// The field a refusal names, with its status: `(400, Some("name"))`.
 fn refused(answer: &(u16, Value)) -> (u16, Option<&str>) {
     (answer.0, answer.1["detail"]["field"].as_str())
 }
@@ -112,18 +112,18 @@ async fn queues_are_added_changed_and_deleted_and_bad_fields_are_named() {
 
     // Field checks: each refusal names its field, and nothing is stored.
     let dup = admin.post("/api/v1/queues", json!({ "name": "helpdesk" })).await;
-    assert_eq!(refused(&dup), (400, Some("name")), "{}", dup.1);
+    assert_eq!(refused(&dup), (409, Some("name")), "a name another queue has: {}", dup.1);
     let bad = admin.post("/api/v1/queues", json!({ "name": "Servers", "assignment": "random" })).await;
     assert_eq!(refused(&bad), (400, Some("assignment")), "{}", bad.1);
     let client_member = admin.post("/api/v1/queues", json!({ "name": "Servers", "member_ids": [ana, carl] })).await;
-    assert_eq!(refused(&client_member), (400, Some("member_ids")), "{}", client_member.1);
+    assert_eq!(refused(&client_member), (404, Some("member_ids")), "no such technician: {}", client_member.1);
     assert!(
         client_member.1["error"].as_str().unwrap().contains(&carl.to_string()),
         "names the user: {}",
         client_member.1
     );
     let nobody = admin.post("/api/v1/queues", json!({ "name": "Servers", "member_ids": [9999] })).await;
-    assert_eq!(refused(&nobody), (400, Some("member_ids")));
+    assert_eq!(refused(&nobody), (404, Some("member_ids")));
     let mail = admin.post("/api/v1/queues", json!({ "name": "Servers", "escalation_email": "not mail" })).await;
     assert_eq!(refused(&mail), (400, Some("escalation_email")));
     let empty = admin.post("/api/v1/queues", json!({ "name": "  " })).await;
@@ -147,7 +147,7 @@ async fn queues_are_added_changed_and_deleted_and_bad_fields_are_named() {
     assert_eq!(technician(&admin, ben).await["queue_ids"], json!([]));
     let other = queue(&admin, "Servers", "round_robin", &[]).await;
     let clash = put(&admin, &format!("/api/v1/queues/{other}"), json!({ "name": "SERVICE DESK" })).await;
-    assert_eq!(refused(&clash), (400, Some("name")));
+    assert_eq!(refused(&clash), (409, Some("name")));
     assert_eq!(put(&admin, "/api/v1/queues/9999", json!({ "name": "Ghost" })).await.0, 404);
 
     // A ticket in the queue stays when the queue goes, in no queue; the queue's rules go with it.
@@ -180,11 +180,11 @@ async fn routing_rules_name_their_wrong_fields_and_the_first_match_in_position_o
     assert_eq!(refused(&source), (400, Some("source")), "{}", source.1);
     let unknown =
         admin.post("/api/v1/routing-rules", json!({ "name": "Ghost Co", "client_id": 9999, "queue_id": desk })).await;
-    assert_eq!(refused(&unknown), (400, Some("client_id")), "{}", unknown.1);
+    assert_eq!(refused(&unknown), (404, Some("client_id")), "{}", unknown.1);
     let no_queue = admin.post("/api/v1/routing-rules", json!({ "name": "Gone", "queue_id": 9999 })).await;
-    assert_eq!(refused(&no_queue), (400, Some("queue_id")));
+    assert_eq!(refused(&no_queue), (404, Some("queue_id")));
     let no_person = admin.post("/api/v1/routing-rules", json!({ "name": "Gone", "assignee_id": 9999 })).await;
-    assert_eq!(refused(&no_person), (400, Some("assignee_id")));
+    assert_eq!(refused(&no_person), (404, Some("assignee_id")));
     let nameless = admin.post("/api/v1/routing-rules", json!({ "queue_id": desk })).await;
     assert_eq!(refused(&nameless), (400, Some("name")));
     let (_, rules) = admin.get("/api/v1/routing-rules").await;
@@ -387,7 +387,7 @@ async fn calendars_name_their_wrong_fields_and_one_in_use_cannot_be_deleted() {
     assert_eq!(cal["policies"], json!([]));
     assert_eq!(
         refused(&admin.post("/api/v1/sla/calendars", good.clone()).await),
-        (400, Some("name")),
+        (409, Some("name")),
         "the name is taken"
     );
     let bad_change = put(
@@ -446,11 +446,11 @@ async fn policies_name_their_wrong_targets_and_exactly_one_is_the_default() {
     let no_calendar = admin
         .post("/api/v1/sla/policies", json!({ "name": "Gold", "calendar_id": 99, "targets": standard_targets() }))
         .await;
-    assert_eq!(refused(&no_calendar), (400, Some("calendar_id")));
+    assert_eq!(refused(&no_calendar), (404, Some("calendar_id")));
     let taken = admin
         .post("/api/v1/sla/policies", json!({ "name": "standard", "calendar_id": 1, "targets": standard_targets() }))
         .await;
-    assert_eq!(refused(&taken), (400, Some("name")));
+    assert_eq!(refused(&taken), (409, Some("name")));
 
     // Gold made the default: Standard stops being it, and Gold is listed first.
     let mut body = with(&|_| {});
@@ -536,7 +536,7 @@ async fn a_clients_own_policy_gives_its_new_tickets_that_policys_due_times() {
     assert_eq!(elsewhere["sla"]["policy_id"].as_i64(), Some(1), "other clients keep the default");
 
     let unknown = put(&admin, &format!("/api/v1/clients/{acme}/sla-policy"), json!({ "policy_id": 999 })).await;
-    assert_eq!(refused(&unknown), (400, Some("policy_id")));
+    assert_eq!(refused(&unknown), (404, Some("policy_id")));
     let missing = put(&admin, &format!("/api/v1/clients/{acme}/sla-policy"), json!({})).await;
     assert_eq!(refused(&missing), (400, Some("policy_id")));
     assert_eq!(put(&admin, "/api/v1/clients/9999/sla-policy", json!({ "policy_id": null })).await.0, 404);
@@ -627,7 +627,7 @@ async fn staff_keep_clients_contacts_and_client_contacts_are_refused_the_set_up(
     );
     assert_eq!(
         refused(&tech.post("/api/v1/contacts", json!({ "client_id": 9999, "name": "X" })).await),
-        (400, Some("client_id"))
+        (404, Some("client_id"))
     );
     assert_eq!(refused(&tech.post("/api/v1/contacts", json!({ "name": "X" })).await), (400, Some("client_id")));
     assert_eq!(

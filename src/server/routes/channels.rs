@@ -14,7 +14,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Value, json};
 
 use super::api_doc::{ApiDoc, page_of};
-use super::{Page, PageParams, email, id_page, required_text};
+use super::{IdPageParams, Page, email, id_page, required_text};
 use crate::db::notifications::{self as store, AppNotice, Channel, ChannelChanges, ChannelFields, Delivery};
 use crate::db::{DbError, audit, clients, rfc3339};
 use crate::notify::{self, ChannelKind};
@@ -123,15 +123,110 @@ fn schemas() -> Value {
     })
 }
 
-/// Requests to add or change a channel share one shape; every field is checked by `check`.
-#[derive(Deserialize)]
+/// The part of the API description this module answers.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(list, create, get_one, update, remove, send_test, deliveries, notices, mark_read),
+    modifiers(&TargetSuitsKind)
+)]
+pub struct Api;
+
+/// A new channel's target is what its kind needs (`target`): the description says it per kind.
+/// The patterns are narrower than the server's checks (any URL the `url` crate reads, any address
+/// `lettre` takes), so that every target they allow is one the server takes.
+struct TargetSuitsKind;
+
+impl utoipa::Modify for TargetSuitsKind {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::schema::{AllOfBuilder, AnyOfBuilder, ObjectBuilder, SchemaType, Type};
+        use utoipa::openapi::{RefOr, Schema};
+        let kind = |names: &[&str]| ObjectBuilder::new().schema_type(Type::String).enum_values(Some(names.to_vec()));
+        // A change may leave the target out (or null): the channel's own is checked then (409).
+        let rule = |change: bool| -> Schema {
+            let text = |pattern: &str, max: usize| {
+                let t = ObjectBuilder::new().pattern(Some(pattern)).max_length(Some(max));
+                if change {
+                    t.schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+                } else {
+                    t.schema_type(Type::String)
+                }
+            };
+            let in_app = ObjectBuilder::new()
+                .property("kind", kind(&["in_app"]))
+                .property("target", text(r"^\s*$", 100).schema_type(SchemaType::from_iter([Type::String, Type::Null])));
+            let mut email =
+                ObjectBuilder::new().property("kind", kind(&["email"])).property("target", text(EMAILS, 5000));
+            let mut url = ObjectBuilder::new()
+                .property("kind", kind(&["webhook", "slack", "teams"]))
+                .property("target", text(URL, 2000));
+            let mut any = AnyOfBuilder::new();
+            if change {
+                // No new kind: the target is checked against the channel's own kind (409).
+                any = any.item(ObjectBuilder::new().property("kind", ObjectBuilder::new().schema_type(Type::Null)));
+            } else {
+                email = email.required("target");
+                url = url.required("target");
+            }
+            any.item(in_app).item(email).item(url).into()
+        };
+        for (name, change) in [("NewChannel", false), ("ChannelRequest", true)] {
+            let Some(schema) = doc.components.as_mut().and_then(|c| c.schemas.get_mut(name)) else { continue };
+            let fields = std::mem::replace(schema, RefOr::T(Schema::default()));
+            *schema = AllOfBuilder::new().item(fields).item(rule(change)).into();
+        }
+    }
+}
+
+/// What receives a channel's notices, by kind: URL, e-mail addresses, nothing.
+const URL: &str = r"^\s*https?://[A-Za-z][A-Za-z0-9-]{0,30}(?:\.[A-Za-z][A-Za-z0-9-]{0,30}){0,4}(?::[1-9][0-9]{0,3})?(?:/[A-Za-z0-9._~-]*){0,8}\s*$";
+const EMAILS: &str = r"^\s*[A-Za-z0-9_%+-]{1,20}(?:\.[A-Za-z0-9_%+-]{1,20}){0,2}@[A-Za-z0-9]{1,20}(?:\.[A-Za-z0-9]{1,20}){1,3}(?:\s*,\s*[A-Za-z0-9_%+-]{1,20}(?:\.[A-Za-z0-9_%+-]{1,20}){0,2}@[A-Za-z0-9]{1,20}(?:\.[A-Za-z0-9]{1,20}){1,3}){0,49}\s*$";
+
+/// A new channel: its name and kind, and the target the kind needs.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewChannel {
+    #[schema(required = true, nullable = false, format = "name", min_length = 1, max_length = 100)]
+    name: Option<String>,
+    #[schema(required = true, nullable = false, value_type = Option<ChannelKind>)]
+    kind: Option<String>,
+    /// An http(s) URL for webhook, slack and teams; comma-separated e-mail addresses for email;
+    /// empty for in_app.
+    target: Option<String>,
+    /// Default warning.
+    #[schema(value_type = Option<Severity>)]
+    min_severity: Option<String>,
+    /// Only notices about this client; null or left out: every client.
+    #[serde(default, deserialize_with = "some_option")]
+    #[schema(value_type = Option<i64>, minimum = 1, maximum = 9223372036854775807_i64)]
+    client_id: Option<Option<i64>>,
+    /// Default true.
+    enabled: Option<bool>,
+}
+
+impl From<NewChannel> for ChannelRequest {
+    fn from(n: NewChannel) -> ChannelRequest {
+        let NewChannel { name, kind, target, min_severity, client_id, enabled } = n;
+        ChannelRequest { name, kind, target, min_severity, client_id, enabled }
+    }
+}
+
+/// What to change of a channel; what is left out stays as it is. A target must suit the kind
+/// (the new one, or the channel's own).
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChannelRequest {
+    #[schema(format = "name", min_length = 1, max_length = 100)]
     name: Option<String>,
+    #[schema(value_type = Option<ChannelKind>)]
     kind: Option<String>,
+    /// An http(s) URL for webhook, slack and teams; comma-separated e-mail addresses for email;
+    /// empty for in_app.
     target: Option<String>,
+    #[schema(value_type = Option<Severity>)]
     min_severity: Option<String>,
+    /// Only notices about this client; null: every client.
     #[serde(default, deserialize_with = "some_option")]
+    #[schema(value_type = Option<i64>, minimum = 1, maximum = 9223372036854775807_i64)]
     client_id: Option<Option<i64>>,
     enabled: Option<bool>,
 }
@@ -218,18 +313,23 @@ fn check(req: ChannelRequest, current: Option<&Channel>) -> ApiResult<Checked> {
     let name = req.name.map(|n| required_text("name", &n, NAME_MAX)).transpose()?;
     let new_kind = req.kind.as_deref().map(kind).transpose()?;
     let min_severity = req.min_severity.as_deref().map(severity).transpose()?;
-    let target = match (req.target, new_kind.or(current.map(|c| c.kind))) {
-        (Some(t), Some(k)) => Some(target(k, &t)?),
-        (None, Some(k)) => match current {
-            // A new channel without a target: right only for in-app.
-            None => Some(target(k, "")?),
-            // A new kind keeps the old target if it suits; in-app needs none.
-            Some(c) if new_kind.is_some_and(|n| n != c.kind) => {
-                Some(if k == ChannelKind::InApp { String::new() } else { target(k, &c.target)? })
-            }
-            Some(_) => None,
-        },
-        (t, None) => t,
+    // A target that does not suit the channel as it is (a new target for its kind, or its target
+    // for a new kind) conflicts with what is stored: 409. Within the request itself: 400.
+    let stored = |mut e: ApiError| {
+        e.status = StatusCode::CONFLICT;
+        e
+    };
+    let target = match (req.target, new_kind, current) {
+        (Some(t), Some(k), _) => Some(target(k, &t)?),
+        (Some(t), None, Some(c)) => Some(target(c.kind, &t).map_err(stored)?),
+        // A new channel without a target: right only for in-app.
+        (None, Some(k), None) => Some(target(k, "")?),
+        // A new kind keeps the old target if it suits; in-app needs none.
+        (None, Some(k), Some(c)) if k != c.kind => {
+            Some(if k == ChannelKind::InApp { String::new() } else { target(k, &c.target).map_err(stored)? })
+        }
+        (None, _, _) => None,
+        (t, None, None) => t,
     };
     if let Some(Some(id)) = req.client_id
         && id <= 0
@@ -242,10 +342,14 @@ fn check(req: ChannelRequest, current: Option<&Channel>) -> ApiResult<Checked> {
     Ok(Checked { name, kind: new_kind, target, min_severity, client_id: req.client_id, enabled: req.enabled })
 }
 
-/// A client id in a request body that names nothing is the request's fault: 400, not 404.
+/// A client id in a request body that names nothing: 404, naming the field.
 fn unknown_client_is_bad_request(e: DbError) -> ApiError {
     match e {
-        DbError::NotFound(m) if m.contains("client") => ApiError::bad_field("client_id", m),
+        DbError::NotFound(m) if m.contains("client") => {
+            let mut e = ApiError::not_found(m);
+            e.detail = Some(json!({ "field": "client_id" }));
+            e
+        }
         other => other.into(),
     }
 }
@@ -278,11 +382,14 @@ async fn channel_or_404(state: &AppState, id: i64) -> ApiResult<Channel> {
         .ok_or_else(|| ApiError::not_found(format!("There is no notification channel with id {id}.")))
 }
 
+/// Notification channels, oldest first (staff)
+#[utoipa::path(get, path = "/api/v1/channels", params(IdPageParams), responses((status = 200, body = Page<Channel>)))]
 pub async fn list(
     State(state): State<AppState>,
     Staff(caller): Staff,
-    Query(p): Query<PageParams>,
+    Query(p): Query<IdPageParams>,
 ) -> ApiResult<Json<Page<Channel>>> {
+    let p = p.paging();
     let limit = p.limit()?;
     let after = p.after_id()?;
     let rows = state.db.read(move |c| store::list_channels(c, after, limit + 1)).await?;
@@ -291,6 +398,8 @@ pub async fn list(
     Ok(Json(paged))
 }
 
+/// One notification channel (staff)
+#[utoipa::path(get, path = "/api/v1/channels/{id}", responses((status = 200, body = Channel)))]
 pub async fn get_one(
     State(state): State<AppState>,
     Staff(caller): Staff,
@@ -299,12 +408,15 @@ pub async fn get_one(
     Ok(Json(for_caller(&caller, channel_or_404(&state, id).await?)))
 }
 
+/// Add a notification channel (admin)
+#[utoipa::path(post, path = "/api/v1/channels", request_body = NewChannel, responses((status = 201, body = Channel)))]
 pub async fn create(
     State(state): State<AppState>,
     Admin(caller): Admin,
-    Json(req): Json<ChannelRequest>,
+    Json(req): Json<NewChannel>,
 ) -> ApiResult<(StatusCode, Json<Channel>)> {
     let t = state.clock.now();
+    let req = ChannelRequest::from(req);
     if req.name.is_none() {
         return Err(ApiError::bad_field("name", "name must not be empty."));
     }
@@ -338,6 +450,8 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(channel)))
 }
 
+/// Change a channel (admin); disabling gives up its waiting alert notices, a new target retries them at once
+#[utoipa::path(patch, path = "/api/v1/channels/{id}", request_body = ChannelRequest, responses((status = 200, body = Channel)))]
 pub async fn update(
     State(state): State<AppState>,
     Admin(caller): Admin,
@@ -372,6 +486,8 @@ pub async fn update(
     Ok(Json(channel))
 }
 
+/// Delete a channel and its deliveries (admin)
+#[utoipa::path(delete, path = "/api/v1/channels/{id}", responses((status = 204)))]
 pub async fn remove(State(state): State<AppState>, Admin(caller): Admin, Path(id): Path<i64>) -> ApiResult<StatusCode> {
     let now = state.clock.now();
     let who = caller.who();
@@ -392,8 +508,11 @@ pub async fn remove(State(state): State<AppState>, Admin(caller): Admin, Path(id
     }
 }
 
-/// Queues a test notice for this channel only, through the outbox like a real one, so what it
-/// shows (delivered, or the error and the next attempt) is what a real notice would meet.
+/// Queue a test notice for this channel only (staff); follow it under /deliveries
+///
+/// It goes through the outbox like a real one, so what it shows (delivered, or the error and the
+/// next attempt) is what a real notice would meet.
+#[utoipa::path(post, path = "/api/v1/channels/{id}/test", responses((status = 202, body = Delivery)))]
 pub async fn send_test(
     State(state): State<AppState>,
     Staff(caller): Staff,
@@ -416,12 +535,15 @@ pub async fn send_test(
     Ok((StatusCode::ACCEPTED, Json(delivery)))
 }
 
+/// The channel's recent deliveries, newest first, with attempts and the last error (staff)
+#[utoipa::path(get, path = "/api/v1/channels/{id}/deliveries", params(IdPageParams), responses((status = 200, body = Page<Delivery>)))]
 pub async fn deliveries(
     State(state): State<AppState>,
     _: Staff,
     Path(id): Path<i64>,
-    Query(p): Query<PageParams>,
+    Query(p): Query<IdPageParams>,
 ) -> ApiResult<Json<Page<Delivery>>> {
+    let p = p.paging();
     let limit = p.limit()?;
     let before = p.after_id()?;
     channel_or_404(&state, id).await?;
@@ -429,18 +551,25 @@ pub async fn deliveries(
     Ok(Json(id_page(rows, limit, |d| d.id)))
 }
 
-#[derive(Serialize)]
+/// A page of in-app notices, with the caller's unread count.
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct NoticePage {
     items: Vec<AppNotice>,
+    /// Pass as `?cursor=` for the next page; null on the last.
+    #[schema(required = true)]
     next_cursor: Option<String>,
+    /// The caller's unread notices, all pages.
     unread: i64,
 }
 
+/// In-app notices, newest first, and the caller's unread count (client contacts see their own client's)
+#[utoipa::path(get, path = "/api/v1/notifications", params(IdPageParams), responses((status = 200, body = NoticePage)))]
 pub async fn notices(
     State(state): State<AppState>,
     Person(caller): Person,
-    Query(p): Query<PageParams>,
+    Query(p): Query<IdPageParams>,
 ) -> ApiResult<Json<NoticePage>> {
+    let p = p.paging();
     let limit = p.limit()?;
     let before = p.after_id()?;
     let (user_id, scope) = (caller.user.id, caller.client_scope());
@@ -455,17 +584,28 @@ pub async fn notices(
     Ok(Json(NoticePage { items: paged.items, next_cursor: paged.next_cursor, unread }))
 }
 
-#[derive(Deserialize)]
+/// How far the caller has read.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReadMark {
+    /// Notices with this id or lower are read.
+    #[schema(minimum = 0, maximum = 9223372036854775807_i64)]
     up_to: i64,
 }
 
+/// The caller's unread in-app notices.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Unread {
+    unread: i64,
+}
+
+/// Mark the caller's in-app notices read up to an id; answers the new unread count
+#[utoipa::path(post, path = "/api/v1/notifications/read", request_body = ReadMark, responses((status = 200, body = Unread)))]
 pub async fn mark_read(
     State(state): State<AppState>,
     Person(caller): Person,
     Json(req): Json<ReadMark>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Unread>> {
     if req.up_to < 0 {
         return Err(ApiError::bad_field("up_to", format!("up_to must be a notice id (0 or more), not {}.", req.up_to)));
     }
@@ -477,7 +617,7 @@ pub async fn mark_read(
             store::unread_count(c, user_id, scope)
         })
         .await?;
-    Ok(Json(json!({ "unread": unread })))
+    Ok(Json(Unread { unread }))
 }
 
 #[cfg(test)]

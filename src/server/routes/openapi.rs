@@ -36,6 +36,13 @@ fn typed_parts() -> Vec<utoipa::openapi::OpenApi> {
         super::tickets::Api::openapi(),
         super::kb::Api::openapi(),
         super::reports::Api::openapi(),
+        super::channels::Api::openapi(),
+        super::service_desk::queues::Api::openapi(),
+        super::service_desk::technicians::Api::openapi(),
+        super::service_desk::routing_rules::Api::openapi(),
+        super::service_desk::calendars::Api::openapi(),
+        super::service_desk::sla_policies::Api::openapi(),
+        super::service_desk::contacts::Api::openapi(),
     ]
 }
 

@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{all, calendar_spec, list_of, recount, schedule, timestamp};
+use super::{SomeHours, all, calendar_spec, list_of, recount, schedule, taken, timestamp};
 use crate::db::audit;
 use crate::db::sla::{self as store, CalendarView};
 use crate::server::error::{ApiError, ApiResult, Json, Path};
@@ -56,20 +56,34 @@ fn schemas() -> Value {
     })
 }
 
-#[derive(Deserialize)]
+/// The part of the API description this module answers.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(list, create, update, delete), modifiers(&SomeHours))]
+pub struct Api;
+
+/// A business calendar: its name, time zone, hours per weekday and holidays.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CalendarBody {
+    #[schema(required = true, nullable = false, format = "name", min_length = 1, max_length = 100)]
     name: Option<String>,
+    /// IANA name, e.g. Europe/Berlin.
+    #[schema(required = true, nullable = false, format = "timezone")]
     timezone: Option<String>,
+    #[schema(required = true, nullable = false)]
     hours: Option<WeeklyHours>,
     #[serde(default)]
     holidays: Vec<Holiday>,
 }
 
+/// Business calendars (staff)
+#[utoipa::path(get, path = "/api/v1/sla/calendars", responses((status = 200, body = Page<CalendarView>)))]
 pub async fn list(State(state): State<AppState>, _: Staff) -> ApiResult<Json<Page<CalendarView>>> {
     Ok(all(state.db.read(store::calendars).await?))
 }
 
+/// Add a business calendar (admin)
+#[utoipa::path(post, path = "/api/v1/sla/calendars", request_body = CalendarBody, responses((status = 201, body = CalendarView)))]
 pub async fn create(
     State(state): State<AppState>,
     Admin(caller): Admin,
@@ -83,7 +97,7 @@ pub async fn create(
         .db
         .write(move |c| {
             if store::calendar_name_taken(c, &name, None)? {
-                return Ok(Err(ApiError::bad_field("name", format!("There is already a calendar named {name:?}."))));
+                return Ok(Err(taken("name", format!("There is already a calendar named {name:?}."))));
             }
             let id = store::create_calendar(c, &name, &spec, t)?;
             audit::record(c, t, &who, "sla_calendar.created", &id.to_string(), &name)?;
@@ -94,6 +108,8 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(cal)))
 }
 
+/// Change a calendar; running tickets under it are recounted (admin)
+#[utoipa::path(put, path = "/api/v1/sla/calendars/{id}", request_body = CalendarBody, responses((status = 200, body = CalendarView)))]
 pub async fn update(
     State(state): State<AppState>,
     Admin(caller): Admin,
@@ -108,7 +124,7 @@ pub async fn update(
         .db
         .write(move |c| {
             if store::calendar_name_taken(c, &name, Some(id))? {
-                return Ok(Err(ApiError::bad_field("name", format!("There is already a calendar named {name:?}."))));
+                return Ok(Err(taken("name", format!("There is already a calendar named {name:?}."))));
             }
             if !store::update_calendar(c, id, &name, &spec, t)? {
                 return Ok(Ok(None));
@@ -123,6 +139,8 @@ pub async fn update(
     cal.map(Json).ok_or_else(|| ApiError::not_found(format!("There is no calendar with id {id}.")))
 }
 
+/// Delete a calendar no policy uses (admin)
+#[utoipa::path(delete, path = "/api/v1/sla/calendars/{id}", responses((status = 204)))]
 pub async fn delete(State(state): State<AppState>, Admin(caller): Admin, Path(id): Path<i64>) -> ApiResult<StatusCode> {
     let now = state.clock.now();
     let who = caller.who();

@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{delete_audited, exists, nullable_id, timestamp};
+use super::{delete_audited, exists, missing, nullable_id, timestamp};
 use crate::db::audit;
 use crate::db::contacts::{self, Contact, ContactFields};
 use crate::server::error::{ApiError, ApiResult, Json, Path, Query};
@@ -45,22 +45,65 @@ fn schemas() -> Value {
     })
 }
 
-#[derive(Deserialize)]
+/// The part of the API description this module answers.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(list, create, update, delete))]
+pub struct Api;
+
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ContactParams {
+    /// How many contacts at most (default 50).
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<u32>,
+    /// Where the previous page ended: its `next_cursor`.
+    #[param(format = "id-cursor")]
     cursor: Option<String>,
+    /// Only this client's contacts.
+    #[param(maximum = 9223372036854775807_i64)]
     client_id: Option<i64>,
 }
 
-#[derive(Deserialize)]
+/// A new contact of a client.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ContactBody {
+    /// Whose contact this is.
+    #[schema(required = true, nullable = false, maximum = 9223372036854775807_i64)]
     client_id: Option<i64>,
+    #[schema(required = true, nullable = false, format = "name", min_length = 1, max_length = 200)]
     name: Option<String>,
+    /// Empty: none.
     #[serde(default)]
+    #[schema(
+        max_length = 254,
+        pattern = r"^\s*(?:[^\s@\u0000-\u001f\u007f-\u009f]+@[^\s@.\u0000-\u001f\u007f-\u009f](?:[^\s@\u0000-\u001f\u007f-\u009f]*[^\s@.\u0000-\u001f\u007f-\u009f])?\.[^\s@.\u0000-\u001f\u007f-\u009f]+)?\s*$"
+    )]
     email: String,
     #[serde(default)]
+    #[schema(format = "line", max_length = 50)]
+    phone: String,
+}
+
+/// A contact's new fields; a contact stays with their client.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContactChanges {
+    /// Refused: a contact cannot move to another client.
+    #[schema(ignore)]
+    client_id: Option<i64>,
+    #[schema(required = true, nullable = false, format = "name", min_length = 1, max_length = 200)]
+    name: Option<String>,
+    /// Empty: none.
+    #[serde(default)]
+    #[schema(
+        max_length = 254,
+        pattern = r"^\s*(?:[^\s@\u0000-\u001f\u007f-\u009f]+@[^\s@.\u0000-\u001f\u007f-\u009f](?:[^\s@\u0000-\u001f\u007f-\u009f]*[^\s@.\u0000-\u001f\u007f-\u009f])?\.[^\s@.\u0000-\u001f\u007f-\u009f]+)?\s*$"
+    )]
+    email: String,
+    #[serde(default)]
+    #[schema(format = "line", max_length = 50)]
     phone: String,
 }
 
@@ -77,6 +120,8 @@ fn contact_fields(b: &ContactBody) -> ApiResult<ContactFields> {
     Ok(ContactFields { name, email, phone })
 }
 
+/// Clients' contacts (staff)
+#[utoipa::path(get, path = "/api/v1/contacts", params(ContactParams), responses((status = 200, body = Page<Contact>)))]
 pub async fn list(
     State(state): State<AppState>,
     _: Staff,
@@ -88,6 +133,8 @@ pub async fn list(
     Ok(Json(id_page(rows, limit, |c| c.id)))
 }
 
+/// Add a contact to a client (staff)
+#[utoipa::path(post, path = "/api/v1/contacts", request_body = ContactBody, responses((status = 201, body = Contact)))]
 pub async fn create(
     State(state): State<AppState>,
     Staff(caller): Staff,
@@ -102,7 +149,7 @@ pub async fn create(
         .db
         .write(move |c| {
             if !exists(c, "SELECT 1 FROM clients WHERE id = ?1", client_id)? {
-                return Ok(Err(ApiError::bad_field("client_id", format!("client_id {client_id} is not a client."))));
+                return Ok(Err(missing("client_id", format!("client_id {client_id} is not a client."))));
             }
             let id = contacts::create(c, client_id, &f, t)?;
             audit::record(c, t, &who, "contact.created", &id.to_string(), &f.name)?;
@@ -113,17 +160,19 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(contact)))
 }
 
+/// Change a contact (staff)
+#[utoipa::path(put, path = "/api/v1/contacts/{id}", request_body = ContactChanges, responses((status = 200, body = Contact)))]
 pub async fn update(
     State(state): State<AppState>,
     Staff(caller): Staff,
     Path(id): Path<i64>,
-    Json(b): Json<ContactBody>,
+    Json(b): Json<ContactChanges>,
 ) -> ApiResult<Json<Contact>> {
     let t = state.clock.now();
     if b.client_id.is_some() {
         return Err(ApiError::bad_field("client_id", "A contact stays with their client; add a new contact instead."));
     }
-    let f = contact_fields(&b)?;
+    let f = contact_fields(&ContactBody { client_id: None, name: b.name, email: b.email, phone: b.phone })?;
     let who = caller.who();
     let contact = state
         .db
@@ -138,6 +187,8 @@ pub async fn update(
     contact.map(Json).ok_or_else(|| ApiError::not_found(format!("There is no contact with id {id}.")))
 }
 
+/// Delete a contact; their tickets stay (staff)
+#[utoipa::path(delete, path = "/api/v1/contacts/{id}", responses((status = 204)))]
 pub async fn delete(State(state): State<AppState>, Staff(caller): Staff, Path(id): Path<i64>) -> ApiResult<StatusCode> {
     delete_audited(
         &state,

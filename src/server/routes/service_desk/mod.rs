@@ -95,6 +95,63 @@ fn recount(c: &rusqlite::Connection, policy_ids: &[i64], t: i64) -> Result<(), D
     Ok(())
 }
 
+/// A field of the body that names a row which is not there: 404, naming the field.
+fn missing(field: &str, message: impl Into<String>) -> ApiError {
+    let mut e = ApiError::not_found(message);
+    e.detail = Some(json!({ "field": field }));
+    e
+}
+
+/// A name another row already has: 409, naming the field.
+fn taken(field: &str, message: impl Into<String>) -> ApiError {
+    let mut e = ApiError::conflict(message);
+    e.detail = Some(json!({ "field": field }));
+    e
+}
+
+/// Adds to the schema `name` of `doc` (when it has one) a rule its fields alone cannot say: the
+/// result is `allOf: [the schema, rule]`.
+fn add_rule(doc: &mut utoipa::openapi::OpenApi, name: &str, rule: utoipa::openapi::Schema) {
+    use utoipa::openapi::schema::AllOfBuilder;
+    let Some(schema) = doc.components.as_mut().and_then(|c| c.schemas.get_mut(name)) else { return };
+    let fields = std::mem::replace(schema, utoipa::openapi::RefOr::T(utoipa::openapi::Schema::default()));
+    *schema = AllOfBuilder::new().item(fields).item(rule).into();
+}
+
+/// `anyOf` one of `fields` present with a value that `value` describes.
+fn any_present(fields: &[&str], value: impl Fn() -> utoipa::openapi::Schema) -> utoipa::openapi::Schema {
+    use utoipa::openapi::schema::{AnyOfBuilder, ObjectBuilder};
+    let mut any = AnyOfBuilder::new();
+    for field in fields {
+        any = any.item(ObjectBuilder::new().property(*field, value()).required(*field));
+    }
+    any.into()
+}
+
+/// The rule of a weekly schedule the per-day lists cannot say: some day has hours. And a
+/// calendar as shown holds the schedule's fields beside its own: the schedule's
+/// `additionalProperties: false` (it refuses other fields as a request) must not apply there.
+pub struct SomeHours;
+
+impl utoipa::Modify for SomeHours {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::schema::ArrayBuilder;
+        use utoipa::openapi::{RefOr, Schema};
+        let days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+        add_rule(doc, "WeeklyHours", any_present(&days, || ArrayBuilder::new().min_items(Some(1)).into()));
+        let Some(schemas) = doc.components.as_mut().map(|c| &mut c.schemas) else { return };
+        let Some(RefOr::T(Schema::Object(mut spec))) = schemas.get("CalendarSpec").cloned() else { return };
+        spec.additional_properties = None;
+        if let Some(RefOr::T(Schema::AllOf(view))) = schemas.get_mut("CalendarView") {
+            for item in &mut view.items {
+                if matches!(item, RefOr::Ref(r) if r.ref_location.ends_with("/CalendarSpec")) {
+                    *item = RefOr::T(Schema::Object(spec.clone()));
+                }
+            }
+        }
+    }
+}
+
 // ---------- schema pieces several resources use ----------
 
 /// An id that may be null.

@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{all, delete_audited, list_of};
+use super::{all, delete_audited, list_of, missing, taken};
 use crate::db::routing::{self, Queue, QueueFields};
 use crate::db::{DbError, audit};
 use crate::server::error::{ApiError, ApiResult, Json, Path};
@@ -59,13 +59,29 @@ fn schemas() -> Value {
     })
 }
 
-#[derive(Deserialize)]
+/// The part of the API description this module answers.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(list, create, one, update, delete))]
+pub struct Api;
+
+/// A queue's fields; a queue needs its name.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct QueueBody {
+    #[schema(required = true, nullable = false, format = "name", min_length = 1, max_length = 100)]
     name: Option<String>,
+    /// How new tickets are assigned among the members: round_robin, least_loaded or manual;
+    /// empty or left out: round_robin.
+    #[schema(pattern = r"^\s*(?:round_robin|least_loaded|manual)?\s*$")]
     assignment: Option<String>,
+    /// Who hears of SLA warnings and breaches of the queue's tickets; empty for nobody.
     #[serde(default)]
+    #[schema(
+        max_length = 254,
+        pattern = r"^\s*(?:[^\s@\u0000-\u001f\u007f-\u009f]+@[^\s@.\u0000-\u001f\u007f-\u009f](?:[^\s@\u0000-\u001f\u007f-\u009f]*[^\s@.\u0000-\u001f\u007f-\u009f])?\.[^\s@.\u0000-\u001f\u007f-\u009f]+)?\s*$"
+    )]
     escalation_email: String,
+    /// Active technicians and admins.
     #[serde(default)]
     member_ids: Vec<i64>,
 }
@@ -98,28 +114,31 @@ fn check_queue(
     except: Option<i64>,
 ) -> Result<Result<(), ApiError>, DbError> {
     if routing::queue_name_taken(c, &f.name, except)? {
-        return Ok(Err(ApiError::bad_field("name", format!("There is already a queue named {:?}.", f.name))));
+        return Ok(Err(taken("name", format!("There is already a queue named {:?}.", f.name))));
     }
     if let Some(id) = routing::not_staff(c, &f.member_ids)? {
-        return Ok(Err(ApiError::bad_field(
-            "member_ids",
-            format!("member_ids: user {id} is not an active technician or admin."),
-        )));
+        return Ok(Err(missing("member_ids", format!("member_ids: user {id} is not an active technician or admin."))));
     }
     Ok(Ok(()))
 }
 
+/// Queues with their members, who is on shift, and open tickets (staff)
+#[utoipa::path(get, path = "/api/v1/queues", responses((status = 200, body = Page<Queue>)))]
 pub async fn list(State(state): State<AppState>, _: Staff) -> ApiResult<Json<Page<Queue>>> {
     let t = state.clock.now();
     Ok(all(state.db.read(move |c| routing::queues(c, t)).await?))
 }
 
+/// One queue (staff)
+#[utoipa::path(get, path = "/api/v1/queues/{id}", responses((status = 200, body = Queue)))]
 pub async fn one(State(state): State<AppState>, _: Staff, Path(id): Path<i64>) -> ApiResult<Json<Queue>> {
     let t = state.clock.now();
     let q = state.db.read(move |c| routing::queue(c, id, t)).await?;
     q.map(Json).ok_or_else(|| ApiError::not_found(format!("There is no queue with id {id}.")))
 }
 
+/// Add a queue (admin)
+#[utoipa::path(post, path = "/api/v1/queues", request_body = QueueBody, responses((status = 201, body = Queue)))]
 pub async fn create(
     State(state): State<AppState>,
     Admin(caller): Admin,
@@ -143,6 +162,8 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(q)))
 }
 
+/// Change a queue and its members (admin)
+#[utoipa::path(put, path = "/api/v1/queues/{id}", request_body = QueueBody, responses((status = 200, body = Queue)))]
 pub async fn update(
     State(state): State<AppState>,
     Admin(caller): Admin,
@@ -168,6 +189,8 @@ pub async fn update(
     q.map(Json).ok_or_else(|| ApiError::not_found(format!("There is no queue with id {id}.")))
 }
 
+/// Delete a queue; its tickets stay, without a queue (admin)
+#[utoipa::path(delete, path = "/api/v1/queues/{id}", responses((status = 204)))]
 pub async fn delete(State(state): State<AppState>, Admin(caller): Admin, Path(id): Path<i64>) -> ApiResult<StatusCode> {
     delete_audited(
         &state,

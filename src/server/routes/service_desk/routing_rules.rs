@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{STAFF_USER, all, delete_audited, exists, list_of, nullable_id, timestamp};
+use super::{STAFF_USER, add_rule, all, any_present, delete_audited, exists, list_of, missing, nullable_id, timestamp};
 use crate::db::routing::{self, RuleFields, RuleView};
 use crate::db::{DbError, audit};
 use crate::server::error::{ApiError, ApiResult, Json, Path};
@@ -64,21 +64,50 @@ fn schemas() -> Value {
     })
 }
 
-#[derive(Deserialize)]
+/// The part of the API description this module answers.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(list, create, update, delete), modifiers(&SomewhereToGo))]
+pub struct Api;
+
+/// A rule's tickets go somewhere: a queue_id or an assignee_id (or both) that is not null.
+struct SomewhereToGo;
+
+impl utoipa::Modify for SomewhereToGo {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        let id = || ObjectBuilder::new().schema_type(Type::Integer).into();
+        add_rule(doc, "RuleBody", any_present(&["queue_id", "assignee_id"], id));
+    }
+}
+
+/// A routing rule's fields: the conditions that must all hold, and where the tickets go (a
+/// queue_id or an assignee_id, at least one).
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RuleBody {
+    #[schema(required = true, nullable = false, format = "name", min_length = 1, max_length = 200)]
     name: Option<String>,
+    /// Lower is tried first; default: last.
+    #[schema(minimum = 0, maximum = 1000000)]
     position: Option<i64>,
     #[serde(default = "yes")]
     enabled: bool,
+    #[schema(maximum = 9223372036854775807_i64)]
     client_id: Option<i64>,
     #[serde(default)]
+    #[schema(format = "line", max_length = 100)]
     category: String,
+    /// How the ticket came in: alert, manual, api or portal; empty: any.
     #[serde(default)]
+    #[schema(pattern = r"^\s*(?:alert|manual|api|portal)?\s*$")]
     source: String,
+    /// A device tag: 1 to 40 letters, digits, - _ . or :; empty: any device.
     #[serde(default)]
+    #[schema(pattern = r"^\s*[A-Za-z0-9_.:-]{0,40}\s*$")]
     device_tag: String,
+    #[schema(maximum = 9223372036854775807_i64)]
     queue_id: Option<i64>,
+    #[schema(maximum = 9223372036854775807_i64)]
     assignee_id: Option<i64>,
 }
 
@@ -123,28 +152,29 @@ fn check_rule(c: &rusqlite::Connection, f: &RuleFields) -> Result<Result<(), Api
     if let Some(id) = f.client_id
         && !exists(c, "SELECT 1 FROM clients WHERE id = ?1", id)?
     {
-        return Ok(Err(ApiError::bad_field("client_id", format!("client_id {id} is not a client."))));
+        return Ok(Err(missing("client_id", format!("client_id {id} is not a client."))));
     }
     if let Some(id) = f.queue_id
         && !exists(c, "SELECT 1 FROM queues WHERE id = ?1", id)?
     {
-        return Ok(Err(ApiError::bad_field("queue_id", format!("queue_id {id} is not a queue."))));
+        return Ok(Err(missing("queue_id", format!("queue_id {id} is not a queue."))));
     }
     if let Some(id) = f.assignee_id
         && !exists(c, STAFF_USER, id)?
     {
-        return Ok(Err(ApiError::bad_field(
-            "assignee_id",
-            format!("assignee_id {id} is not an active technician or admin."),
-        )));
+        return Ok(Err(missing("assignee_id", format!("assignee_id {id} is not an active technician or admin."))));
     }
     Ok(Ok(()))
 }
 
+/// Routing rules in the order they are tried (staff)
+#[utoipa::path(get, path = "/api/v1/routing-rules", responses((status = 200, body = Page<RuleView>)))]
 pub async fn list(State(state): State<AppState>, _: Staff) -> ApiResult<Json<Page<RuleView>>> {
     Ok(all(state.db.read(routing::rules).await?))
 }
 
+/// Add a routing rule (admin)
+#[utoipa::path(post, path = "/api/v1/routing-rules", request_body = RuleBody, responses((status = 201, body = RuleView)))]
 pub async fn create(
     State(state): State<AppState>,
     Admin(caller): Admin,
@@ -168,6 +198,8 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(rule)))
 }
 
+/// Change a routing rule (admin)
+#[utoipa::path(put, path = "/api/v1/routing-rules/{id}", request_body = RuleBody, responses((status = 200, body = RuleView)))]
 pub async fn update(
     State(state): State<AppState>,
     Admin(caller): Admin,
@@ -193,6 +225,8 @@ pub async fn update(
     rule.map(Json).ok_or_else(|| ApiError::not_found(format!("There is no routing rule with id {id}.")))
 }
 
+/// Delete a routing rule (admin)
+#[utoipa::path(delete, path = "/api/v1/routing-rules/{id}", responses((status = 204)))]
 pub async fn delete(State(state): State<AppState>, Admin(caller): Admin, Path(id): Path<i64>) -> ApiResult<StatusCode> {
     delete_audited(
         &state,

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{all, exists, list_of, nullable_id, recount, timestamp};
+use super::{all, exists, list_of, missing, nullable_id, recount, taken, timestamp};
 use crate::db::sla::{self as store, KeepPolicy, PolicyFields, PolicyView};
 use crate::db::{DbError, audit};
 use crate::server::error::{ApiError, ApiResult, Json, Path};
@@ -64,13 +64,26 @@ fn schemas() -> Value {
     })
 }
 
-#[derive(Deserialize)]
+/// The part of the API description this module answers.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(list, create, update, delete, set_client_policy))]
+pub struct Api;
+
+/// An SLA policy's fields.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PolicyBody {
+    #[schema(required = true, nullable = false, format = "name", min_length = 1, max_length = 100)]
     name: Option<String>,
+    /// The business calendar it counts in.
+    #[schema(required = true, nullable = false, maximum = 9223372036854775807_i64)]
     calendar_id: Option<i64>,
+    /// Make this the default (the previous one stops being it).
     #[serde(default)]
     is_default: bool,
+    /// First response and resolution minutes for p1 to p4 (a resolution not shorter than its
+    /// first response).
+    #[schema(required = true, nullable = false)]
     targets: Option<SlaPolicy>,
 }
 
@@ -99,21 +112,22 @@ fn check_policy(
     except: Option<i64>,
 ) -> Result<Result<(), ApiError>, DbError> {
     if store::policy_name_taken(c, &f.name, except)? {
-        return Ok(Err(ApiError::bad_field("name", format!("There is already a policy named {:?}.", f.name))));
+        return Ok(Err(taken("name", format!("There is already a policy named {:?}.", f.name))));
     }
     if !exists(c, "SELECT 1 FROM sla_calendars WHERE id = ?1", f.calendar_id)? {
-        return Ok(Err(ApiError::bad_field(
-            "calendar_id",
-            format!("calendar_id {} is not a calendar.", f.calendar_id),
-        )));
+        return Ok(Err(missing("calendar_id", format!("calendar_id {} is not a calendar.", f.calendar_id))));
     }
     Ok(Ok(()))
 }
 
+/// SLA policies, the default first (staff)
+#[utoipa::path(get, path = "/api/v1/sla/policies", responses((status = 200, body = Page<PolicyView>)))]
 pub async fn list(State(state): State<AppState>, _: Staff) -> ApiResult<Json<Page<PolicyView>>> {
     Ok(all(state.db.read(store::policies).await?))
 }
 
+/// Add an SLA policy (admin)
+#[utoipa::path(post, path = "/api/v1/sla/policies", request_body = PolicyBody, responses((status = 201, body = PolicyView)))]
 pub async fn create(
     State(state): State<AppState>,
     Admin(caller): Admin,
@@ -137,6 +151,8 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(p)))
 }
 
+/// Change a policy; its running tickets are recounted (admin)
+#[utoipa::path(put, path = "/api/v1/sla/policies/{id}", request_body = PolicyBody, responses((status = 200, body = PolicyView)))]
 pub async fn update(
     State(state): State<AppState>,
     Admin(caller): Admin,
@@ -163,6 +179,8 @@ pub async fn update(
     p.map(Json).ok_or_else(|| ApiError::not_found(format!("There is no SLA policy with id {id}.")))
 }
 
+/// Delete a policy that is not the default (admin)
+#[utoipa::path(delete, path = "/api/v1/sla/policies/{id}", responses((status = 204)))]
 pub async fn delete(State(state): State<AppState>, Admin(caller): Admin, Path(id): Path<i64>) -> ApiResult<StatusCode> {
     let now = state.clock.now();
     let who = caller.who();
@@ -185,20 +203,33 @@ pub async fn delete(State(state): State<AppState>, Admin(caller): Admin, Path(id
     }
 }
 
-#[derive(Deserialize)]
+/// A client's own SLA policy.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClientPolicyBody {
-    /// Present and null: back to the default.
+    /// A policy's id; null: back to the default.
     #[serde(default, deserialize_with = "present")]
+    #[schema(required = true, value_type = Option<i64>, maximum = 9223372036854775807_i64)]
     policy_id: Option<Option<i64>>,
 }
 
+/// Which policy a client now has.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ClientPolicy {
+    client_id: i64,
+    /// null: the default policy.
+    #[schema(required = true)]
+    policy_id: Option<i64>,
+}
+
+/// Give a client its own SLA policy, or null for the default (admin)
+#[utoipa::path(put, path = "/api/v1/clients/{id}/sla-policy", request_body = ClientPolicyBody, responses((status = 200, body = ClientPolicy)))]
 pub async fn set_client_policy(
     State(state): State<AppState>,
     Admin(caller): Admin,
     Path(client_id): Path<i64>,
     Json(b): Json<ClientPolicyBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<ClientPolicy>> {
     let t = state.clock.now();
     let policy_id = b.policy_id.ok_or_else(|| {
         ApiError::bad_field("policy_id", "policy_id is required: a policy's id, or null for the default.")
@@ -210,7 +241,7 @@ pub async fn set_client_policy(
             if let Some(p) = policy_id
                 && !exists(c, "SELECT 1 FROM sla_policies WHERE id = ?1", p)?
             {
-                return Ok(Err(ApiError::bad_field("policy_id", format!("policy_id {p} is not an SLA policy."))));
+                return Ok(Err(missing("policy_id", format!("policy_id {p} is not an SLA policy."))));
             }
             if !store::set_client_policy(c, client_id, policy_id, t)? {
                 return Ok(Err(ApiError::not_found(format!("There is no client with id {client_id}."))));
@@ -220,5 +251,5 @@ pub async fn set_client_policy(
             Ok(Ok(()))
         })
         .await??;
-    Ok(Json(json!({ "client_id": client_id, "policy_id": policy_id })))
+    Ok(Json(ClientPolicy { client_id, policy_id }))
 }

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{STAFF_USER, all, calendar_spec, exists, list_of, schedule};
+use super::{STAFF_USER, SomeHours, all, calendar_spec, exists, list_of, schedule};
 use crate::db::audit;
 use crate::db::routing::{self, Technician};
 use crate::server::auth::Caller;
@@ -62,15 +62,26 @@ fn schemas() -> Value {
     })
 }
 
+/// The part of the API description this module answers.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(list, set_schedule, clear_schedule), modifiers(&SomeHours))]
+pub struct Api;
+
+/// Technicians and admins: on shift now, open tickets, schedule, queues (staff)
+#[utoipa::path(get, path = "/api/v1/technicians", responses((status = 200, body = Page<Technician>)))]
 pub async fn list(State(state): State<AppState>, _: Staff) -> ApiResult<Json<Page<Technician>>> {
     let t = state.clock.now();
     Ok(all(state.db.read(move |c| routing::technicians(c, t)).await?))
 }
 
-#[derive(Deserialize)]
+/// A weekly schedule: the time zone, the hours per weekday and the holidays.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScheduleBody {
+    /// IANA name, e.g. Europe/Berlin.
+    #[schema(required = true, nullable = false, format = "timezone")]
     timezone: Option<String>,
+    #[schema(required = true, nullable = false)]
     hours: Option<WeeklyHours>,
     #[serde(default)]
     holidays: Vec<Holiday>,
@@ -85,6 +96,8 @@ fn may_set_schedule(caller: &Caller, user_id: i64) -> ApiResult<()> {
     }
 }
 
+/// Set a technician's weekly schedule (admin, or the technician)
+#[utoipa::path(put, path = "/api/v1/technicians/{id}/schedule", request_body = ScheduleBody, responses((status = 200, body = Technician)))]
 pub async fn set_schedule(
     State(state): State<AppState>,
     Staff(caller): Staff,
@@ -109,6 +122,8 @@ pub async fn set_schedule(
     tech.map(Json).ok_or_else(|| ApiError::not_found(format!("There is no active technician with id {id}.")))
 }
 
+/// Clear a schedule: always on shift (admin, or the technician)
+#[utoipa::path(delete, path = "/api/v1/technicians/{id}/schedule", responses((status = 204)))]
 pub async fn clear_schedule(
     State(state): State<AppState>,
     Staff(caller): Staff,
